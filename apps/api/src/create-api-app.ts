@@ -1,0 +1,27 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ApiKeyGuard } from '@greenlight/auth';
+import { AppConfig, logLevels } from '@greenlight/config';
+import { configureHttpApp, createExpressAdapter, IdempotencyInterceptor } from '@greenlight/http';
+import { AppModule } from './app.module';
+import { mountQueueBoard } from './queue-board';
+import { GOLDEN_SET_MULTIPART_PATHS, GOLDEN_SET_UPLOAD_PATHS } from './golden-sets/golden-sets.controller';
+
+/** Builds the api app exactly as production runs it; e2e tests use the same function. */
+export async function createApiApp(config: AppConfig = AppConfig.fromEnv()): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule.forRoot(config), createExpressAdapter(), {
+    bodyParser: false,
+    logger: logLevels(config.get('LOG_LEVEL')),
+  });
+  configureHttpApp(app, {
+    audit: true,
+    swagger: true,
+    guards: [app.get(ApiKeyGuard)],
+    interceptors: [app.get(IdempotencyInterceptor)],
+    multipartPaths: GOLDEN_SET_MULTIPART_PATHS,
+    // base64 inflates a file by 4/3; leave room for the other fields
+    largeBody: { paths: GOLDEN_SET_UPLOAD_PATHS, limit_bytes: Math.ceil((config.get('GOLDEN_SET_MAX_FILE_BYTES') * 4) / 3) + 64 * 1024 },
+  });
+  mountQueueBoard(app);
+  return app;
+}

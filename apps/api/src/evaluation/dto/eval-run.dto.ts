@@ -1,0 +1,373 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { AGENT_TYPES, AgentType } from '@greenlight/contracts';
+import { IsDisplayName, PageQuery, QueryBoolean } from '@greenlight/http';
+
+const RUN_TYPES = ['standard', 'regression', 'smoke', 'calibration'] as const;
+const RUN_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
+const DOT_PATH = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/;
+
+/** Run knobs; also the shape of a template's `config`. */
+export class RunOptionsDto {
+  @ApiPropertyOptional({ enum: ['deterministic', 'provider'], default: 'deterministic' })
+  @IsOptional()
+  @IsIn(['deterministic', 'provider'])
+  judge_mode?: 'deterministic' | 'provider';
+
+  @ApiPropertyOptional({ example: 'gpt-4o-mini', description: 'Provider judge model; default EVAL_JUDGE_MODEL' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S{1,200}$/)
+  judge_model?: string;
+
+  @ApiPropertyOptional({ enum: ['auto', 'simulated', 'agent_http'], default: 'auto', description: 'auto: agent_http when the agent has an api_endpoint' })
+  @IsOptional()
+  @IsIn(['auto', 'simulated', 'agent_http'])
+  executor_mode?: 'auto' | 'simulated' | 'agent_http';
+
+  @ApiPropertyOptional({ minimum: 100, maximum: 600000, description: 'Per-call agent timeout; default EVAL_AGENT_TIMEOUT_MS' })
+  @IsOptional()
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  agent_timeout_ms?: number;
+
+  @ApiPropertyOptional({ example: 'data.answer', description: 'Dot path of the output in the agent response' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  @Matches(DOT_PATH)
+  response_output_path?: string;
+
+  @ApiPropertyOptional({ example: 'data.citations', description: 'Dot path of the sources in the agent response' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  @Matches(DOT_PATH)
+  response_sources_path?: string;
+
+  @ApiPropertyOptional({ default: false, description: 'Block execution while the golden set quality gate fails' })
+  @IsOptional()
+  @IsBoolean()
+  require_golden_set_quality_gate?: boolean;
+
+  @ApiPropertyOptional({ minimum: 0, default: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  min_active_case_count?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 1, default: 0 })
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  min_verified_case_ratio?: number;
+}
+
+export class CreateEvalRunDto extends RunOptionsDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  agent_id: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: "Required unless the template has a default golden set" })
+  @IsOptional()
+  @IsUUID()
+  golden_set_id?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Start from an eval template; fields given here override it' })
+  @IsOptional()
+  @IsUUID()
+  template_id?: string;
+
+  @ApiPropertyOptional({ maxLength: 200, example: 'nightly 2026-11-22' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  name?: string;
+
+  @ApiPropertyOptional({ enum: RUN_TYPES, default: 'standard' })
+  @IsOptional()
+  @IsIn(RUN_TYPES)
+  run_type?: (typeof RUN_TYPES)[number];
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Free-form context kept with the run' })
+  @IsOptional()
+  @IsObject()
+  design_context?: Record<string, unknown>;
+}
+
+export class ListEvalRunsQuery extends PageQuery {
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() agent_id?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() golden_set_id?: string;
+  @ApiPropertyOptional({ enum: RUN_STATUSES }) @IsOptional() @IsIn(RUN_STATUSES) status?: (typeof RUN_STATUSES)[number];
+  @ApiPropertyOptional({ enum: RUN_TYPES }) @IsOptional() @IsIn(RUN_TYPES) run_type?: (typeof RUN_TYPES)[number];
+}
+
+export class GetEvalRunQuery {
+  @ApiPropertyOptional({ type: Boolean, default: false, description: 'Include the first `results_limit` results' })
+  @IsOptional()
+  @QueryBoolean()
+  @IsBoolean()
+  include_results?: boolean;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  results_limit: number = 50;
+}
+
+export class ListResultsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: ['answer', 'criteria'] }) @IsOptional() @IsIn(['answer', 'criteria']) evaluation_mode?: 'answer' | 'criteria';
+  @ApiPropertyOptional({ enum: ['scored', 'error'] }) @IsOptional() @IsIn(['scored', 'error']) status?: 'scored' | 'error';
+  @ApiPropertyOptional({ type: Boolean }) @IsOptional() @QueryBoolean() @IsBoolean() answer_correct?: boolean;
+  @ApiPropertyOptional({ type: Boolean }) @IsOptional() @QueryBoolean() @IsBoolean() source_correct?: boolean;
+  @ApiPropertyOptional({ type: Boolean }) @IsOptional() @QueryBoolean() @IsBoolean() passed?: boolean;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsNumber() @Min(0) @Max(100) min_quality_score?: number;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsNumber() @Min(0) @Max(100) max_quality_score?: number;
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() case_id?: string;
+  @ApiPropertyOptional({ example: 'hallucination' }) @IsOptional() @IsString() @MaxLength(64) issue_tag?: string;
+}
+
+export class ListArtifactsQuery extends PageQuery {
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() case_id?: string;
+  @ApiPropertyOptional({ enum: ['answer', 'criteria'] }) @IsOptional() @IsIn(['answer', 'criteria']) evaluation_mode?: 'answer' | 'criteria';
+}
+
+class JudgeConfigView {
+  @ApiProperty({ enum: ['deterministic', 'provider'] }) mode: string;
+  @ApiProperty({ nullable: true, type: String }) model: string | null;
+  @ApiProperty() prompt_version: string;
+}
+
+class ExecutorConfigView {
+  @ApiProperty({ enum: ['auto', 'simulated', 'agent_http'] }) requested_mode: string;
+  @ApiProperty({ enum: ['simulated', 'agent_http'] }) mode: string;
+  @ApiProperty({ nullable: true, type: String }) endpoint: string | null;
+  @ApiProperty() timeout_ms: number;
+  @ApiProperty({ type: 'object', additionalProperties: true }) mapping: Record<string, unknown>;
+}
+
+class ProfileSnapshotView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty() version: number;
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) dimensions: unknown[];
+  @ApiProperty({ type: 'object', additionalProperties: true }) scoring_scale: Record<string, unknown>;
+  @ApiProperty({ type: [String] }) issue_tags: string[];
+}
+
+class RunGatesView {
+  @ApiProperty() require_golden_set_quality_gate: boolean;
+  @ApiProperty() min_active_case_count: number;
+  @ApiProperty() min_verified_case_ratio: number;
+}
+
+export class RunConfigView {
+  @ApiProperty() golden_set_version: number;
+  @ApiProperty({ format: 'date-time' }) cases_as_of: string;
+  @ApiProperty({ type: JudgeConfigView }) judge: JudgeConfigView;
+  @ApiProperty({ type: ExecutorConfigView }) executor: ExecutorConfigView;
+  @ApiProperty({ type: ProfileSnapshotView }) profile: ProfileSnapshotView;
+  @ApiProperty({ type: RunGatesView }) gates: RunGatesView;
+}
+
+export class EvalRunView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) org_id: string;
+  @ApiProperty({ format: 'uuid' }) agent_id: string;
+  @ApiProperty({ format: 'uuid' }) golden_set_id: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) template_id: string | null;
+  @ApiProperty() name: string;
+  @ApiProperty({ enum: RUN_TYPES }) run_type: string;
+  @ApiProperty({ enum: RUN_STATUSES }) status: string;
+  @ApiProperty({ type: RunConfigView, description: 'Frozen at creation' }) config: RunConfigView;
+  @ApiProperty({ type: 'object', additionalProperties: true }) design_context: Record<string, unknown>;
+  @ApiProperty() total_cases: number;
+  @ApiProperty() completed_cases: number;
+  @ApiProperty({ description: 'completed_cases / total_cases' }) progress: number;
+  @ApiProperty({ nullable: true, type: String }) failure_code: string | null;
+  @ApiProperty({ nullable: true, type: String }) failure_reason: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) started_at: Date | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) completed_at: Date | null;
+  @ApiProperty({ format: 'date-time', type: String }) created_at: Date;
+  @ApiProperty({ format: 'date-time', type: String }) updated_at: Date;
+}
+
+export class RunRatesView {
+  @ApiProperty() result_count: number;
+  @ApiProperty({ description: 'Cases whose agent call failed' }) error_count: number;
+  @ApiProperty({ description: 'error_count / result_count; the other rates cover the cases that were scored' }) error_rate: number;
+  @ApiProperty() answer_correct_rate: number;
+  @ApiProperty() source_correct_rate: number;
+  @ApiProperty() quality_pass_rate: number;
+  @ApiProperty() pass_rate: number;
+}
+
+export class EvalRunListItemView extends EvalRunView {
+  @ApiProperty({ type: RunRatesView }) rates: RunRatesView;
+}
+
+export class EvalResultView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) run_id: string;
+  @ApiProperty({ format: 'uuid' }) case_id: string;
+  @ApiProperty({ enum: ['answer', 'criteria'] }) evaluation_mode: string;
+  @ApiProperty({ enum: ['scored', 'error'] }) status: string;
+  @ApiProperty({ nullable: true, type: String }) actual_output: string | null;
+  @ApiProperty({ type: [String] }) actual_sources: string[];
+  @ApiProperty({ nullable: true, type: Boolean }) answer_correct: boolean | null;
+  @ApiProperty({ nullable: true, type: Boolean }) source_correct: boolean | null;
+  @ApiProperty({ nullable: true, type: Number }) quality_score: number | null;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: { type: 'number' } }) criteria_scores: Record<string, number> | null;
+  @ApiProperty({ nullable: true, type: Boolean }) passed: boolean | null;
+  @ApiProperty({ type: [String] }) issue_tags: string[];
+  @ApiProperty({ nullable: true, type: String }) judge_reasoning: string | null;
+  @ApiProperty({ nullable: true, type: String }) error_code: string | null;
+  @ApiProperty({ nullable: true, type: String }) error_message: string | null;
+  @ApiProperty() latency_ms: number;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Execution trace: latencies, cache hit, error details' }) notes: Record<string, unknown>;
+  @ApiProperty({ format: 'date-time', type: String }) created_at: Date;
+}
+
+export class EvalRunDetailView extends EvalRunView {
+  @ApiPropertyOptional({ type: [EvalResultView], description: 'With include_results=true' }) results?: EvalResultView[];
+}
+
+class RateView {
+  @ApiProperty() evaluated: number;
+  @ApiProperty() correct: number;
+  @ApiProperty() rate: number;
+}
+
+class QualityView {
+  @ApiProperty() evaluated: number;
+  @ApiProperty() average_score: number;
+  @ApiProperty() pass_count: number;
+  @ApiProperty() pass_rate: number;
+  @ApiProperty() pass_threshold: number;
+}
+
+class ByModeView {
+  @ApiProperty() answer: number;
+  @ApiProperty() criteria: number;
+}
+
+export class EvalRunSummaryView {
+  @ApiProperty({ format: 'uuid' }) run_id: string;
+  @ApiProperty({ enum: RUN_STATUSES }) status: string;
+  @ApiProperty() total_cases: number;
+  @ApiProperty() result_count: number;
+  @ApiProperty() scored_count: number;
+  @ApiProperty() error_count: number;
+  @ApiProperty({ type: RateView }) answer: RateView;
+  @ApiProperty({ type: RateView }) source: RateView;
+  @ApiProperty({ type: QualityView }) quality: QualityView;
+  @ApiProperty() passed_count: number;
+  @ApiProperty() pass_rate: number;
+  @ApiProperty({ type: ByModeView }) by_mode: ByModeView;
+}
+
+export class EvalRunExecuteView {
+  @ApiProperty({ type: EvalRunView }) run: EvalRunView;
+  @ApiProperty({ type: EvalRunSummaryView }) summary: EvalRunSummaryView;
+}
+
+export class EvalRunArtifactView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) run_id: string;
+  @ApiProperty({ format: 'uuid' }) result_id: string;
+  @ApiProperty({ format: 'uuid' }) case_id: string;
+  @ApiProperty({ enum: ['answer', 'criteria'] }) evaluation_mode: string;
+  @ApiProperty({ enum: ['deterministic', 'provider'] }) judge_mode: string;
+  @ApiProperty({ nullable: true, type: String }) judge_model: string | null;
+  @ApiProperty() judge_prompt_version: string;
+  @ApiProperty() judge_prompt_hash: string;
+  @ApiProperty({ enum: ['simulated', 'agent_http'] }) executor_mode: string;
+  @ApiProperty() case_latency_ms: number;
+  @ApiProperty() execution_latency_ms: number;
+  @ApiProperty() judge_latency_ms: number;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: { type: 'number' } }) token_usage: Record<string, number> | null;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) judge_input: unknown;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) judge_output: unknown;
+  @ApiProperty({ type: 'object', additionalProperties: true }) execution_trace: Record<string, unknown>;
+  @ApiProperty() cache_hit: boolean;
+  @ApiProperty({ format: 'date-time', type: String }) created_at: Date;
+}
+
+export class CreateEvalTemplateDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Required for global keys' }) @IsOptional() @IsUUID() org_id?: string;
+  @ApiProperty({ example: 'Nightly search regression', maxLength: 200 })
+  @IsDisplayName()
+  name: string;
+  @ApiPropertyOptional({ maxLength: 5000 }) @IsOptional() @IsString() @MaxLength(5000) description?: string;
+  @ApiProperty({ enum: AGENT_TYPES }) @IsIn(AGENT_TYPES) agent_type: AgentType;
+  @ApiPropertyOptional({ enum: RUN_TYPES, default: 'standard' }) @IsOptional() @IsIn(RUN_TYPES) run_type?: (typeof RUN_TYPES)[number];
+  @ApiPropertyOptional({ format: 'uuid', description: 'Default golden set of runs made from the template' })
+  @IsOptional()
+  @IsUUID()
+  golden_set_id?: string;
+  @ApiPropertyOptional({ type: RunOptionsDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => RunOptionsDto) config?: RunOptionsDto;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @IsOptional() @IsObject() design_context?: Record<string, unknown>;
+}
+
+export class ListEvalTemplatesQuery extends PageQuery {
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ enum: AGENT_TYPES }) @IsOptional() @IsIn(AGENT_TYPES) agent_type?: AgentType;
+  @ApiPropertyOptional({ enum: RUN_TYPES }) @IsOptional() @IsIn(RUN_TYPES) run_type?: (typeof RUN_TYPES)[number];
+}
+
+export class EvalTemplateView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) org_id: string;
+  @ApiProperty() name: string;
+  @ApiProperty() description: string;
+  @ApiProperty({ enum: AGENT_TYPES }) agent_type: string;
+  @ApiProperty({ enum: RUN_TYPES }) run_type: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) golden_set_id: string | null;
+  @ApiProperty({ type: RunOptionsDto }) config: RunOptionsDto;
+  @ApiProperty({ type: 'object', additionalProperties: true }) design_context: Record<string, unknown>;
+  @ApiProperty({ format: 'date-time', type: String }) created_at: Date;
+  @ApiProperty({ format: 'date-time', type: String }) updated_at: Date;
+}
+
+export class StartRunView {
+  @ApiProperty({ type: EvalRunView }) run: EvalRunView;
+  @ApiProperty({ description: 'false when the run was already queued or running (nothing new was enqueued)' }) enqueued: boolean;
+  @ApiProperty({ description: 'The BullMQ job id of the start job' }) job_id: string;
+  @ApiProperty({ description: 'The run was terminal and was reopened to pending (previous results cleared)' }) reopened: boolean;
+}
+
+export class CancelRunView {
+  @ApiProperty({ type: EvalRunView }) run: EvalRunView;
+  @ApiProperty({ description: 'false when the run had already ended' }) cancelled: boolean;
+}
+
+export class EvalRunEventView {
+  @ApiProperty({ description: 'Sequence number (string: 64-bit)' }) id: string;
+  @ApiProperty({ format: 'uuid' }) run_id: string;
+  @ApiProperty({ format: 'uuid' }) org_id: string;
+  @ApiProperty({ example: 'run_started' }) event_type: string;
+  @ApiProperty({ type: 'object', additionalProperties: true }) details: Record<string, unknown>;
+  @ApiProperty({ format: 'date-time', type: String }) created_at: Date;
+}

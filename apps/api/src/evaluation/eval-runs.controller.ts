@@ -1,0 +1,154 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Auth, CurrentActor } from '@greenlight/auth';
+import { EvalRunsService, RunExecutionService, RunQueueService } from '@greenlight/domain';
+import { ApiEnvelope, PageQuery, UuidParamPipe } from '@greenlight/http';
+import type { Actor } from '@greenlight/tenancy';
+import {
+  CancelRunView,
+  CreateEvalRunDto,
+  EvalRunEventView,
+  StartRunView,
+  EvalResultView,
+  EvalRunArtifactView,
+  EvalRunDetailView,
+  EvalRunExecuteView,
+  EvalRunListItemView,
+  EvalRunSummaryView,
+  EvalRunView,
+  GetEvalRunQuery,
+  ListArtifactsQuery,
+  ListEvalRunsQuery,
+  ListResultsQuery,
+} from './dto/eval-run.dto';
+
+@ApiTags('Evaluation')
+@Controller('api/v1/eval/runs')
+export class EvalRunsController {
+  constructor(
+    private readonly runs: EvalRunsService,
+    private readonly execution: RunExecutionService,
+    private readonly queue: RunQueueService,
+  ) {}
+
+  @Post(':run_id/start')
+  @HttpCode(202)
+  @Auth('member')
+  @ApiOperation({
+    summary: 'Enqueue the run for the worker (idempotent)',
+    description:
+      'A run already queued or running answers enqueued: false. A completed, failed or cancelled run is reopened to pending ' +
+      '(its previous results are cleared) and enqueued again. Gates that block execute also block start.',
+  })
+  @ApiEnvelope(StartRunView, { status: 202 })
+  start(@CurrentActor() actor: Actor, @Param('run_id', UuidParamPipe) runId: string) {
+    return this.queue.start(actor, runId);
+  }
+
+  @Post(':run_id/cancel')
+  @HttpCode(200)
+  @Auth('member')
+  @ApiOperation({ summary: 'Cancel a pending or running run; workers stop between cases' })
+  @ApiEnvelope(CancelRunView)
+  cancel(@CurrentActor() actor: Actor, @Param('run_id', UuidParamPipe) runId: string) {
+    return this.queue.cancel(actor, runId);
+  }
+
+  @Get(':run_id/events')
+  @Auth('viewer')
+  @ApiOperation({ summary: "The run's lifecycle events, oldest first" })
+  @ApiEnvelope(EvalRunEventView, { paginated: true })
+  events(@CurrentActor() actor: Actor, @Param('run_id', UuidParamPipe) runId: string, @Query() page: PageQuery) {
+    return this.queue.events(actor, runId, page);
+  }
+
+  @Post()
+  @HttpCode(202)
+  @Auth('member')
+  @ApiOperation({
+    summary: 'Create an eval run (pending); its configuration is frozen now',
+    description: 'Execute it with POST /eval/runs/{run_id}/execute. From a template when template_id is given; fields here override it.',
+  })
+  @ApiBody({
+    type: CreateEvalRunDto,
+    examples: {
+      basic: {
+        summary: 'Deterministic judge, agent called over HTTP',
+        value: { agent_id: '7f0c2b7e-1111-4d2a-9c1e-2f6b7d1a0001', golden_set_id: '0b3e5c1a-2222-4f3b-8d2e-3a7c8e2b0002', name: 'nightly' },
+      },
+      provider_judge: {
+        summary: 'LLM judge',
+        value: {
+          agent_id: '7f0c2b7e-1111-4d2a-9c1e-2f6b7d1a0001',
+          golden_set_id: '0b3e5c1a-2222-4f3b-8d2e-3a7c8e2b0002',
+          judge_mode: 'provider',
+          judge_model: 'gpt-4o-mini',
+        },
+      },
+    },
+  })
+  @ApiEnvelope(EvalRunView, { status: 202, description: 'Accepted: the run is pending' })
+  create(@CurrentActor() actor: Actor, @Body() body: CreateEvalRunDto) {
+    return this.runs.create(actor, body);
+  }
+
+  @Get()
+  @Auth('viewer')
+  @ApiOperation({ summary: 'List eval runs with their rates, newest first' })
+  @ApiEnvelope(EvalRunListItemView, { paginated: true })
+  list(@CurrentActor() actor: Actor, @Query() query: ListEvalRunsQuery) {
+    const { limit, offset, ...filter } = query;
+    return this.runs.list(actor, filter, { limit, offset });
+  }
+
+  @Get(':run_id')
+  @Auth('viewer')
+  @ApiOperation({ summary: 'Get an eval run (optionally with its first results)' })
+  @ApiEnvelope(EvalRunDetailView)
+  async get(@CurrentActor() actor: Actor, @Param('run_id', UuidParamPipe) runId: string, @Query() query: GetEvalRunQuery) {
+    const run = await this.runs.get(actor, runId);
+    if (!query.include_results) return run;
+    const results = await this.runs.results(actor, runId, {}, { limit: query.results_limit, offset: 0 });
+    return { ...run, results: results.items };
+  }
+
+  @Post(':run_id/execute')
+  @HttpCode(200)
+  @Auth('member')
+  @ApiOperation({
+    summary: 'Execute a pending run now, in this request (small runs, debugging)',
+    description:
+      'Calls the agent for every case, judges each answer, stores results and artifacts, and answers with the run and its summary. ' +
+      'Judge or policy failures fail the run and answer with their code (EVAL_JUDGE_CONFIG_ERROR, EVAL_JUDGE_PROVIDER_ERROR, EVAL_POLICY_CONTRACT_ERROR).',
+  })
+  @ApiEnvelope(EvalRunExecuteView)
+  execute(@CurrentActor() actor: Actor, @Param('run_id', UuidParamPipe) runId: string) {
+    return this.execution.executeSync(actor, runId);
+  }
+
+  @Get(':run_id/results')
+  @Auth('viewer')
+  @ApiOperation({ summary: 'Case-level results, filterable' })
+  @ApiEnvelope(EvalResultView, { paginated: true })
+  results(@CurrentActor() actor: Actor, @Param('run_id', UuidParamPipe) runId: string, @Query() query: ListResultsQuery) {
+    const { limit, offset, ...filter } = query;
+    return this.runs.results(actor, runId, filter, { limit, offset });
+  }
+
+  @Get(':run_id/summary')
+  @Auth('viewer')
+  @ApiOperation({ summary: 'Counts and rates (answer, source, quality); 0.0 on runs without results' })
+  @ApiEnvelope(EvalRunSummaryView)
+  summary(@CurrentActor() actor: Actor, @Param('run_id', UuidParamPipe) runId: string) {
+    return this.runs.summary(actor, runId);
+  }
+
+  @Get(':run_id/artifacts')
+  @Auth('viewer')
+  @ApiOperation({ summary: 'Per-case traceability: judge input/output, latencies, tokens, prompt hash' })
+  @ApiEnvelope(EvalRunArtifactView, { paginated: true })
+  artifacts(@CurrentActor() actor: Actor, @Param('run_id', UuidParamPipe) runId: string, @Query() query: ListArtifactsQuery) {
+    const { limit, offset, ...filter } = query;
+    return this.runs.artifacts(actor, runId, filter, { limit, offset });
+  }
+}

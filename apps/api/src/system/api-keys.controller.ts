@@ -1,0 +1,52 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Auth, CurrentActor } from '@greenlight/auth';
+import { ApiKeysService } from '@greenlight/domain';
+import { ApiEnvelope, SensitiveResponse, UuidParamPipe } from '@greenlight/http';
+import type { Actor } from '@greenlight/tenancy';
+import { ApiKeyCreatedView, ApiKeyView, CreateApiKeyDto, ListApiKeysQuery } from './dto/api-key.dto';
+
+@ApiTags('System')
+@Controller('api/v1/system/api-keys')
+export class ApiKeysController {
+  constructor(private readonly keys: ApiKeysService) {}
+
+  @Post()
+  @Auth('admin')
+  @SensitiveResponse('api_key')
+  @ApiOperation({
+    summary: 'Create an API key; the plaintext key is returned once',
+    description: 'An Idempotency-Key replay answers with api_key null: the plaintext is never stored.',
+  })
+  @ApiBody({
+    type: CreateApiKeyDto,
+    examples: {
+      member: { summary: 'Member key in your org', value: { name: 'ci-pipeline', role: 'member' } },
+      viewer_with_expiry: {
+        summary: 'Viewer key with expiry',
+        value: { name: 'dashboard', role: 'viewer', expires_at: '2027-01-01T00:00:00Z' },
+      },
+    },
+  })
+  @ApiEnvelope(ApiKeyCreatedView, { status: 201, description: 'Created; data.api_key holds the plaintext key' })
+  create(@CurrentActor() actor: Actor, @Body() body: CreateApiKeyDto) {
+    return this.keys.create(actor, body);
+  }
+
+  @Get()
+  @Auth('admin')
+  @ApiOperation({ summary: 'List API key metadata (never hashes or plaintext)' })
+  @ApiEnvelope(ApiKeyView, { paginated: true })
+  list(@CurrentActor() actor: Actor, @Query() query: ListApiKeysQuery) {
+    return this.keys.list(actor, { status: query.status, org_id: query.org_id }, query);
+  }
+
+  @Post(':key_id/revoke')
+  @HttpCode(200)
+  @Auth('admin')
+  @ApiOperation({ summary: 'Revoke an API key (idempotent)' })
+  @ApiEnvelope(ApiKeyView)
+  revoke(@CurrentActor() actor: Actor, @Param('key_id', UuidParamPipe) keyId: string) {
+    return this.keys.revoke(actor, keyId);
+  }
+}

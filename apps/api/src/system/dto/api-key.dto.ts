@@ -1,0 +1,72 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateIf } from 'class-validator';
+import { API_KEY_STATUSES, ApiKeyStatus, ROLES, Role } from '@greenlight/contracts';
+import type { ApiKeyView as ApiKeyModel, CreatedApiKey } from '@greenlight/domain';
+import { PageQuery } from '@greenlight/http';
+
+export class CreateApiKeyDto {
+  @ApiProperty({ example: 'ci-pipeline', minLength: 1, maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  name: string;
+
+  @ApiProperty({ enum: ROLES, example: 'member' })
+  @IsIn(ROLES)
+  role: Role;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    nullable: true,
+    description: "Org of the key. Omitted: the caller's org, or a global key when the caller is global. null: a global key (admin only).",
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsUUID()
+  org_id?: string | null;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Default: now + API_KEY_DEFAULT_TTL_DAYS (90)' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  expires_at?: Date;
+
+  @ApiPropertyOptional({ nullable: true, minimum: 0, maximum: 1_000_000, description: 'Own per-minute limit; null uses the platform default' })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  rate_limit_per_minute?: number | null;
+}
+
+export class ListApiKeysQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: API_KEY_STATUSES })
+  @IsOptional()
+  @IsIn(API_KEY_STATUSES)
+  status?: ApiKeyStatus;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Global keys only; org keys always see their own org' })
+  @IsOptional()
+  @IsUUID()
+  org_id?: string;
+}
+
+export class ApiKeyView implements ApiKeyModel {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) org_id: string | null;
+  @ApiProperty() name: string;
+  @ApiProperty({ example: 'gl_3f9a1c2e', description: 'Visible start of the key' }) key_prefix: string;
+  @ApiProperty({ enum: ROLES }) role: Role;
+  @ApiProperty({ enum: API_KEY_STATUSES }) status: ApiKeyStatus;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) expires_at: Date | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) last_used_at: Date | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) revoked_at: Date | null;
+  @ApiProperty({ nullable: true, type: Number }) rate_limit_per_minute: number | null;
+  @ApiProperty({ format: 'date-time', type: String }) created_at: Date;
+}
+
+export class ApiKeyCreatedView extends ApiKeyView implements CreatedApiKey {
+  @ApiProperty({ description: 'The plaintext key. Shown once; store it now.', example: 'gl_3f9a1c2e_...' })
+  api_key: string;
+}

@@ -1,0 +1,56 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import type { AuditLogView as AuditLogModel } from '@greenlight/domain';
+import { PageQuery } from '@greenlight/http';
+
+export class ListAuditLogsQuery extends PageQuery {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Global keys only; org keys always see their own org' })
+  @IsOptional()
+  @IsUUID()
+  org_id?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  request_id?: string;
+
+  @ApiPropertyOptional({ example: '/api/v1/agents' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 2048)
+  path?: string;
+
+  @ApiPropertyOptional({ enum: ['POST', 'PUT', 'PATCH', 'DELETE'] })
+  @IsOptional()
+  @IsIn(['POST', 'PUT', 'PATCH', 'DELETE'])
+  method?: string;
+
+  @ApiPropertyOptional({ minimum: 100, maximum: 599 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(599)
+  status_code?: number;
+
+  @ApiPropertyOptional({ example: 'VALIDATION_ERROR' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  error_code?: string;
+}
+
+export class AuditLogView implements AuditLogModel {
+  @ApiProperty({ description: 'Sequence number (string: 64-bit)' }) id: string;
+  @ApiProperty() request_id: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) api_key_id: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) org_id: string | null;
+  @ApiProperty({ example: 'POST' }) method: string;
+  @ApiProperty({ example: '/api/v1/agents' }) path: string;
+  @ApiProperty({ example: 201 }) status_code: number;
+  @ApiProperty({ example: 12 }) latency_ms: number;
+  @ApiProperty({ nullable: true, type: String }) error_code: string | null;
+  @ApiProperty({ format: 'date-time', type: String }) created_at: Date;
+}

@@ -1,0 +1,10 @@
+import 'reflect-metadata';
+import { runHttpApp } from '@greenlight/http';
+import { createWorkerApp } from './create-worker-app';
+
+runHttpApp(
+  'worker',
+  createWorkerApp,
+  (c) => c.get('WORKER_PORT'),
+  (c) => `processing jobs; health on ${c.get('HOST')}:${c.get('WORKER_PORT')}`,
+);

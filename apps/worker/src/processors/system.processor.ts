@@ -1,0 +1,32 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
+import { Job, UnrecoverableError } from 'bullmq';
+import { JobPayloads, JobsOf, QueueName } from '@greenlight/contracts';
+import { IdempotencyStore } from '@greenlight/domain';
+
+type SystemJob = JobsOf<typeof QueueName.System>;
+
+/** Platform housekeeping jobs. Every job name of the system queue has exactly one handler here. */
+@Processor(QueueName.System, { concurrency: 2 })
+export class SystemProcessor extends WorkerHost {
+  private readonly logger = new Logger('SystemProcessor');
+  private readonly handlers: { [J in SystemJob]: (data: JobPayloads[J]) => Promise<unknown> };
+
+  constructor(private readonly idempotency: IdempotencyStore) {
+    super();
+    this.handlers = {
+      'system.ping': async (data) => ({ sent_at: data.sent_at, received_at: new Date().toISOString(), worker_pid: process.pid }),
+      'system.purge_idempotency': async () => {
+        const deleted = await this.idempotency.purgeExpired();
+        if (deleted > 0) this.logger.log(`purged ${deleted} expired idempotency records`);
+        return { deleted };
+      },
+    };
+  }
+
+  async process(job: Job): Promise<unknown> {
+    const handler = this.handlers[job.name as SystemJob] as ((data: unknown) => Promise<unknown>) | undefined;
+    if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}" on queue ${QueueName.System}`);
+    return handler(job.data);
+  }
+}

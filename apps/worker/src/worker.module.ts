@@ -1,0 +1,20 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfig } from '@greenlight/config';
+import { platformModules } from '@greenlight/http';
+import { AsyncRunExecutor } from '@greenlight/domain';
+import { EvalRunsWorker } from './processors/eval-runs.worker';
+import { SystemProcessor } from './processors/system.processor';
+import { RedisPolicyCheck } from './redis-policy.check';
+import { SystemSchedulers } from './schedulers/system.schedulers';
+
+/** The worker: BullMQ processors and schedulers, plus a health server. It consumes jobs. */
+@Module({})
+export class WorkerModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: platformModules(config, 'worker'),
+      providers: [RedisPolicyCheck, SystemProcessor, SystemSchedulers, AsyncRunExecutor, EvalRunsWorker],
+    };
+  }
+}

@@ -1,0 +1,4 @@
+export * from './auth.decorator';
+export * from './api-key.guard';
+export * from './rate-limiter';
+export * from './auth.module';

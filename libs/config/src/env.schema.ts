@@ -1,0 +1,166 @@
+/**
+ * The one schema for every environment variable Greenlight reads. Each entry parses and checks its
+ * variable; `loadConfig` reports every bad variable by name and refuses to start.
+ */
+type Parser<T> = (raw: string) => T;
+
+interface VarSpec<T> {
+  parse: Parser<T>;
+  default?: T;
+  doc: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function int(min: number, max: number): Parser<number> {
+  return (raw) => {
+    if (!/^-?\d+$/.test(raw.trim())) throw new Error(`must be an integer between ${min} and ${max}`);
+    const n = Number(raw);
+    if (n < min || n > max) throw new Error(`must be an integer between ${min} and ${max}`);
+    return n;
+  };
+}
+
+function url(protocols: string[]): Parser<string> {
+  return (raw) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new Error(`must be a URL (${protocols.join(' or ')})`);
+    }
+    if (!protocols.includes(parsed.protocol.replace(/:$/, ''))) {
+      throw new Error(`must use ${protocols.join(' or ')}`);
+    }
+    return raw;
+  };
+}
+
+function oneOf<T extends string>(values: readonly T[]): Parser<T> {
+  return (raw) => {
+    if (!values.includes(raw as T)) throw new Error(`must be one of ${values.join(', ')}`);
+    return raw as T;
+  };
+}
+
+function bool(): Parser<boolean> {
+  return (raw) => {
+    const v = raw.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+    throw new Error('must be true or false');
+  };
+}
+
+function text(pattern: RegExp, rule: string): Parser<string> {
+  return (raw) => {
+    if (!pattern.test(raw)) throw new Error(rule);
+    return raw;
+  };
+}
+
+function optionalText(): Parser<string> {
+  return (raw) => raw.trim();
+}
+
+function optionalUrl(protocols: string[]): Parser<string> {
+  const check = url(protocols);
+  return (raw) => (raw.trim() === '' ? '' : check(raw.trim()));
+}
+
+export const ENV_SCHEMA = {
+  NODE_ENV: { parse: oneOf(['development', 'production', 'test'] as const), default: 'development', doc: 'Runtime mode' },
+  DATABASE_URL: {
+    parse: url(['postgres', 'postgresql']),
+    default: 'postgres://postgres@127.0.0.1:5432/greenlight',
+    doc: 'PostgreSQL connection URL',
+  },
+  DATABASE_POOL_SIZE: { parse: int(1, 200), default: 10, doc: 'Max PostgreSQL connections per process' },
+  REDIS_URL: { parse: url(['redis', 'rediss']), default: 'redis://127.0.0.1:6379', doc: 'Redis connection URL' },
+  REDIS_PREFIX: {
+    parse: text(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 characters of letters, digits, _ . : -'),
+    default: 'greenlight',
+    doc: 'Prefix of every Redis key (BullMQ queues, rate-limit counters)',
+  },
+  HOST: { parse: text(/^\S+$/, 'must be a host name or address'), default: '0.0.0.0', doc: 'Interface both apps listen on' },
+  PORT: { parse: int(1, 65535), default: 3000, doc: 'HTTP port of the api app' },
+  WORKER_PORT: { parse: int(1, 65535), default: 3001, doc: 'HTTP port of the worker health server' },
+  API_RATE_LIMIT_PER_MINUTE: {
+    parse: int(0, 1_000_000),
+    default: 120,
+    doc: 'Requests per minute per API key (0 disables the limit); a key may carry its own limit',
+  },
+  API_KEY_DEFAULT_TTL_DAYS: { parse: int(1, 3650), default: 90, doc: 'Expiry of new API keys when none is given' },
+  API_BODY_LIMIT_BYTES: { parse: int(1024, 100 * 1024 * 1024), default: 1024 * 1024, doc: 'Largest JSON body accepted' },
+  IDEMPOTENCY_TTL_HOURS: { parse: int(24, 24 * 30), default: 24, doc: 'How long Idempotency-Key responses are kept' },
+  AUDIT_LOG_FLUSH_MS: { parse: int(10, 60_000), default: 500, doc: 'How often buffered audit rows are written' },
+  LOG_LEVEL: { parse: oneOf(['error', 'warn', 'log', 'debug', 'verbose'] as const), default: 'log', doc: 'Log verbosity' },
+  SWAGGER_ENABLED: { parse: bool(), default: true, doc: 'Serve Swagger UI at /docs and the document at /docs-json' },
+
+  OUTBOUND_ALLOWED_HOSTS: {
+    parse: optionalText(),
+    default: '',
+    doc: 'Comma-separated hosts, IPs or CIDRs that outbound calls may reach even though they are private/loopback (e.g. 127.0.0.1 for local agents)',
+  },
+  OUTBOUND_MAX_RESPONSE_BYTES: { parse: int(1024, 100 * 1024 * 1024), default: 1024 * 1024, doc: 'Largest response body an outbound call reads' },
+  EVAL_AGENT_TIMEOUT_MS: { parse: int(100, 600_000), default: 30_000, doc: 'Timeout of one call to an agent endpoint' },
+  EVAL_SYNC_CONCURRENCY: { parse: int(1, 256), default: 8, doc: 'Cases executed at once by the synchronous execute endpoint' },
+  EVAL_SYNC_MAX_CASES: { parse: int(1, 1_000_000), default: 5_000, doc: 'Largest run the synchronous execute endpoint accepts' },
+  OPENAI_API_KEY: { parse: optionalText(), default: '', doc: 'API key of the provider judge (OpenAI or a compatible server)' },
+  OPENAI_BASE_URL: { parse: optionalUrl(['http', 'https']), default: '', doc: 'Base URL of an OpenAI-compatible server; empty = the SDK default' },
+  EVAL_JUDGE_MODEL: { parse: text(/^\S{1,200}$/, 'must be a model name'), default: 'gpt-4o-mini', doc: 'Default model of the provider judge' },
+  EVAL_JUDGE_TIMEOUT_MS: { parse: int(100, 600_000), default: 60_000, doc: 'Timeout of one provider judge call' },
+  EVAL_JUDGE_MAX_RETRIES: { parse: int(0, 10), default: 2, doc: 'Retries of a provider judge call on 429/5xx/timeouts' },
+  EVAL_WORKER_CONCURRENCY: { parse: int(1, 1000), default: 32, doc: 'Chunk jobs one worker process runs at once (each executes its cases one by one)' },
+  EVAL_WORKER_MAX_CONCURRENCY_GLOBAL: { parse: int(0, 100_000), default: 0, doc: 'Chunk jobs running at once across all workers (0 = no cap)' },
+  EVAL_WORKER_MAX_CONCURRENCY_PER_ORG: { parse: int(0, 100_000), default: 0, doc: 'Chunk jobs of one org running at once across all workers (0 = no cap)' },
+  EVAL_WORKER_CHUNK_SIZE: { parse: int(1, 1000), default: 20, doc: 'Cases per chunk job' },
+  EVAL_WORKER_ATTEMPTS: { parse: int(1, 50), default: 5, doc: 'Tries of a chunk job (transient agent or provider errors)' },
+  EVAL_WORKER_BACKOFF_MS: { parse: int(10, 600_000), default: 1000, doc: 'First retry delay; doubles each try' },
+  EVAL_WORKER_MAX_BACKOFF_MS: { parse: int(10, 3_600_000), default: 60_000, doc: 'Cap of the retry delay' },
+  EVAL_WORKER_LOCK_MS: { parse: int(1000, 600_000), default: 30_000, doc: 'Job lock; a job of a dead worker is taken over after about this long' },
+  EVAL_RUN_MAX_RUNTIME_SECONDS: { parse: int(1, 7 * 86_400), default: 6 * 3600, doc: 'A running run older than this is failed (EVAL_RUN_TIMEOUT)' },
+  GOLDEN_SET_MAX_FILE_BYTES: { parse: int(1024, 100 * 1024 * 1024), default: 10 * 1024 * 1024, doc: 'Largest golden set file accepted by upload-file' },
+  GOLDEN_SET_MAX_ROWS: { parse: int(1, 1_000_000), default: 50_000, doc: 'Most cases one golden set upload may hold' },
+} satisfies Record<string, VarSpec<unknown>>;
+
+type Schema = typeof ENV_SCHEMA;
+export type AppConfigValues = { [K in keyof Schema]: Schema[K] extends VarSpec<infer T> ? T : never };
+
+/** Parses `env` against the schema; throws ConfigError naming every invalid variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfigValues {
+  const problems: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(ENV_SCHEMA) as [string, VarSpec<unknown>][]) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') {
+      if (spec.default === undefined) problems.push(`${name}: is required (${spec.doc})`);
+      else out[name] = spec.default;
+      continue;
+    }
+    try {
+      out[name] = spec.parse(raw);
+    } catch (err) {
+      const shown = /URL$/.test(name) ? redactUrl(raw) : raw;
+      problems.push(`${name}: ${(err as Error).message} (got ${JSON.stringify(shown)})`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return out as AppConfigValues;
+}
+
+/** Hides a password in a connection URL before it is printed. */
+export function redactUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return raw.replace(/:\/\/([^:@/]+):[^@/]*@/, '://$1:***@');
+  }
+}

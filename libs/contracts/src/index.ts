@@ -1,0 +1,4 @@
+export * from './error-codes';
+export * from './roles';
+export * from './enums';
+export * from './queues';

@@ -1,0 +1,35 @@
+/**
+ * The catalogue of queues and jobs. Queue names are persisted in Redis keys: never rename one.
+ * Every job name maps to exactly one payload type, so enqueueing the wrong payload does not compile.
+ */
+export const QueueName = {
+  System: 'system',
+  EvalRuns: 'eval-runs',
+} as const;
+export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+
+export interface JobPayloads {
+  /** Round-trip probe: proves the api → Redis → worker wiring. Carries no tenant data. */
+  'system.ping': { sent_at: string; note?: string };
+  /** Deletes expired Idempotency-Key records; run by a job scheduler. */
+  'system.purge_idempotency': Record<string, never>;
+  /** Starts a run: moves it to running and fans its cases out as chunk jobs under a finalize job. */
+  'eval.run.start': { run_id: string; org_id: string; epoch: number };
+  /** Executes some cases of a running run; a case that already has a result is skipped. */
+  'eval.run.chunk': { run_id: string; org_id: string; epoch: number; chunk: number; case_ids: string[] };
+  /** Runs once every chunk of the run is done: gives the run its one terminal state. */
+  'eval.run.finalize': { run_id: string; org_id: string; epoch: number };
+}
+export type JobName = keyof JobPayloads;
+
+/** Which queue each job travels on. */
+export const JOB_QUEUE = {
+  'system.ping': QueueName.System,
+  'system.purge_idempotency': QueueName.System,
+  'eval.run.start': QueueName.EvalRuns,
+  'eval.run.chunk': QueueName.EvalRuns,
+  'eval.run.finalize': QueueName.EvalRuns,
+} as const satisfies { [J in JobName]: QueueName };
+
+/** Job names that travel on queue `Q`. */
+export type JobsOf<Q extends QueueName> = { [J in JobName]: (typeof JOB_QUEUE)[J] extends Q ? J : never }[JobName];

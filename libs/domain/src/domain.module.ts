@@ -1,0 +1,39 @@
+import { Global, Module } from '@nestjs/common';
+import { ActivityService } from './activity/activity.service';
+import { InvokeContractService } from './agents/invoke-contract.service';
+import { EvalRunsService } from './evaluation/eval-runs.service';
+import { EvalTemplatesService } from './evaluation/eval-templates.service';
+import { RunExecutionService } from './evaluation/run-execution.service';
+import { RunQueueService } from './evaluation/run-queue.service';
+import { GoldenSetFileIngestService } from './golden-sets/golden-set-file-ingest.service';
+import { GoldenSetsService } from './golden-sets/golden-sets.service';
+import { AgentsService } from './agents/agents.service';
+import { AuditLogsService } from './audit/audit-logs.service';
+import { IdempotencyStore } from './idempotency/idempotency.store';
+import { ApiKeysService } from './keys/api-keys.service';
+import { OrgsService } from './orgs/orgs.service';
+import { EvalProfilesService } from './profiles/eval-profiles.service';
+import { GuardedHttpClient } from './outbound/guarded-http-client';
+
+const SERVICES = [
+  ActivityService,
+  AgentsService,
+  AuditLogsService,
+  IdempotencyStore,
+  ApiKeysService,
+  OrgsService,
+  EvalProfilesService,
+  GoldenSetsService,
+  GoldenSetFileIngestService,
+  EvalTemplatesService,
+  EvalRunsService,
+  RunExecutionService,
+  RunQueueService,
+  InvokeContractService,
+  GuardedHttpClient,
+];
+
+/** Domain services; needs DatabaseModule and ConfigModule in the importing app. */
+@Global()
+@Module({ providers: SERVICES, exports: SERVICES })
+export class DomainModule {}

@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '@greenlight/config';
+import { QueueName } from '@greenlight/contracts';
+import { EvalRunEntity, EvalRunEventEntity, Page, PageRequest, RunStatus } from '@greenlight/database';
+import { JobProducer } from '@greenlight/queue';
+import { Actor } from '@greenlight/tenancy';
+import { EvalRunsService, presentRun, RunView } from './eval-runs.service';
+import { RunExecutionService } from './run-execution.service';
+
+const LIVE_JOB_STATES = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
+
+export const startJobId = (runId: string, epoch: number) => `start-${runId}-${epoch}`;
+export const finalizeJobId = (runId: string, epoch: number) => `finalize-${runId}-${epoch}`;
+export const chunkJobId = (runId: string, epoch: number, chunk: number) => `chunk-${runId}-${epoch}-${chunk}`;
+
+export interface StartRunResult {
+  run: RunView;
+  enqueued: boolean;
+  job_id: string;
+  reopened: boolean;
+}
+
+export interface CancelRunResult {
+  run: RunView;
+  cancelled: boolean;
+}
+
+/** API side of async runs: start (enqueue), cancel, lifecycle events. The worker executes. */
+@Injectable()
+export class RunQueueService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly runs: EvalRunsService,
+    private readonly execution: RunExecutionService,
+    private readonly producer: JobProducer,
+    private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Enqueues a run. Idempotent: a run already queued or running answers `enqueued: false`. A
+   * terminal run is reopened to `pending` first (its previous results are cleared).
+   */
+  async start(actor: Actor, runId: string): Promise<StartRunResult> {
+    let run = await this.runs.load(actor, runId);
+    await this.execution.checkGates(run);
+    let reopened = false;
+    if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') {
+      run = await this.reopen(run);
+      reopened = true;
+    }
+    if (run.status === 'running') {
+      await this.recordEvent(run, 'run_queue_deduplicated', { status: run.status, epoch: run.queue_epoch });
+      return { run: presentRun(run), enqueued: false, job_id: startJobId(run.id, run.queue_epoch), reopened };
+    }
+    const current = await this.producer.queue(QueueName.EvalRuns).getJob(startJobId(run.id, run.queue_epoch));
+    if (current && LIVE_JOB_STATES.has(await current.getState())) {
+      await this.recordEvent(run, 'run_queue_deduplicated', { status: run.status, epoch: run.queue_epoch });
+      return { run: presentRun(run), enqueued: false, job_id: current.id!, reopened };
+    }
+    // Claim the next epoch only if nobody else did since we read the run (two starts at once: one wins).
+    const [rows] = await this.db.query(
+      `UPDATE eval_runs SET queue_epoch = queue_epoch + 1, updated_at = now() WHERE id = $1 AND status = 'pending' AND queue_epoch = $2 RETURNING queue_epoch`,
+      [run.id, run.queue_epoch],
+    );
+    if (!rows || rows.length === 0) {
+      const latest = await this.runs.load(actor, runId);
+      return { run: presentRun(latest), enqueued: false, job_id: startJobId(latest.id, latest.queue_epoch), reopened };
+    }
+    const epoch = Number(rows[0].queue_epoch);
+    const jobId = await this.producer.enqueue('eval.run.start', { run_id: run.id, org_id: run.org_id, epoch }, {
+      jobId: startJobId(run.id, epoch),
+      attempts: this.config.get('EVAL_WORKER_ATTEMPTS'),
+      backoff: { type: 'exponential', delay: this.config.get('EVAL_WORKER_BACKOFF_MS') },
+    });
+    await this.recordEvent(run, 'run_queued', { epoch, job_id: jobId, reopened });
+    return { run: presentRun(await this.runs.load(actor, runId)), enqueued: true, job_id: jobId, reopened };
+  }
+
+  /** Cancels a pending or running run; chunks see it between cases and stop. Terminal runs stay as they are. */
+  async cancel(actor: Actor, runId: string): Promise<CancelRunResult> {
+    const run = await this.runs.load(actor, runId);
+    if (run.status !== 'pending' && run.status !== 'running') return { run: presentRun(run), cancelled: false };
+    try {
+      const cancelled = await this.runs.transition(run.id, run.status, 'cancelled', { failure_reason: null });
+      await this.recordEvent(cancelled, 'run_cancelled', { from: run.status, by_key_id: actor.key_id });
+      const start = await this.producer.queue(QueueName.EvalRuns).getJob(startJobId(run.id, run.queue_epoch));
+      if (start && (await start.getState()) !== 'active') await start.remove().catch(() => undefined);
+      return { run: presentRun(cancelled), cancelled: true };
+    } catch {
+      // It finished (or was cancelled) between our read and our write.
+      const latest = await this.runs.load(actor, runId);
+      return { run: presentRun(latest), cancelled: false };
+    }
+  }
+
+  async events(actor: Actor, runId: string, page: PageRequest): Promise<Page<EvalRunEventEntity>> {
+    const run = await this.runs.load(actor, runId);
+    const [items, total] = await this.db.getRepository(EvalRunEventEntity).findAndCount({
+      where: { run_id: run.id },
+      order: { id: 'ASC' },
+      take: page.limit,
+      skip: page.offset,
+    });
+    return { items, limit: page.limit, offset: page.offset, total };
+  }
+
+  async recordEvent(run: { id: string; org_id: string }, type: string, details: Record<string, unknown> = {}): Promise<void> {
+    await this.db.getRepository(EvalRunEventEntity).insert({ run_id: run.id, org_id: run.org_id, event_type: type, details: details as never });
+  }
+
+  /** Terminal → pending: the previous results and artifacts go, so the run executes afresh. */
+  private async reopen(run: EvalRunEntity): Promise<EvalRunEntity> {
+    const from: RunStatus = run.status;
+    await this.db.transaction(async (m) => {
+      await m.query(`DELETE FROM eval_run_artifacts WHERE run_id = $1`, [run.id]);
+      await m.query(`DELETE FROM eval_results WHERE run_id = $1`, [run.id]);
+      const [rows] = await m.query(
+        `UPDATE eval_runs SET status = 'pending', started_at = NULL, completed_at = NULL, completed_cases = 0,
+                failure_code = NULL, failure_reason = NULL, updated_at = now()
+         WHERE id = $1 AND status = $2 RETURNING id`,
+        [run.id, from],
+      );
+      if (!rows?.length) throw this.runs.staleTransition(run.id, from, 'pending');
+    });
+    await this.recordEvent(run, 'run_reopened', { from });
+    return this.db.getRepository(EvalRunEntity).findOneByOrFail({ id: run.id });
+  }
+}

@@ -1,0 +1,99 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { QueryFailedError } from 'typeorm';
+import { ERROR_HTTP_STATUS, ErrorCode } from '@greenlight/contracts';
+import { DomainError } from '@greenlight/domain';
+import { requestState } from '@greenlight/tenancy';
+import { errorEnvelope } from './error-envelope';
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: ErrorCode.VALIDATION_ERROR,
+  401: ErrorCode.UNAUTHORIZED,
+  403: ErrorCode.FORBIDDEN,
+  404: ErrorCode.NOT_FOUND,
+  405: ErrorCode.METHOD_NOT_ALLOWED,
+  409: ErrorCode.CONFLICT,
+  413: ErrorCode.PAYLOAD_TOO_LARGE,
+  415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+  422: ErrorCode.VALIDATION_ERROR,
+  429: ErrorCode.RATE_LIMITED,
+  503: ErrorCode.SERVICE_UNAVAILABLE,
+};
+
+/** Maps every error to the envelope in one place. Unknown failures answer INTERNAL_ERROR without internals. */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ApiExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const req = ctx.getRequest<Request>();
+    const res = ctx.getResponse<Response>();
+    const state = requestState(req);
+    const { status, code, message, details, headers } = this.describe(exception, req);
+    if (status >= 500) {
+      this.logger.error(
+        `request ${state.request_id} ${req.method} ${req.originalUrl} failed: ${(exception as Error)?.stack ?? String(exception)}`,
+      );
+    }
+    state.error_code = code;
+    if (res.headersSent) return;
+    for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+    res.status(status).json(errorEnvelope(code, message, details, state.request_id));
+  }
+
+  private describe(exception: unknown, req: Request) {
+    if (exception instanceof DomainError) {
+      return {
+        status: exception.status,
+        code: exception.code,
+        message: exception.message,
+        details: exception.details,
+        headers: exception.headers,
+      };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code = STATUS_CODES[status] ?? (status >= 500 ? ErrorCode.INTERNAL_ERROR : ErrorCode.VALIDATION_ERROR);
+      if (status === HttpStatus.NOT_FOUND) {
+        return { status, code, message: `no route for ${req.method} ${req.path}`, details: null, headers: {} };
+      }
+      const message = status >= 500 ? 'internal error' : extractMessage(exception);
+      return { status, code, message, details: null, headers: {} };
+    }
+    if (exception instanceof QueryFailedError && isPgDataException(exception)) {
+      // Input Postgres cannot store (bad encoding, out-of-range number): the client's fault, not ours.
+      return {
+        status: 400,
+        code: ErrorCode.VALIDATION_ERROR,
+        message: 'a value in the request cannot be stored',
+        details: null,
+        headers: {},
+      };
+    }
+    return {
+      status: ERROR_HTTP_STATUS[ErrorCode.INTERNAL_ERROR],
+      code: ErrorCode.INTERNAL_ERROR,
+      message: 'internal error; quote the request id when reporting it',
+      details: null,
+      headers: {},
+    };
+  }
+}
+
+/**
+ * SQLSTATE class 22 (invalid encoding, value out of range, string too long...) and CHECK violations
+ * (23514): a value the request carried that the schema refuses.
+ */
+function isPgDataException(e: QueryFailedError): boolean {
+  const code = (e as QueryFailedError & { driverError?: { code?: string } }).driverError?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code === '23514');
+}
+
+function extractMessage(e: HttpException): string {
+  const body = e.getResponse();
+  if (typeof body === 'string') return body;
+  const m = (body as { message?: unknown }).message;
+  if (Array.isArray(m)) return m.join('; ');
+  return typeof m === 'string' ? m : e.message;
+}

@@ -1,0 +1,33 @@
+import { INestApplication, Logger } from '@nestjs/common';
+import { AppConfig, ConfigError } from '@greenlight/config';
+
+/**
+ * Entry point of both apps: validate config (a bad variable exits 78 with its name), build the app,
+ * listen. Any other start-up failure exits 1 with the reason.
+ */
+export function runHttpApp(
+  name: string,
+  create: (config: AppConfig) => Promise<INestApplication>,
+  port: (config: AppConfig) => number,
+  describe: (config: AppConfig) => string,
+): void {
+  const start = async () => {
+    let config: AppConfig;
+    try {
+      config = AppConfig.fromEnv();
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`greenlight ${name}: ${err.message}\n`);
+        process.exit(78); // EX_CONFIG
+      }
+      throw err;
+    }
+    const app = await create(config);
+    await app.listen(port(config), config.get('HOST'));
+    new Logger(name).log(describe(config));
+  };
+  start().catch((err) => {
+    process.stderr.write(`greenlight ${name} failed to start: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,127 @@
+import { applyDecorators, ArgumentMetadata, Injectable, ParseUUIDPipe, PipeTransform, ValidationPipe } from '@nestjs/common';
+import { IsString, Length, Matches, registerDecorator, ValidationError, ValidationOptions } from 'class-validator';
+import { DomainError } from '@greenlight/domain';
+
+export interface FieldIssue {
+  field: string;
+  messages: string[];
+}
+
+/** Flattens class-validator's tree into `[{ field: 'a.b.0.c', messages }]`. */
+export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldIssue[] {
+  const out: FieldIssue[] = [];
+  for (const e of errors) {
+    const field = parent ? `${parent}.${e.property}` : e.property;
+    if (e.constraints && Object.keys(e.constraints).length > 0) {
+      out.push({ field, messages: Object.values(e.constraints).map((m) => m.replace(/^property /, '')) });
+    }
+    if (e.children && e.children.length > 0) out.push(...flattenValidationErrors(e.children, field));
+  }
+  return out;
+}
+
+/**
+ * Validates bodies, queries and params against their DTO classes: unknown fields are refused,
+ * strings are converted to the declared types, and every problem is reported per field as
+ * VALIDATION_ERROR.
+ */
+@Injectable()
+export class ApiValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      transformOptions: { enableImplicitConversion: false },
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors) => {
+        const details = flattenValidationErrors(errors);
+        const summary = details.map((d) => `${d.field}: ${d.messages.join(', ')}`).join('; ');
+        return DomainError.validation(`request validation failed: ${summary}`, details);
+      },
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const isDto = typeof metadata.metatype === 'function' && this.toValidate(metadata);
+    if (metadata.type === 'body' && isDto) {
+      if (value === undefined || value === null || Array.isArray(value) || typeof value !== 'object') {
+        throw DomainError.validation('request body must be a JSON object', [{ field: 'body', messages: ['must be a JSON object'] }]);
+      }
+    }
+    if (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param') {
+      const where = findNulCharacter(value, metadata.type === 'param' ? (metadata.data ?? 'param') : '');
+      if (where !== null) {
+        const field = where || metadata.type;
+        throw DomainError.validation(`${field} contains a NUL character`, [{ field, messages: ['must not contain NUL (\\u0000) characters'] }]);
+      }
+    }
+    return super.transform(value, metadata);
+  }
+}
+
+/**
+ * Path of the first string or key holding U+0000, which Postgres cannot store; null if none.
+ * Iterative, so a deep value cannot exhaust the stack.
+ */
+export function findNulCharacter(value: unknown, root = ''): string | null {
+  const stack: [unknown, string][] = [[value, root]];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return path;
+      continue;
+    }
+    if (v === null || typeof v !== 'object') continue;
+    for (const [k, child] of Object.entries(v as object)) {
+      const childPath = path ? `${path}.${k}` : k;
+      if (k.includes('\u0000')) return childPath;
+      stack.push([child, childPath]);
+    }
+  }
+  return null;
+}
+
+/** Path ids must be UUIDs; anything else is a VALIDATION_ERROR naming the parameter. */
+@Injectable()
+export class UuidParamPipe implements PipeTransform<string, Promise<string>> {
+  private readonly inner = new ParseUUIDPipe({ version: undefined });
+
+  async transform(value: string, metadata: ArgumentMetadata): Promise<string> {
+    try {
+      return await this.inner.transform(value, metadata);
+    } catch {
+      const field = metadata.data ?? 'id';
+      throw DomainError.validation(`${field} must be a UUID`, [{ field, messages: ['must be a UUID'] }]);
+    }
+  }
+}
+
+/**
+ * An absolute http(s) URL as WHATWG URL parses it (IPv6 literals and numeric hosts included), without
+ * credentials. Whether the address may be called is the outbound guard's decision, at call time.
+ */
+export function IsHttpUrl(options?: ValidationOptions) {
+  return (object: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isHttpUrl',
+      target: object.constructor,
+      propertyName,
+      options: { message: `${propertyName} must be an absolute http or https URL without credentials`, ...options },
+      validator: {
+        validate(value: unknown) {
+          if (typeof value !== 'string' || value.length > 2048) return false;
+          try {
+            const u = new URL(value);
+            return (u.protocol === 'http:' || u.protocol === 'https:') && !!u.hostname && !u.username && !u.password;
+          } catch {
+            return false;
+          }
+        },
+      },
+    });
+}
+
+/** A display name: a string of 1–200 characters that is not blank. */
+export const IsDisplayName = () =>
+  applyDecorators(IsString(), Length(1, 200), Matches(/\S/, { message: '$property must not be blank' }));

@@ -1,0 +1,49 @@
+import { BullModule, InjectQueue } from '@nestjs/bullmq';
+import { Global, Injectable, Module } from '@nestjs/common';
+import type { JobsOptions, Queue } from 'bullmq';
+import { AppConfig } from '@greenlight/config';
+import { JOB_QUEUE, JobName, JobPayloads, QueueName } from '@greenlight/contracts';
+import { bullConnection } from './redis-options';
+
+export const ALL_QUEUES: QueueName[] = Object.values(QueueName);
+/** Flow producer for a run's chunk jobs and their finalize parent. */
+export const EVAL_FLOWS = 'eval-flows';
+
+/** Typed producer: enqueueing a payload that does not match its job name does not compile. */
+@Injectable()
+export class JobProducer {
+  private readonly queues: Record<QueueName, Queue>;
+
+  constructor(@InjectQueue(QueueName.System) system: Queue, @InjectQueue(QueueName.EvalRuns) evalRuns: Queue) {
+    this.queues = { [QueueName.System]: system, [QueueName.EvalRuns]: evalRuns };
+  }
+
+  async enqueue<J extends JobName>(name: J, data: JobPayloads[J], opts?: JobsOptions): Promise<string> {
+    const job = await this.queues[JOB_QUEUE[name]].add(name, data, opts);
+    return job.id as string;
+  }
+
+  queue(name: QueueName): Queue {
+    return this.queues[name];
+  }
+}
+
+/** BullMQ connection and every queue, registered for producing. Both apps import it; only the worker consumes. */
+@Global()
+@Module({
+  imports: [
+    BullModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        connection: bullConnection(config.get('REDIS_URL')),
+        prefix: config.get('REDIS_PREFIX'),
+        defaultJobOptions: { removeOnComplete: { age: 86_400, count: 10_000 }, removeOnFail: { age: 7 * 86_400 } },
+      }),
+    }),
+    BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
+    BullModule.registerFlowProducer({ name: EVAL_FLOWS }),
+  ],
+  providers: [JobProducer],
+  exports: [BullModule, JobProducer],
+})
+export class QueueModule {}

@@ -1,0 +1,3 @@
+export * from './actor';
+export * from './request-context';
+export * from './tenant-scope';

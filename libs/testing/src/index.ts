@@ -1,0 +1,2 @@
+export * from './test-environment';
+export * from './large-golden-set-csv';

@@ -1,0 +1,6 @@
+import { Foundation1763780000000 } from './1763780000000-Foundation';
+import { EvaluationCore1763790000000 } from './1763790000000-EvaluationCore';
+import { AsyncRuns1763800000000 } from './1763800000000-AsyncRuns';
+
+/** Every migration in order. Imported as classes so the same list works from ts and built js. */
+export const MIGRATIONS = [Foundation1763780000000, EvaluationCore1763790000000, AsyncRuns1763800000000];

@@ -1,0 +1,577 @@
+import { DataSource } from 'typeorm';
+import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
+import {
+  agentBody,
+  createAgent,
+  createKey,
+  expectError,
+  expectSuccess,
+  keyIdOf,
+  MISSING_UUID,
+  UUID_RE,
+  waitForAudit,
+} from './support/e2e-helpers';
+
+type Role = 'viewer' | 'member' | 'admin';
+type Caller = Role | 'global';
+
+const ROLE_ORDER: Role[] = ['viewer', 'member', 'admin'];
+const satisfies = (actual: Role, required: Role) => ROLE_ORDER.indexOf(actual) >= ROLE_ORDER.indexOf(required);
+
+const KEY_VIEW_FIELDS = [
+  'created_at',
+  'expires_at',
+  'id',
+  'key_prefix',
+  'last_used_at',
+  'name',
+  'org_id',
+  'rate_limit_per_minute',
+  'revoked_at',
+  'role',
+  'status',
+].sort();
+
+interface Endpoint {
+  label: string;
+  method: 'get' | 'post' | 'patch';
+  /** May create what the call needs (e.g. a key to revoke). */
+  path: () => Promise<string> | string;
+  body?: () => Record<string, unknown>;
+  role: Role;
+  /** Only global (org_id null) admin keys may call it. */
+  globalOnly?: boolean;
+  ok: number;
+  /** When `ok` is an error status: the code an authorised caller gets (the call passed auth). */
+  okCode?: string;
+}
+
+describe('auth, roles and tenancy', () => {
+  let h: ApiHarness;
+  let g: { org_id: string; api_key: string };
+  let A: OrgKeys;
+  let B: OrgKeys;
+  let agentA: any;
+  let agentB: any;
+  let profileB: string;
+  let endpoints: Endpoint[];
+  let setA: { id: string; caseId: string };
+  let runA: string;
+  let templateA: string;
+
+  const keyFor = (caller: Caller): string => (caller === 'global' ? g.api_key : A[caller]);
+
+  beforeAll(async () => {
+    h = await startApi();
+    g = await globalAdmin(h.config);
+    [A, B] = await Promise.all([orgWithKeys(h, g.api_key), orgWithKeys(h, g.api_key)]);
+    [agentA, agentB] = await Promise.all([createAgent(h, A.member), createAgent(h, B.member)]);
+    // Org-owned eval profiles have no create endpoint yet: one is inserted for org B directly.
+    const rows: { id: string }[] = await h.app.get(DataSource).query(
+      `INSERT INTO eval_profiles (org_id, name, agent_type, description, dimensions, scoring_scale, issue_tags, is_builtin)
+       SELECT $1, $2, agent_type, description, dimensions, scoring_scale, issue_tags, false
+       FROM eval_profiles WHERE id = '00000000-0000-4000-8000-000000000001'
+       RETURNING id`,
+      [B.org_id, uniqueName('Org B profile')],
+    );
+    profileB = rows[0].id;
+
+    const post = async (path: string, body: unknown, status: number) => expectSuccess(await h.http.post(path).set(bearer(A.member)).send(body as object), status);
+    const freshSet = async () => {
+      const up = await post('/api/v1/golden-sets/upload', { agent_id: agentA.id, name: uniqueName('Set'), cases: [{ input: 'q', expected_answer: 'a' }] }, 201);
+      const cases = expectSuccess(await h.http.get(`/api/v1/golden-sets/${up.golden_set.id}/cases`).set(bearer(A.viewer)), 200);
+      return { id: up.golden_set.id as string, caseId: cases.items[0].id as string };
+    };
+    const freshRun = async () => (await post('/api/v1/eval/runs', { agent_id: agentA.id, golden_set_id: setA.id }, 202)).id as string;
+    setA = await freshSet();
+    runA = await freshRun();
+    templateA = (await post('/api/v1/eval/templates', { name: uniqueName('Tpl'), agent_type: 'search_retrieval' }, 201)).id;
+
+    endpoints = [
+      { label: 'POST /orgs', method: 'post', path: () => '/api/v1/orgs', body: () => ({ name: uniqueName('Org') }), role: 'admin', globalOnly: true, ok: 201 },
+      { label: 'GET /orgs', method: 'get', path: () => '/api/v1/orgs', role: 'admin', globalOnly: true, ok: 200 },
+      { label: 'GET /orgs/{id}', method: 'get', path: () => `/api/v1/orgs/${A.org_id}`, role: 'viewer', ok: 200 },
+      {
+        label: 'POST /system/api-keys',
+        method: 'post',
+        path: () => '/api/v1/system/api-keys',
+        body: () => ({ name: uniqueName('matrix key'), role: 'viewer', org_id: A.org_id }),
+        role: 'admin',
+        ok: 201,
+      },
+      { label: 'GET /system/api-keys', method: 'get', path: () => '/api/v1/system/api-keys', role: 'admin', ok: 200 },
+      {
+        label: 'POST /system/api-keys/{id}/revoke',
+        method: 'post',
+        path: async () => {
+          const k = await createKey(h, g.api_key, { role: 'viewer', org_id: A.org_id });
+          return `/api/v1/system/api-keys/${k.id}/revoke`;
+        },
+        role: 'admin',
+        ok: 200,
+      },
+      { label: 'GET /system/audit-logs', method: 'get', path: () => '/api/v1/system/audit-logs', role: 'admin', ok: 200 },
+      { label: 'GET /agents', method: 'get', path: () => '/api/v1/agents', role: 'viewer', ok: 200 },
+      { label: 'POST /agents', method: 'post', path: () => '/api/v1/agents', body: () => agentBody({ org_id: A.org_id }), role: 'member', ok: 201 },
+      { label: 'GET /agents/{id}', method: 'get', path: () => `/api/v1/agents/${agentA.id}`, role: 'viewer', ok: 200 },
+      { label: 'GET /agents/{id}/latest', method: 'get', path: () => `/api/v1/agents/${agentA.id}/latest`, role: 'viewer', ok: 200 },
+      { label: 'GET /eval/profiles', method: 'get', path: () => '/api/v1/eval/profiles', role: 'viewer', ok: 200 },
+      {
+        label: 'GET /eval/profiles/{id}',
+        method: 'get',
+        path: () => '/api/v1/eval/profiles/00000000-0000-4000-8000-000000000002',
+        role: 'viewer',
+        ok: 200,
+      },
+      { label: 'GET /agents/{id}/golden-sets', method: 'get', path: () => `/api/v1/agents/${agentA.id}/golden-sets`, role: 'viewer', ok: 200 },
+      {
+        label: 'POST /agents/{id}/invoke-contract/validate',
+        method: 'post',
+        path: () => `/api/v1/agents/${agentA.id}/invoke-contract/validate`,
+        body: () => ({}),
+        role: 'member',
+        // agentA has no endpoint: an authorised caller reaches the check and is told so
+        ok: 400,
+        okCode: 'AGENT_INVOKE_CONTRACT_CONFIG_ERROR',
+      },
+      {
+        label: 'POST /golden-sets/upload',
+        method: 'post',
+        path: () => '/api/v1/golden-sets/upload',
+        body: () => ({ agent_id: agentA.id, name: uniqueName('Set'), cases: [{ input: 'q', expected_answer: 'a' }] }),
+        role: 'member',
+        ok: 201,
+      },
+      {
+        label: 'POST /golden-sets/upload-file',
+        method: 'post',
+        path: () => '/api/v1/golden-sets/upload-file',
+        body: () => ({ agent_id: agentA.id, name: uniqueName('File'), filename: 'c.csv', content_base64: Buffer.from('input,expected_answer\nq,a\n').toString('base64') }),
+        role: 'member',
+        ok: 201,
+      },
+      { label: 'GET /golden-sets/{id}', method: 'get', path: () => `/api/v1/golden-sets/${setA.id}`, role: 'viewer', ok: 200 },
+      { label: 'GET /golden-sets/{id}/cases', method: 'get', path: () => `/api/v1/golden-sets/${setA.id}/cases`, role: 'viewer', ok: 200 },
+      { label: 'GET /golden-sets/{id}/quality-gate-status', method: 'get', path: () => `/api/v1/golden-sets/${setA.id}/quality-gate-status`, role: 'viewer', ok: 200 },
+      { label: 'GET /golden-sets/{id}/cases/{id}/reviews', method: 'get', path: () => `/api/v1/golden-sets/${setA.id}/cases/${setA.caseId}/reviews`, role: 'viewer', ok: 200 },
+      {
+        label: 'PATCH /golden-sets/{id}/cases/{id}/verify',
+        method: 'patch',
+        path: () => `/api/v1/golden-sets/${setA.id}/cases/${setA.caseId}/verify`,
+        body: () => ({ notes: 'checked' }),
+        role: 'member',
+        ok: 200,
+      },
+      {
+        label: 'POST /golden-sets/{id}/cases/{id}/supersede',
+        method: 'post',
+        path: async () => {
+          const s = await freshSet();
+          return `/api/v1/golden-sets/${s.id}/cases/${s.caseId}/supersede`;
+        },
+        body: () => ({ case: { input: 'q2', expected_answer: 'a2' } }),
+        role: 'member',
+        ok: 201,
+      },
+      { label: 'POST /eval/runs', method: 'post', path: () => '/api/v1/eval/runs', body: () => ({ agent_id: agentA.id, golden_set_id: setA.id }), role: 'member', ok: 202 },
+      { label: 'GET /eval/runs', method: 'get', path: () => '/api/v1/eval/runs', role: 'viewer', ok: 200 },
+      { label: 'GET /eval/runs/{id}', method: 'get', path: () => `/api/v1/eval/runs/${runA}`, role: 'viewer', ok: 200 },
+      { label: 'GET /eval/runs/{id}/results', method: 'get', path: () => `/api/v1/eval/runs/${runA}/results`, role: 'viewer', ok: 200 },
+      { label: 'GET /eval/runs/{id}/summary', method: 'get', path: () => `/api/v1/eval/runs/${runA}/summary`, role: 'viewer', ok: 200 },
+      { label: 'GET /eval/runs/{id}/artifacts', method: 'get', path: () => `/api/v1/eval/runs/${runA}/artifacts`, role: 'viewer', ok: 200 },
+      {
+        label: 'POST /eval/runs/{id}/execute',
+        method: 'post',
+        path: async () => `/api/v1/eval/runs/${await freshRun()}/execute`,
+        role: 'member',
+        ok: 200,
+      },
+      {
+        label: 'POST /eval/runs/{id}/start',
+        method: 'post',
+        path: async () => `/api/v1/eval/runs/${await freshRun()}/start`,
+        role: 'member',
+        ok: 202,
+      },
+      {
+        label: 'POST /eval/runs/{id}/cancel',
+        method: 'post',
+        path: async () => `/api/v1/eval/runs/${await freshRun()}/cancel`,
+        role: 'member',
+        ok: 200,
+      },
+      { label: 'GET /eval/runs/{id}/events', method: 'get', path: () => `/api/v1/eval/runs/${runA}/events`, role: 'viewer', ok: 200 },
+      { label: 'POST /eval/templates', method: 'post', path: () => '/api/v1/eval/templates', body: () => ({ org_id: A.org_id, name: uniqueName('Tpl'), agent_type: 'analysis' }), role: 'member', ok: 201 },
+      { label: 'GET /eval/templates', method: 'get', path: () => '/api/v1/eval/templates', role: 'viewer', ok: 200 },
+      { label: 'GET /eval/templates/{id}', method: 'get', path: () => `/api/v1/eval/templates/${templateA}`, role: 'viewer', ok: 200 },
+    ];
+  });
+  afterAll(() => h.close());
+
+  async function call(ep: Endpoint, authorization?: string) {
+    const path = await ep.path();
+    let req = ep.method === 'get' ? h.http.get(path) : ep.method === 'patch' ? h.http.patch(path) : h.http.post(path);
+    if (authorization !== undefined) req = req.set('Authorization', authorization);
+    return ep.body ? req.send(ep.body()) : req;
+  }
+
+  it('the matrix covers every operation of the OpenAPI document', async () => {
+    const doc = (await h.http.get('/docs-json').expect(200)).body;
+    const documented: string[] = [];
+    for (const [path, item] of Object.entries<any>(doc.paths)) {
+      if (!path.startsWith('/api/v1/')) continue;
+      for (const method of Object.keys(item)) documented.push(`${method.toUpperCase()} ${path.replace('/api/v1', '').replace(/\{[^}]+\}/g, '{id}')}`);
+    }
+    expect(endpoints.map((e) => e.label).sort()).toEqual(documented.sort());
+  });
+
+  describe('role matrix: every endpoint x every caller', () => {
+    const callers: Caller[] = ['viewer', 'member', 'admin', 'global'];
+    it.each(callers)('%s key gets exactly what its role and scope allow', async (caller) => {
+      const failures: string[] = [];
+      for (const ep of endpoints) {
+        const res = await call(ep, `Bearer ${keyFor(caller)}`);
+        let expected: number;
+        let code: string | undefined;
+        if (caller === 'global') [expected, code] = [ep.ok, ep.okCode];
+        else if (!satisfies(caller, ep.role)) [expected, code] = [403, 'FORBIDDEN'];
+        else if (ep.globalOnly) [expected, code] = [403, 'FORBIDDEN'];
+        else [expected, code] = [ep.ok, ep.okCode];
+        if (res.status !== expected || (code && res.body?.error?.code !== code)) {
+          failures.push(`${ep.label} as ${caller}: expected ${expected}${code ? ` ${code}` : ''}, got ${res.status} ${res.text.slice(0, 200)}`);
+          continue;
+        }
+        if (expected < 300) {
+          expectSuccess(res, expected);
+        } else if (expected !== 403 || code !== 'FORBIDDEN') {
+          expectError(res, expected, code!);
+        } else {
+          const err = expectError(res, 403, 'FORBIDDEN');
+          if (caller !== 'global' && !satisfies(caller, ep.role)) {
+            expect(err.details).toEqual({ required_role: ep.role, actual_role: caller });
+          }
+        }
+      }
+      expect(failures).toEqual([]);
+    });
+
+    it('a global key is an admin with org_id null', async () => {
+      const list = expectSuccess(await h.http.get('/api/v1/system/api-keys').query({ limit: 200 }).set(bearer(g.api_key)), 200);
+      const prefix = g.api_key.split('_').slice(0, 2).join('_');
+      const mine = list.items.find((k: any) => k.key_prefix === prefix);
+      expect(mine).toMatchObject({ org_id: null, role: 'admin', status: 'active' });
+    });
+  });
+
+  describe('authentication: missing, malformed, unknown, revoked and expired keys answer 401 everywhere', () => {
+    let revokedAdmin: string;
+    let expiredAdmin: string;
+
+    beforeAll(async () => {
+      const r = await createKey(h, g.api_key, { role: 'admin', org_id: A.org_id });
+      const e = await createKey(h, g.api_key, { role: 'admin', org_id: A.org_id });
+      // Both work before they are disabled, so a 401 later is caused by the revocation / expiry.
+      expectSuccess(await h.http.get('/api/v1/system/api-keys').set(bearer(r.api_key)), 200);
+      expectSuccess(await h.http.get('/api/v1/system/api-keys').set(bearer(e.api_key)), 200);
+      expectSuccess(await h.http.post(`/api/v1/system/api-keys/${r.id}/revoke`).set(bearer(g.api_key)), 200);
+      await h.app.get(DataSource).query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [e.id]);
+      revokedAdmin = r.api_key;
+      expiredAdmin = e.api_key;
+    });
+
+    const cases: [string, () => string | undefined][] = [
+      ['no Authorization header', () => undefined],
+      ['empty Authorization header', () => ''],
+      ['Basic scheme', () => `Basic ${Buffer.from('user:pass').toString('base64')}`],
+      ['Bearer without a token', () => 'Bearer'],
+      ['Bearer with two tokens', () => `Bearer ${A.admin} extra`],
+      ['the key without a scheme', () => A.admin],
+      ['Token scheme with a valid key', () => `Token ${A.admin}`],
+      ['unknown key of valid shape', () => `Bearer gl_00000000_${'A'.repeat(43)}`],
+      ['garbage token', () => 'Bearer not-a-key'],
+      ['a valid key with one character changed', () => `Bearer ${A.admin.slice(0, -1)}${A.admin.endsWith('x') ? 'y' : 'x'}`],
+      ['revoked key', () => `Bearer ${revokedAdmin}`],
+      ['expired key', () => `Bearer ${expiredAdmin}`],
+    ];
+
+    it.each(cases)('%s → 401 UNAUTHORIZED on every endpoint', async (_label, auth) => {
+      const failures: string[] = [];
+      for (const ep of endpoints) {
+        const res = await call(ep, auth());
+        if (res.status !== 401 || res.body?.error?.code !== 'UNAUTHORIZED') {
+          failures.push(`${ep.label}: ${res.status} ${res.text.slice(0, 200)}`);
+          continue;
+        }
+        expectError(res, 401, 'UNAUTHORIZED');
+        expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
+      }
+      expect(failures).toEqual([]);
+    });
+
+    it('the scheme name is case-insensitive (RFC 7235)', async () => {
+      expectSuccess(await h.http.get('/api/v1/agents').set('Authorization', `bearer ${A.viewer}`), 200);
+    });
+
+    it('a 401 from a bad key creates nothing', async () => {
+      const before = expectSuccess(await h.http.get('/api/v1/agents').query({ org_id: A.org_id }).set(bearer(g.api_key)), 200).total;
+      expectError(await h.http.post('/api/v1/agents').set(bearer(revokedAdmin)).send(agentBody()), 401, 'UNAUTHORIZED');
+      expectError(await h.http.post('/api/v1/agents').set(bearer(expiredAdmin)).send(agentBody()), 401, 'UNAUTHORIZED');
+      const after = expectSuccess(await h.http.get('/api/v1/agents').query({ org_id: A.org_id }).set(bearer(g.api_key)), 200).total;
+      expect(after).toBe(before);
+    });
+  });
+
+  describe('orgs', () => {
+    it('create and list are for global admin keys only', async () => {
+      const name = uniqueName('Created Org');
+      const org = expectSuccess(await h.http.post('/api/v1/orgs').set(bearer(g.api_key)).send({ name }), 201);
+      expect(org).toMatchObject({ name });
+      expect(org.id).toMatch(UUID_RE);
+      const list = expectSuccess(await h.http.get('/api/v1/orgs').query({ limit: 200 }).set(bearer(g.api_key)), 200);
+      expect(list.items.map((o: any) => o.id)).toEqual(expect.arrayContaining([org.id, A.org_id, B.org_id]));
+
+      const forbidden = expectError(await h.http.post('/api/v1/orgs').set(bearer(A.admin)).send({ name: uniqueName('Org') }), 403, 'FORBIDDEN');
+      expect(forbidden.message).toMatch(/global/);
+      expectError(await h.http.get('/api/v1/orgs').set(bearer(A.admin)), 403, 'FORBIDDEN');
+    });
+
+    it('a duplicate org name (any case) answers 409 ORG_NAME_TAKEN', async () => {
+      const name = uniqueName('Dup Org');
+      expectSuccess(await h.http.post('/api/v1/orgs').set(bearer(g.api_key)).send({ name }), 201);
+      expectError(await h.http.post('/api/v1/orgs').set(bearer(g.api_key)).send({ name: name.toUpperCase() }), 409, 'ORG_NAME_TAKEN');
+    });
+
+    it('org keys read their own org; another org answers 404 exactly like a missing one', async () => {
+      for (const role of ROLE_ORDER) {
+        expect(expectSuccess(await h.http.get(`/api/v1/orgs/${A.org_id}`).set(bearer(A[role])), 200).id).toBe(A.org_id);
+        const other = expectError(await h.http.get(`/api/v1/orgs/${B.org_id}`).set(bearer(A[role])), 404, 'NOT_FOUND');
+        const missing = expectError(await h.http.get(`/api/v1/orgs/${MISSING_UUID}`).set(bearer(A[role])), 404, 'NOT_FOUND');
+        expect(other.message).toBe(missing.message);
+      }
+      expect(expectSuccess(await h.http.get(`/api/v1/orgs/${B.org_id}`).set(bearer(g.api_key)), 200).id).toBe(B.org_id);
+      expectError(await h.http.get(`/api/v1/orgs/${MISSING_UUID}`).set(bearer(g.api_key)), 404, 'NOT_FOUND');
+    });
+  });
+
+  describe('api keys', () => {
+    it('creation returns the plaintext once; lists never carry api_key or key_hash', async () => {
+      const created = await createKey(h, A.admin, { role: 'member', name: 'ci-pipeline' });
+      expect(created.api_key).toMatch(/^gl_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$/);
+      expect(created.api_key.startsWith(`${created.key_prefix}_`)).toBe(true);
+      expect(created).toMatchObject({ name: 'ci-pipeline', role: 'member', org_id: A.org_id, status: 'active', revoked_at: null });
+      expect(Object.keys(created).sort()).toEqual([...KEY_VIEW_FIELDS, 'api_key'].sort());
+      // The default expiry is in the future (API_KEY_DEFAULT_TTL_DAYS).
+      expect(new Date(created.expires_at).getTime()).toBeGreaterThan(Date.now() + 80 * 86_400_000);
+      expect(created.last_used_at).toBeNull();
+      // The key works, and its use is recorded (asynchronously) in last_used_at.
+      expectSuccess(await h.http.get('/api/v1/agents').set(bearer(created.api_key)), 200);
+      let lastUsed: string | null = null;
+      for (let i = 0; i < 40 && !lastUsed; i++) {
+        const keys = expectSuccess(await h.http.get('/api/v1/system/api-keys').query({ limit: 200 }).set(bearer(A.admin)), 200);
+        lastUsed = keys.items.find((k: any) => k.id === created.id).last_used_at;
+        if (!lastUsed) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(lastUsed).not.toBeNull();
+      expect(Math.abs(Date.now() - new Date(lastUsed!).getTime())).toBeLessThan(60_000);
+
+      for (const caller of [A.admin, g.api_key]) {
+        const res = await h.http.get('/api/v1/system/api-keys').query({ limit: 200 }).set(bearer(caller));
+        const list = expectSuccess(res, 200);
+        expect(list.items.length).toBeGreaterThan(0);
+        for (const item of list.items) expect(Object.keys(item).sort()).toEqual(KEY_VIEW_FIELDS);
+        expect(res.text).not.toContain(created.api_key);
+        expect(res.text).not.toContain('key_hash');
+        expect(list.items.map((k: any) => k.id)).toContain(created.id);
+      }
+    });
+
+    it('an org admin sees only its own org keys, whatever org_id it asks for', async () => {
+      const own = expectSuccess(await h.http.get('/api/v1/system/api-keys').query({ limit: 200 }).set(bearer(A.admin)), 200);
+      expect(own.total).toBeGreaterThanOrEqual(3);
+      expect(new Set(own.items.map((k: any) => k.org_id))).toEqual(new Set([A.org_id]));
+
+      const res = await h.http.get('/api/v1/system/api-keys').query({ org_id: B.org_id, limit: 200 }).set(bearer(A.admin));
+      if (res.status === 200) expect(res.body.data.items.filter((k: any) => k.org_id !== A.org_id)).toEqual([]);
+      else expectError(res, 404, 'NOT_FOUND');
+
+      const globalView = expectSuccess(await h.http.get('/api/v1/system/api-keys').query({ org_id: B.org_id, limit: 200 }).set(bearer(g.api_key)), 200);
+      expect(globalView.total).toBeGreaterThanOrEqual(3);
+      expect(new Set(globalView.items.map((k: any) => k.org_id))).toEqual(new Set([B.org_id]));
+    });
+
+    it("an org admin cannot revoke another org's key (404) and the key keeps working", async () => {
+      const keyB = await keyIdOf(h, g.api_key, B.viewer, B.org_id);
+      expectError(await h.http.post(`/api/v1/system/api-keys/${keyB}/revoke`).set(bearer(A.admin)), 404, 'NOT_FOUND');
+      expectError(await h.http.post(`/api/v1/system/api-keys/${MISSING_UUID}/revoke`).set(bearer(A.admin)), 404, 'NOT_FOUND');
+      expectSuccess(await h.http.get('/api/v1/agents').set(bearer(B.viewer)), 200);
+      // Nor a global key.
+      const globalId = await keyIdOf(h, g.api_key, g.api_key);
+      expectError(await h.http.post(`/api/v1/system/api-keys/${globalId}/revoke`).set(bearer(A.admin)), 404, 'NOT_FOUND');
+      expectSuccess(await h.http.get('/api/v1/orgs').set(bearer(g.api_key)), 200);
+    });
+
+    it('an org admin cannot create keys for another org (404) or global keys', async () => {
+      const countB = async () =>
+        expectSuccess(await h.http.get('/api/v1/system/api-keys').query({ org_id: B.org_id }).set(bearer(g.api_key)), 200).total;
+      const countGlobal = async () =>
+        (await h.app.get(DataSource).query(`SELECT count(*)::int AS n FROM api_keys WHERE org_id IS NULL`))[0].n as number;
+      const [b0, g0] = [await countB(), await countGlobal()];
+      expectError(
+        await h.http.post('/api/v1/system/api-keys').set(bearer(A.admin)).send({ name: 'x', role: 'viewer', org_id: B.org_id }),
+        404,
+        'NOT_FOUND',
+      );
+      const res = await h.http.post('/api/v1/system/api-keys').set(bearer(A.admin)).send({ name: 'x', role: 'admin', org_id: null });
+      expectError(res, 403, 'FORBIDDEN');
+      expect(await countB()).toBe(b0);
+      expect(await countGlobal()).toBe(g0);
+    });
+
+    it('an org admin omitting org_id creates the key in its own org', async () => {
+      const k = await createKey(h, A.admin, { role: 'viewer' });
+      expect(k.org_id).toBe(A.org_id);
+    });
+
+    it.each(['viewer', 'member'])('a global key with role %s answers 400 API_KEY_SCOPE_ROLE_INVALID', async (role) => {
+      for (const body of [{ name: 'g', role, org_id: null }, { name: 'g', role }]) {
+        expectError(await h.http.post('/api/v1/system/api-keys').set(bearer(g.api_key)).send(body), 400, 'API_KEY_SCOPE_ROLE_INVALID');
+      }
+    });
+
+    it('a global admin creates global admin keys and keys for any org; an unknown org answers 404', async () => {
+      const globalKey = await createKey(h, g.api_key, { role: 'admin', org_id: null });
+      expect(globalKey).toMatchObject({ org_id: null, role: 'admin' });
+      expectSuccess(await h.http.get('/api/v1/orgs').set(bearer(globalKey.api_key)), 200);
+
+      const forB = await createKey(h, g.api_key, { role: 'member', org_id: B.org_id });
+      expect(forB.org_id).toBe(B.org_id);
+      expect(expectSuccess(await h.http.post('/api/v1/agents').set(bearer(forB.api_key)).send(agentBody()), 201).org_id).toBe(B.org_id);
+
+      expectError(
+        await h.http.post('/api/v1/system/api-keys').set(bearer(g.api_key)).send({ name: 'x', role: 'viewer', org_id: MISSING_UUID }),
+        404,
+        'NOT_FOUND',
+      );
+    });
+
+    it('expires_at must be in the future; an explicit expiry is kept', async () => {
+      const past = await h.http
+        .post('/api/v1/system/api-keys')
+        .set(bearer(A.admin))
+        .send({ name: 'x', role: 'viewer', expires_at: new Date(Date.now() - 60_000).toISOString() });
+      expectError(past, 400, 'VALIDATION_ERROR');
+      const at = new Date(Date.now() + 7 * 86_400_000);
+      at.setMilliseconds(0);
+      const k = await createKey(h, A.admin, { role: 'viewer', expires_at: at.toISOString() });
+      expect(new Date(k.expires_at).getTime()).toBe(at.getTime());
+    });
+
+    it('revoke is idempotent, the key stops working at once, and the status filter finds it', async () => {
+      const k = await createKey(h, A.admin, { role: 'viewer' });
+      expectSuccess(await h.http.get('/api/v1/agents').set(bearer(k.api_key)), 200);
+      const first = expectSuccess(await h.http.post(`/api/v1/system/api-keys/${k.id}/revoke`).set(bearer(A.admin)), 200);
+      expect(first).toMatchObject({ id: k.id, status: 'revoked' });
+      expect(first.revoked_at).not.toBeNull();
+      expect(Object.keys(first).sort()).toEqual(KEY_VIEW_FIELDS);
+      const second = expectSuccess(await h.http.post(`/api/v1/system/api-keys/${k.id}/revoke`).set(bearer(A.admin)), 200);
+      expect(second).toEqual(first);
+      expectError(await h.http.get('/api/v1/agents').set(bearer(k.api_key)), 401, 'UNAUTHORIZED');
+
+      const revoked = expectSuccess(await h.http.get('/api/v1/system/api-keys').query({ status: 'revoked', limit: 200 }).set(bearer(A.admin)), 200);
+      expect(revoked.items.map((x: any) => x.id)).toContain(k.id);
+      expect(revoked.items.every((x: any) => x.status === 'revoked')).toBe(true);
+      const active = expectSuccess(await h.http.get('/api/v1/system/api-keys').query({ status: 'active', limit: 200 }).set(bearer(A.admin)), 200);
+      expect(active.items.map((x: any) => x.id)).not.toContain(k.id);
+    });
+  });
+
+  describe('agents and eval profiles across orgs', () => {
+    it("org keys never see another org's agent: get and latest answer 404", async () => {
+      for (const role of ROLE_ORDER) {
+        expectError(await h.http.get(`/api/v1/agents/${agentB.id}`).set(bearer(A[role])), 404, 'NOT_FOUND');
+        expectError(await h.http.get(`/api/v1/agents/${agentB.id}/latest`).set(bearer(A[role])), 404, 'NOT_FOUND');
+      }
+      expect(expectSuccess(await h.http.get(`/api/v1/agents/${agentB.id}`).set(bearer(B.viewer)), 200).id).toBe(agentB.id);
+      expect(expectSuccess(await h.http.get(`/api/v1/agents/${agentB.id}`).set(bearer(g.api_key)), 200).id).toBe(agentB.id);
+      expectError(await h.http.get(`/api/v1/agents/${MISSING_UUID}`).set(bearer(g.api_key)), 404, 'NOT_FOUND');
+    });
+
+    it("lists are scoped to the caller's org, even when another org_id is asked for", async () => {
+      const own = expectSuccess(await h.http.get('/api/v1/agents').query({ limit: 200 }).set(bearer(A.viewer)), 200);
+      expect(own.items.map((a: any) => a.id)).toContain(agentA.id);
+      expect(own.items.every((a: any) => a.org_id === A.org_id)).toBe(true);
+
+      const res = await h.http.get('/api/v1/agents').query({ org_id: B.org_id }).set(bearer(A.viewer));
+      if (res.status === 200) {
+        expect(res.body.data.items.filter((a: any) => a.org_id !== A.org_id)).toEqual([]);
+        expect(res.body.data.items.map((a: any) => a.id)).not.toContain(agentB.id);
+      } else {
+        expectError(res, 404, 'NOT_FOUND');
+      }
+
+      const globalAll = expectSuccess(await h.http.get('/api/v1/agents').query({ limit: 200 }).set(bearer(g.api_key)), 200);
+      expect(globalAll.items.map((a: any) => a.id)).toEqual(expect.arrayContaining([agentA.id, agentB.id]));
+      const globalB = expectSuccess(await h.http.get('/api/v1/agents').query({ org_id: B.org_id, limit: 200 }).set(bearer(g.api_key)), 200);
+      expect(globalB.items.map((a: any) => a.id)).toContain(agentB.id);
+      expect(globalB.items.every((a: any) => a.org_id === B.org_id)).toBe(true);
+    });
+
+    it('an org member cannot create an agent in another org (404) and nothing is created there', async () => {
+      const before = expectSuccess(await h.http.get('/api/v1/agents').query({ org_id: B.org_id }).set(bearer(g.api_key)), 200).total;
+      expectError(await h.http.post('/api/v1/agents').set(bearer(A.member)).send(agentBody({ org_id: B.org_id })), 404, 'NOT_FOUND');
+      expectError(await h.http.post('/api/v1/agents').set(bearer(A.admin)).send(agentBody({ org_id: B.org_id })), 404, 'NOT_FOUND');
+      const after = expectSuccess(await h.http.get('/api/v1/agents').query({ org_id: B.org_id }).set(bearer(g.api_key)), 200).total;
+      expect(after).toBe(before);
+    });
+
+    it("an org's own eval profile is invisible to other orgs; built-ins are visible to all", async () => {
+      expectError(await h.http.get(`/api/v1/eval/profiles/${profileB}`).set(bearer(A.viewer)), 404, 'NOT_FOUND');
+      const mine = expectSuccess(await h.http.get(`/api/v1/eval/profiles/${profileB}`).set(bearer(B.viewer)), 200);
+      expect(mine).toMatchObject({ id: profileB, org_id: B.org_id, is_builtin: false });
+
+      const listA = expectSuccess(await h.http.get('/api/v1/eval/profiles').set(bearer(A.viewer)), 200);
+      expect(listA.total).toBe(5);
+      expect(listA.items.every((p: any) => p.is_builtin && p.org_id === null)).toBe(true);
+      const listB = expectSuccess(await h.http.get('/api/v1/eval/profiles').set(bearer(B.viewer)), 200);
+      expect(listB.total).toBe(6);
+      expect(listB.items.map((p: any) => p.id)).toContain(profileB);
+      const ownOnly = expectSuccess(await h.http.get('/api/v1/eval/profiles').query({ is_builtin: 'false' }).set(bearer(B.viewer)), 200);
+      expect(ownOnly.items.map((p: any) => p.id)).toEqual([profileB]);
+    });
+
+    it("an agent may use a built-in or its own org's profile, never another org's", async () => {
+      const err = expectError(
+        await h.http.post('/api/v1/agents').set(bearer(A.member)).send(agentBody({ eval_profile_id: profileB })),
+        400,
+        'EVAL_PROFILE_NOT_FOUND',
+      );
+      expect(err.details).toEqual({ eval_profile_id: profileB });
+      const ok = await createAgent(h, B.member, { eval_profile_id: profileB });
+      expect(ok.eval_profile_id).toBe(profileB);
+      const builtin = await createAgent(h, A.member, { eval_profile_id: '00000000-0000-4000-8000-000000000005' });
+      expect(builtin.eval_profile_id).toBe('00000000-0000-4000-8000-000000000005');
+    });
+  });
+
+  describe('audit logs across orgs', () => {
+    it('an org admin sees only its own org rows; a global admin sees them all', async () => {
+      const rid = `tenancy-audit-${Date.now()}`;
+      expectSuccess(await h.http.post('/api/v1/agents').set(bearer(B.member)).set('X-Request-Id', rid).send(agentBody()), 201);
+      const rows = await waitForAudit(h, g.api_key, rid);
+      expect(rows).toHaveLength(1);
+      expect(rows[0].org_id).toBe(B.org_id);
+
+      const asA = expectSuccess(await h.http.get('/api/v1/system/audit-logs').query({ request_id: rid }).set(bearer(A.admin)), 200);
+      expect(asA.items).toEqual([]);
+      const asAOrgB = await h.http.get('/api/v1/system/audit-logs').query({ org_id: B.org_id, limit: 200 }).set(bearer(A.admin));
+      if (asAOrgB.status === 200) expect(asAOrgB.body.data.items.filter((r: any) => r.org_id !== A.org_id)).toEqual([]);
+      else expectError(asAOrgB, 404, 'NOT_FOUND');
+      const asB = expectSuccess(await h.http.get('/api/v1/system/audit-logs').query({ request_id: rid }).set(bearer(B.admin)), 200);
+      expect(asB.items.map((r: any) => r.request_id)).toEqual([rid]);
+
+      const allA = expectSuccess(await h.http.get('/api/v1/system/audit-logs').query({ limit: 200 }).set(bearer(A.admin)), 200);
+      expect(allA.items.length).toBeGreaterThan(0);
+      expect(allA.items.every((r: any) => r.org_id === A.org_id)).toBe(true);
+    });
+  });
+});

@@ -1,0 +1,125 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { startTestAgent, TestAgent } from './support/agent-server';
+import { agentBody, expectSuccess, sleep } from './support/e2e-helpers';
+import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
+import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
+
+const WORKER_MAIN = join(__dirname, '..', 'dist', 'apps', 'worker', 'src', 'main.js');
+const CASES = 300;
+
+/**
+ * The core promise of async runs: whatever kills a worker (SIGKILL at random moments) or cuts it off
+ * from Redis for a while, every case ends with exactly one result and the run with one terminal state.
+ * Workers run as real processes of the built app (`npm test` builds first).
+ */
+describe('crash safety of async runs', () => {
+  let h: ApiHarness;
+  let o: OrgKeys;
+  let agent: TestAgent;
+  let proxy: TcpProxy;
+  const workers = new Set<ChildProcess>();
+  let port = 40_000 + Math.floor(Math.random() * 5_000);
+
+  function spawnWorker(redisUrl: string): ChildProcess {
+    const child = spawn(process.execPath, [WORKER_MAIN], {
+      env: {
+        ...process.env,
+        REDIS_URL: redisUrl,
+        WORKER_PORT: String(port++),
+        LOG_LEVEL: 'error',
+        OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
+        EVAL_WORKER_CHUNK_SIZE: '10',
+        EVAL_WORKER_CONCURRENCY: '8',
+        EVAL_WORKER_LOCK_MS: '2000',
+        EVAL_WORKER_BACKOFF_MS: '100',
+        EVAL_WORKER_MAX_BACKOFF_MS: '1000',
+        EVAL_WORKER_ATTEMPTS: '20',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    workers.add(child);
+    child.on('exit', () => workers.delete(child));
+    return child;
+  }
+
+  beforeAll(async () => {
+    agent = await startTestAgent((input) => ({ body: { output: `answer to ${input}` }, delay_ms: 30 }));
+    proxy = await startTcpProxy('127.0.0.1', Number(new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379').port || 6379));
+    h = await startApi({ OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' });
+    o = await orgWithKeys(h, (await globalAdmin(h.config)).api_key);
+  });
+  afterAll(async () => {
+    for (const w of workers) w.kill('SIGKILL');
+    await h.close();
+    await agent.close();
+    await proxy.close();
+  });
+
+  async function startRun(): Promise<string> {
+    const agentId = expectSuccess(await h.http.post('/api/v1/agents').set(bearer(o.member)).send(agentBody({ api_endpoint: agent.url })), 201).id;
+    const cases = Array.from({ length: CASES }, (_, i) => ({ input: `question ${i}`, expected_answer: `answer to question ${i}` }));
+    const setId = expectSuccess(await h.http.post('/api/v1/golden-sets/upload').set(bearer(o.member)).send({ agent_id: agentId, name: uniqueName('S'), cases }), 201).golden_set.id;
+    const runId = expectSuccess(await h.http.post('/api/v1/eval/runs').set(bearer(o.member)).send({ agent_id: agentId, golden_set_id: setId }), 202).id;
+    expectSuccess(await h.http.post(`/api/v1/eval/runs/${runId}/start`).set(bearer(o.member)), 202);
+    return runId;
+  }
+
+  async function run(id: string) {
+    return expectSuccess(await h.http.get(`/api/v1/eval/runs/${id}`).set(bearer(o.viewer)), 200);
+  }
+
+  async function waitTerminal(id: string, timeoutMs: number) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const r = await run(id);
+      if (['completed', 'failed', 'cancelled'].includes(r.status)) return r;
+      if (Date.now() > deadline) throw new Error(`run still ${r.status} with ${r.completed_cases}/${r.total_cases} cases after ${timeoutMs} ms`);
+      await sleep(200);
+    }
+  }
+
+  async function assertExactlyOnce(id: string) {
+    const finished = await run(id);
+    expect(finished).toMatchObject({ status: 'completed', completed_cases: CASES, total_cases: CASES });
+    const summary = expectSuccess(await h.http.get(`/api/v1/eval/runs/${id}/summary`).set(bearer(o.viewer)), 200);
+    expect(summary).toMatchObject({ result_count: CASES, error_count: 0, answer: { correct: CASES } });
+    const artifacts = expectSuccess(await h.http.get(`/api/v1/eval/runs/${id}/artifacts?limit=1`).set(bearer(o.viewer)), 200);
+    expect(artifacts.total).toBe(CASES);
+    const events = expectSuccess(await h.http.get(`/api/v1/eval/runs/${id}/events?limit=200`).set(bearer(o.viewer)), 200);
+    const terminal = events.items.filter((e: { event_type: string }) => ['run_completed', 'run_failed', 'run_cancelled'].includes(e.event_type));
+    expect(terminal.map((e: { event_type: string }) => e.event_type)).toEqual(['run_completed']);
+  }
+
+  it('SIGKILL of the worker at three random moments: every case has exactly one result', async () => {
+    const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    let current = spawnWorker(redisUrl);
+    const id = await startRun();
+    let kills = 0;
+    while (kills < 3) {
+      await sleep(400 + Math.floor(Math.random() * 900));
+      const r = await run(id);
+      if (r.status !== 'pending' && r.status !== 'running') break;
+      current.kill('SIGKILL');
+      kills++;
+      current = spawnWorker(redisUrl);
+    }
+    expect(kills).toBe(3);
+    await waitTerminal(id, 120_000);
+    await assertExactlyOnce(id);
+    current.kill('SIGTERM');
+  }, 180_000);
+
+  it('Redis unreachable for a few seconds mid-run: the run still completes exactly once', async () => {
+    const worker = spawnWorker(`redis://127.0.0.1:${proxy.port}`);
+    const id = await startRun();
+    const deadline = Date.now() + 30_000;
+    while ((await run(id)).completed_cases < 30 && Date.now() < deadline) await sleep(100);
+    await proxy.cut();
+    await sleep(3_000);
+    await proxy.restore();
+    await waitTerminal(id, 120_000);
+    await assertExactlyOnce(id);
+    worker.kill('SIGTERM');
+  }, 180_000);
+});
