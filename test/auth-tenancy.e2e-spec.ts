@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
 import {
@@ -44,6 +45,8 @@ interface Endpoint {
   ok: number;
   /** When `ok` is an error status: the code an authorised caller gets (the call passed auth). */
   okCode?: string;
+  /** The operation requires an Idempotency-Key: each call sends a fresh one. */
+  idempotent?: boolean;
 }
 
 describe('auth, roles and tenancy', () => {
@@ -86,6 +89,17 @@ describe('auth, roles and tenancy', () => {
     setA = await freshSet();
     runA = await freshRun();
     templateA = (await post('/api/v1/eval/templates', { name: uniqueName('Tpl'), agent_type: 'search_retrieval' }, 201)).id;
+    // No worker runs in this file: a started run's start job stays queued, a job id of org A to look at.
+    const startedRun = async () => {
+      const id = await freshRun();
+      return expectSuccess(await h.http.post(`/api/v1/eval/runs/${id}/start`).set(bearer(A.member)), 202).job_id as string;
+    };
+    const jobA = await startedRun();
+    const maintenanceRunA = expectSuccess(
+      await h.http.post('/api/v1/system/queue/maintenance/run').set(bearer(g.api_key)).set('Idempotency-Key', randomUUID()).send({ org_id: A.org_id }),
+      200,
+    ).run.id as string;
+    const q = `org_id=${A.org_id}`;
 
     endpoints = [
       { label: 'POST /orgs', method: 'post', path: () => '/api/v1/orgs', body: () => ({ name: uniqueName('Org') }), role: 'admin', globalOnly: true, ok: 201 },
@@ -204,6 +218,116 @@ describe('auth, roles and tenancy', () => {
       { label: 'POST /eval/templates', method: 'post', path: () => '/api/v1/eval/templates', body: () => ({ org_id: A.org_id, name: uniqueName('Tpl'), agent_type: 'analysis' }), role: 'member', ok: 201 },
       { label: 'GET /eval/templates', method: 'get', path: () => '/api/v1/eval/templates', role: 'viewer', ok: 200 },
       { label: 'GET /eval/templates/{id}', method: 'get', path: () => `/api/v1/eval/templates/${templateA}`, role: 'viewer', ok: 200 },
+      { label: 'GET /system/queue/stats', method: 'get', path: () => `/api/v1/system/queue/stats?${q}`, role: 'admin', ok: 200 },
+      { label: 'GET /system/queue/jobs/failed', method: 'get', path: () => `/api/v1/system/queue/jobs/failed?${q}`, role: 'admin', ok: 200 },
+      { label: 'GET /system/queue/jobs/{id}', method: 'get', path: () => `/api/v1/system/queue/jobs/${jobA}`, role: 'admin', ok: 200 },
+      {
+        label: 'POST /system/queue/jobs/failed/replay',
+        method: 'post',
+        path: () => '/api/v1/system/queue/jobs/failed/replay',
+        body: () => ({ org_id: A.org_id, dry_run: true }),
+        role: 'admin',
+        ok: 200,
+        idempotent: true,
+      },
+      {
+        label: 'POST /system/queue/jobs/reap-stale',
+        method: 'post',
+        path: () => '/api/v1/system/queue/jobs/reap-stale',
+        body: () => ({ org_id: A.org_id, dry_run: true }),
+        role: 'admin',
+        ok: 200,
+        idempotent: true,
+      },
+      {
+        label: 'POST /system/queue/jobs/prune',
+        method: 'post',
+        path: () => '/api/v1/system/queue/jobs/prune',
+        body: () => ({ org_id: A.org_id, dry_run: true }),
+        role: 'admin',
+        ok: 200,
+        idempotent: true,
+      },
+      {
+        label: 'POST /system/queue/jobs/{id}/retry',
+        method: 'post',
+        path: () => `/api/v1/system/queue/jobs/${jobA}/retry`,
+        body: () => ({}),
+        role: 'admin',
+        // the job is waiting, not failed: an authorised caller is told it cannot be retried
+        ok: 409,
+        okCode: 'QUEUE_JOB_NOT_RETRYABLE',
+        idempotent: true,
+      },
+      {
+        label: 'POST /system/queue/jobs/{id}/cancel',
+        method: 'post',
+        path: async () => `/api/v1/system/queue/jobs/${await startedRun()}/cancel`,
+        role: 'admin',
+        ok: 200,
+        idempotent: true,
+      },
+      { label: 'GET /system/queue/maintenance-policy', method: 'get', path: () => `/api/v1/system/queue/maintenance-policy?${q}`, role: 'admin', ok: 200 },
+      {
+        label: 'POST /system/queue/maintenance-policy',
+        method: 'post',
+        path: () => '/api/v1/system/queue/maintenance-policy',
+        body: () => ({ org_id: A.org_id, retention_days: 7 }),
+        role: 'admin',
+        ok: 200,
+      },
+      {
+        label: 'POST /system/queue/maintenance/run',
+        method: 'post',
+        path: () => '/api/v1/system/queue/maintenance/run',
+        body: () => ({ org_id: A.org_id }),
+        role: 'admin',
+        ok: 200,
+        idempotent: true,
+      },
+      { label: 'GET /system/queue/maintenance/runs', method: 'get', path: () => `/api/v1/system/queue/maintenance/runs?${q}`, role: 'admin', ok: 200 },
+      { label: 'GET /system/queue/maintenance/runs/{id}', method: 'get', path: () => `/api/v1/system/queue/maintenance/runs/${maintenanceRunA}`, role: 'admin', ok: 200 },
+      { label: 'GET /system/queue/maintenance/metrics', method: 'get', path: () => `/api/v1/system/queue/maintenance/metrics?${q}`, role: 'admin', ok: 200 },
+      {
+        label: 'POST /system/queue/maintenance/reap-stale-runs',
+        method: 'post',
+        path: () => '/api/v1/system/queue/maintenance/reap-stale-runs',
+        body: () => ({ org_id: A.org_id, dry_run: true }),
+        role: 'admin',
+        ok: 200,
+        idempotent: true,
+      },
+      {
+        label: 'POST /system/queue/maintenance/schedule-trigger',
+        method: 'post',
+        path: () => '/api/v1/system/queue/maintenance/schedule-trigger',
+        body: () => ({ org_id: A.org_id, schedule_name: 'matrix' }),
+        role: 'admin',
+        ok: 200,
+      },
+      {
+        label: 'GET /system/queue/maintenance/schedule-summary',
+        method: 'get',
+        path: () => `/api/v1/system/queue/maintenance/schedule-summary?${q}`,
+        role: 'admin',
+        ok: 200,
+      },
+      {
+        label: 'POST /system/queue/maintenance/schedule-summary/notify',
+        method: 'post',
+        path: () => '/api/v1/system/queue/maintenance/schedule-summary/notify',
+        body: () => ({ org_id: A.org_id, dry_run: true }),
+        role: 'admin',
+        ok: 200,
+        idempotent: true,
+      },
+      {
+        label: 'GET /system/queue/maintenance/schedule-alert-delivery',
+        method: 'get',
+        path: () => `/api/v1/system/queue/maintenance/schedule-alert-delivery?${q}`,
+        role: 'admin',
+        ok: 200,
+      },
     ];
   });
   afterAll(() => h.close());
@@ -212,6 +336,7 @@ describe('auth, roles and tenancy', () => {
     const path = await ep.path();
     let req = ep.method === 'get' ? h.http.get(path) : ep.method === 'patch' ? h.http.patch(path) : h.http.post(path);
     if (authorization !== undefined) req = req.set('Authorization', authorization);
+    if (ep.idempotent) req = req.set('Idempotency-Key', randomUUID());
     return ep.body ? req.send(ep.body()) : req;
   }
 

@@ -125,6 +125,10 @@ export const ENV_SCHEMA = {
   EVAL_WORKER_MAX_BACKOFF_MS: { parse: int(10, 3_600_000), default: 60_000, doc: 'Cap of the retry delay' },
   EVAL_WORKER_LOCK_MS: { parse: int(1000, 600_000), default: 30_000, doc: 'Job lock; a job of a dead worker is taken over after about this long' },
   EVAL_RUN_MAX_RUNTIME_SECONDS: { parse: int(1, 7 * 86_400), default: 6 * 3600, doc: 'A running run older than this is failed (EVAL_RUN_TIMEOUT)' },
+  QUEUE_OPS_SCAN_LIMIT: { parse: int(100, 1_000_000), default: 20_000, doc: 'Most jobs per queue state that one queue-operations request inspects (org-scoped counts, failed-job lists, prune)' },
+  QUEUE_MAINTENANCE_INTERVAL_MS: { parse: int(0, 86_400_000), default: 300_000, doc: 'How often the worker runs scheduled queue maintenance (reap + prune per org policy); 0 = never' },
+  QUEUE_STALE_RUN_SECONDS: { parse: int(10, 7 * 86_400), default: 900, doc: 'Platform default: a run with no live job and no progress for this long is stale (reap)' },
+  QUEUE_RETENTION_DAYS: { parse: int(0, 3650), default: 7, doc: 'Platform default: finished jobs older than this are pruned' },
   GOLDEN_SET_MAX_FILE_BYTES: { parse: int(1024, 100 * 1024 * 1024), default: 10 * 1024 * 1024, doc: 'Largest golden set file accepted by upload-file' },
   GOLDEN_SET_MAX_ROWS: { parse: int(1, 1_000_000), default: 50_000, doc: 'Most cases one golden set upload may hold' },
 } satisfies Record<string, VarSpec<unknown>>;

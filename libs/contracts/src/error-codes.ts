@@ -42,6 +42,10 @@ export enum ErrorCode {
   AGENT_INVOKE_CONTRACT_RUNTIME_ERROR = 'AGENT_INVOKE_CONTRACT_RUNTIME_ERROR',
   OUTBOUND_URL_REFUSED = 'OUTBOUND_URL_REFUSED',
   EVAL_RUN_TIMEOUT = 'EVAL_RUN_TIMEOUT',
+  /** Failure code of a run reaped by queue maintenance: it was running with no live job and no progress. */
+  EVAL_RUN_STALE = 'EVAL_RUN_STALE',
+  QUEUE_JOB_NOT_RETRYABLE = 'QUEUE_JOB_NOT_RETRYABLE',
+  QUEUE_MAINTENANCE_ALREADY_RUNNING = 'QUEUE_MAINTENANCE_ALREADY_RUNNING',
 }
 
 /** HTTP status each code answers with unless a thrower overrides it. */
@@ -82,4 +86,7 @@ export const ERROR_HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.AGENT_INVOKE_CONTRACT_RUNTIME_ERROR]: 502,
   [ErrorCode.OUTBOUND_URL_REFUSED]: 400,
   [ErrorCode.EVAL_RUN_TIMEOUT]: 504,
+  [ErrorCode.EVAL_RUN_STALE]: 500,
+  [ErrorCode.QUEUE_JOB_NOT_RETRYABLE]: 409,
+  [ErrorCode.QUEUE_MAINTENANCE_ALREADY_RUNNING]: 409,
 };

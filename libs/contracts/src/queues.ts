@@ -13,6 +13,8 @@ export interface JobPayloads {
   'system.ping': { sent_at: string; note?: string };
   /** Deletes expired Idempotency-Key records; run by a job scheduler. */
   'system.purge_idempotency': Record<string, never>;
+  /** Scheduled queue maintenance: reap + prune for every org that has queue work, per its policy. */
+  'system.queue_maintenance': { schedule_name: string; window_minutes: number };
   /** Starts a run: moves it to running and fans its cases out as chunk jobs under a finalize job. */
   'eval.run.start': { run_id: string; org_id: string; epoch: number };
   /** Executes some cases of a running run; a case that already has a result is skipped. */
@@ -26,6 +28,7 @@ export type JobName = keyof JobPayloads;
 export const JOB_QUEUE = {
   'system.ping': QueueName.System,
   'system.purge_idempotency': QueueName.System,
+  'system.queue_maintenance': QueueName.System,
   'eval.run.start': QueueName.EvalRuns,
   'eval.run.chunk': QueueName.EvalRuns,
   'eval.run.finalize': QueueName.EvalRuns,

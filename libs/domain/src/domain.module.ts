@@ -14,6 +14,9 @@ import { ApiKeysService } from './keys/api-keys.service';
 import { OrgsService } from './orgs/orgs.service';
 import { EvalProfilesService } from './profiles/eval-profiles.service';
 import { GuardedHttpClient } from './outbound/guarded-http-client';
+import { ActivityFeedAlertNotifier, MAINTENANCE_ALERT_NOTIFIER } from './queue-ops/maintenance-alerts';
+import { MaintenanceService } from './queue-ops/maintenance.service';
+import { QueueOpsService } from './queue-ops/queue-ops.service';
 
 const SERVICES = [
   ActivityService,
@@ -31,9 +34,14 @@ const SERVICES = [
   RunQueueService,
   InvokeContractService,
   GuardedHttpClient,
+  QueueOpsService,
+  MaintenanceService,
 ];
 
 /** Domain services; needs DatabaseModule and ConfigModule in the importing app. */
 @Global()
-@Module({ providers: SERVICES, exports: SERVICES })
+@Module({
+  providers: [...SERVICES, { provide: MAINTENANCE_ALERT_NOTIFIER, useClass: ActivityFeedAlertNotifier }],
+  exports: [...SERVICES, MAINTENANCE_ALERT_NOTIFIER],
+})
 export class DomainModule {}

@@ -2,7 +2,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { JobPayloads, JobsOf, QueueName } from '@greenlight/contracts';
-import { IdempotencyStore } from '@greenlight/domain';
+import { IdempotencyStore, MaintenanceService } from '@greenlight/domain';
 
 type SystemJob = JobsOf<typeof QueueName.System>;
 
@@ -12,7 +12,10 @@ export class SystemProcessor extends WorkerHost {
   private readonly logger = new Logger('SystemProcessor');
   private readonly handlers: { [J in SystemJob]: (data: JobPayloads[J]) => Promise<unknown> };
 
-  constructor(private readonly idempotency: IdempotencyStore) {
+  constructor(
+    private readonly idempotency: IdempotencyStore,
+    private readonly maintenance: MaintenanceService,
+  ) {
     super();
     this.handlers = {
       'system.ping': async (data) => ({ sent_at: data.sent_at, received_at: new Date().toISOString(), worker_pid: process.pid }),
@@ -20,6 +23,11 @@ export class SystemProcessor extends WorkerHost {
         const deleted = await this.idempotency.purgeExpired();
         if (deleted > 0) this.logger.log(`purged ${deleted} expired idempotency records`);
         return { deleted };
+      },
+      'system.queue_maintenance': async (data) => {
+        const tally = await this.maintenance.sweep(data.schedule_name, data.window_minutes);
+        if (tally.executed || tally.errors) this.logger.log(`scheduled queue maintenance: ${JSON.stringify(tally)}`);
+        return tally;
       },
     };
   }

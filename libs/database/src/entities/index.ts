@@ -10,6 +10,7 @@ import { GoldenSetCaseEntity, GoldenSetCaseReviewEntity } from './golden-set-cas
 import { GoldenSetEntity } from './golden-set.entity';
 import { IdempotencyRecordEntity } from './idempotency-record.entity';
 import { OrgEntity } from './org.entity';
+import { QueueMaintenancePolicyEntity, QueueMaintenanceRunEntity } from './queue-maintenance.entity';
 
 export * from './activity-event.entity';
 export * from './agent.entity';
@@ -23,6 +24,7 @@ export * from './golden-set-case.entity';
 export * from './golden-set.entity';
 export * from './idempotency-record.entity';
 export * from './org.entity';
+export * from './queue-maintenance.entity';
 
 export const ENTITIES = [
   OrgEntity,
@@ -40,4 +42,6 @@ export const ENTITIES = [
   EvalRunEventEntity,
   EvalResultEntity,
   EvalRunArtifactEntity,
+  QueueMaintenancePolicyEntity,
+  QueueMaintenanceRunEntity,
 ];

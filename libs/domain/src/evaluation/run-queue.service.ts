@@ -2,10 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@greenlight/config';
-import { QueueName } from '@greenlight/contracts';
 import { EvalRunEntity, EvalRunEventEntity, Page, PageRequest, RunStatus } from '@greenlight/database';
 import { JobProducer } from '@greenlight/queue';
 import { Actor } from '@greenlight/tenancy';
+import { ErrorCode, QueueName } from '@greenlight/contracts';
+import { DomainError } from '../domain-error';
 import { EvalRunsService, presentRun, RunView } from './eval-runs.service';
 import { RunExecutionService } from './run-execution.service';
 
@@ -20,6 +21,14 @@ export interface StartRunResult {
   enqueued: boolean;
   job_id: string;
   reopened: boolean;
+}
+
+export interface RequeueResult {
+  /** `run_resumed`: a live run gets a new epoch and keeps its results; `run_restarted`: a terminal run is reopened. */
+  action: 'run_resumed' | 'run_restarted';
+  run_id: string;
+  epoch: number;
+  job_id: string;
 }
 
 export interface CancelRunResult {
@@ -76,6 +85,52 @@ export class RunQueueService {
     });
     await this.recordEvent(run, 'run_queued', { epoch, job_id: jobId, reopened });
     return { run: presentRun(await this.runs.load(actor, runId)), enqueued: true, job_id: jobId, reopened };
+  }
+
+  /**
+   * Operator requeue (job retry, bulk replay, reaper): a pending or running run gets a new epoch and a
+   * new start job; its chunks skip the cases that already have a result, and jobs of the old epoch
+   * become stale. A terminal run is reopened first (its results are cleared), like `start`.
+   */
+  async requeue(run: EvalRunEntity, opts: { delayMs?: number; reason: string }): Promise<RequeueResult> {
+    let action: RequeueResult['action'] = 'run_resumed';
+    if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') {
+      await this.execution.checkGates(run);
+      run = await this.reopen(run);
+      action = 'run_restarted';
+    }
+    const [rows] = await this.db.query(
+      `UPDATE eval_runs SET queue_epoch = queue_epoch + 1, updated_at = now()
+       WHERE id = $1 AND status IN ('pending', 'running') AND queue_epoch = $2 RETURNING queue_epoch`,
+      [run.id, run.queue_epoch],
+    );
+    if (!rows?.length) {
+      throw new DomainError(ErrorCode.CONFLICT, 'the run changed while it was being requeued; try again', { run_id: run.id });
+    }
+    const epoch = Number(rows[0].queue_epoch);
+    const jobId = await this.producer.enqueue('eval.run.start', { run_id: run.id, org_id: run.org_id, epoch }, {
+      jobId: startJobId(run.id, epoch),
+      delay: opts.delayMs && opts.delayMs > 0 ? opts.delayMs : undefined,
+      attempts: this.config.get('EVAL_WORKER_ATTEMPTS'),
+      backoff: { type: 'exponential', delay: this.config.get('EVAL_WORKER_BACKOFF_MS') },
+    });
+    await this.recordEvent(run, 'run_requeued', { epoch, job_id: jobId, action, reason: opts.reason, delay_ms: opts.delayMs ?? 0 });
+    return { action, run_id: run.id, epoch, job_id: jobId };
+  }
+
+  /** True while a job of the run's current epoch is queued, running or waiting for its chunks. */
+  async hasLiveJob(run: Pick<EvalRunEntity, 'id' | 'queue_epoch'>): Promise<boolean> {
+    const queue = this.producer.queue(QueueName.EvalRuns);
+    for (const id of [startJobId(run.id, run.queue_epoch), finalizeJobId(run.id, run.queue_epoch)]) {
+      const job = await queue.getJob(id);
+      if (job && LIVE_JOB_STATES.has(await job.getState())) return true;
+    }
+    return false;
+  }
+
+  /** True when the start job of the run's current epoch exists in any state. */
+  async hasStartJob(run: Pick<EvalRunEntity, 'id' | 'queue_epoch'>): Promise<boolean> {
+    return (await this.producer.queue(QueueName.EvalRuns).getJob(startJobId(run.id, run.queue_epoch))) != null;
   }
 
   /** Cancels a pending or running run; chunks see it between cases and stop. Terminal runs stay as they are. */
