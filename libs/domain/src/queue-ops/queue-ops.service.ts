@@ -267,10 +267,8 @@ export class QueueOpsService {
     let replayed = 0;
     for (const { queue, job } of selected) {
       if (input.dry_run) {
-        const runId = typeof job.data?.run_id === 'string' ? job.data.run_id : null;
-        const action = runId && handledRuns.has(runId) ? 'superseded' : 'would_replay';
-        if (runId) handledRuns.add(runId);
-        items.push({ ...actionBase(queue, job), action, new_job_id: null });
+        const plan = await this.planRetry(queue, job, handledRuns);
+        items.push({ ...actionBase(queue, job), action: plan.kind === 'superseded' ? 'superseded' : 'would_replay', new_job_id: null });
         continue;
       }
       try {
@@ -390,31 +388,42 @@ export class QueueOpsService {
     return true;
   }
 
+  /**
+   * What retrying a failed job means. A job of an eval run acts through its run: a job of an older
+   * epoch than the run's (the run was requeued or restarted since), or of a run this request already
+   * requeued, is superseded; otherwise the run is requeued. Other jobs are retried themselves.
+   */
+  private async planRetry(queue: QueueName, job: Job, handled: Set<string>): Promise<{ kind: 'superseded' } | { kind: 'requeue'; run: EvalRunEntity } | { kind: 'job' }> {
+    const runId = queue === QueueName.EvalRuns && typeof job.data?.run_id === 'string' ? job.data.run_id : null;
+    const run = runId ? await this.db.getRepository(EvalRunEntity).findOneBy({ id: runId }) : null;
+    if (!run) return { kind: 'job' };
+    if (handled.has(run.id) || job.data.epoch !== run.queue_epoch) return { kind: 'superseded' };
+    handled.add(run.id);
+    return { kind: 'requeue', run };
+  }
+
   /** Retries one failed job; `handled` holds the runs this request already requeued. */
   private async retryFailed(actor: Actor, queue: QueueName, job: Job, delayMs: number, handled: Set<string>, reason: string): Promise<JobActionView> {
     const base = actionBase(queue, job);
-    if (queue === QueueName.EvalRuns && base.run_id) {
-      const run = await this.db.getRepository(EvalRunEntity).findOneBy({ id: base.run_id });
-      if (run) {
-        const liveElsewhere = (run.status === 'pending' || run.status === 'running') && job.data.epoch !== run.queue_epoch && (await this.runQueue.hasLiveJob(run));
-        if (handled.has(run.id) || liveElsewhere) {
-          await removeQuietly(job);
-          return { ...base, action: 'superseded', new_job_id: null };
-        }
-        const requeued = await this.runQueue.requeue(run, { delayMs, reason });
-        handled.add(run.id);
-        // The failed job is superseded by the new start job: it leaves the dead-letter set.
-        await removeQuietly(job);
-        if (reason === 'bulk_replay') {
-          await this.activity.record(this.db.manager, actor, {
-            org_id: run.org_id,
-            agent_id: run.agent_id,
-            event_type: 'run_requeued_bulk',
-            metadata: { run_id: run.id, job_id: base.job_id, new_job_id: requeued.job_id, action: requeued.action },
-          });
-        }
-        return { ...base, action: requeued.action, new_job_id: requeued.job_id };
+    const plan = await this.planRetry(queue, job, handled);
+    if (plan.kind === 'superseded') {
+      await removeQuietly(job);
+      return { ...base, action: 'superseded', new_job_id: null };
+    }
+    if (plan.kind === 'requeue') {
+      const run = plan.run;
+      const requeued = await this.runQueue.requeue(run, { delayMs, reason });
+      // The failed job is superseded by the new start job: it leaves the dead-letter set.
+      await removeQuietly(job);
+      if (reason === 'bulk_replay') {
+        await this.activity.record(this.db.manager, actor, {
+          org_id: run.org_id,
+          agent_id: run.agent_id,
+          event_type: 'run_requeued_bulk',
+          metadata: { run_id: run.id, job_id: base.job_id, new_job_id: requeued.job_id, action: requeued.action },
+        });
       }
+      return { ...base, action: requeued.action, new_job_id: requeued.job_id };
     }
     if (delayMs > 0) {
       // BullMQ retries a job at once; a delayed retry is a delayed copy that replaces it.
