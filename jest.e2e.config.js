@@ -7,6 +7,5 @@ module.exports = {
   testRegex: '\\.e2e-spec\\.ts$',
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-  testTimeout: 60_000,
   setupFilesAfterEnv: ['<rootDir>/test/support/per-file-env.ts'],
 };
