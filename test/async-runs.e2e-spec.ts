@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { AppConfig } from '@greenlight/config';
 import { createWorkerApp } from '../apps/worker/src/create-worker-app';
 import { startTestAgent, TestAgent } from './support/agent-server';
-import { agentBody, expectError, expectSuccess, sleep } from './support/e2e-helpers';
+import { agentBody, expectError, expectSuccess, isTerminalRun, newRunOfCases, sleep, waitForRun } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
 
 const WORKER_ENV = {
@@ -50,26 +50,13 @@ describe('async runs on BullMQ', () => {
     await agent.close();
   });
 
-  async function newRun(keys: OrgKeys, n: number): Promise<string> {
-    const agentId = expectSuccess(await h.http.post('/api/v1/agents').set(bearer(keys.member)).send(agentBody({ api_endpoint: agent.url })), 201).id;
-    const cases = Array.from({ length: n }, (_, i) => ({ input: `case ${i} ${uniqueName('q')}`, expected_answer: `answer ${i}` }));
-    const setId = expectSuccess(await h.http.post('/api/v1/golden-sets/upload').set(bearer(keys.member)).send({ agent_id: agentId, name: uniqueName('S'), cases }), 201).golden_set.id;
-    return expectSuccess(await h.http.post('/api/v1/eval/runs').set(bearer(keys.member)).send({ agent_id: agentId, golden_set_id: setId }), 202).id;
-  }
+  const newRun = (keys: OrgKeys, n: number) => newRunOfCases(h, keys, agent.url, n);
 
   const getRun = async (keys: OrgKeys, id: string) => expectSuccess(await h.http.get(`/api/v1/eval/runs/${id}`).set(bearer(keys.viewer)), 200);
 
-  async function waitFor(keys: OrgKeys, id: string, pred: (run: any) => boolean, timeoutMs = 30_000): Promise<any> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const run = await getRun(keys, id);
-      if (pred(run)) return run;
-      if (Date.now() > deadline) throw new Error(`run ${id} did not reach the state in time: ${JSON.stringify({ status: run.status, completed: run.completed_cases })}`);
-      await sleep(100);
-    }
-  }
+  const waitFor = (keys: OrgKeys, id: string, pred: (run: any) => boolean) => waitForRun(h, keys.viewer, id, pred);
 
-  const terminal = (r: any) => ['completed', 'failed', 'cancelled'].includes(r.status);
+  const terminal = isTerminalRun;
 
   it('start → the worker completes the run; a second start is deduplicated; events tell the story', async () => {
     mode = 'ok';

@@ -147,3 +147,24 @@ export async function rawRequest(
     req.end();
   });
 }
+
+/** An agent served at `agentUrl`, a golden set of `n` cases (`case <i> …` → `answer <i>`) and a pending run of them. */
+export async function newRunOfCases(h: ApiHarness, keys: { member: string }, agentUrl: string, n: number): Promise<string> {
+  const agentId = expectSuccess(await h.http.post('/api/v1/agents').set(bearer(keys.member)).send(agentBody({ api_endpoint: agentUrl })), 201).id;
+  const cases = Array.from({ length: n }, (_, i) => ({ input: `case ${i} ${uniqueName('q')}`, expected_answer: `answer ${i}` }));
+  const setId = expectSuccess(await h.http.post('/api/v1/golden-sets/upload').set(bearer(keys.member)).send({ agent_id: agentId, name: uniqueName('S'), cases }), 201).golden_set.id;
+  return expectSuccess(await h.http.post('/api/v1/eval/runs').set(bearer(keys.member)).send({ agent_id: agentId, golden_set_id: setId }), 202).id;
+}
+
+export const isTerminalRun = (r: { status: string }) => ['completed', 'failed', 'cancelled'].includes(r.status);
+
+/** Polls `GET /eval/runs/{id}` until `pred` holds; fails with the run's last state after `timeoutMs`. */
+export async function waitForRun(h: ApiHarness, viewerKey: string, id: string, pred: (run: any) => boolean, timeoutMs = 30_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = expectSuccess(await h.http.get(`/api/v1/eval/runs/${id}`).set(bearer(viewerKey)), 200);
+    if (pred(run)) return run;
+    if (Date.now() > deadline) throw new Error(`run ${id} did not reach the state in time: ${JSON.stringify({ status: run.status, completed: run.completed_cases })}`);
+    await sleep(100);
+  }
+}
