@@ -3,6 +3,7 @@ import { AppConfig } from '@greenlight/config';
 import { platformModules } from '@greenlight/http';
 import { AsyncRunExecutor } from '@greenlight/domain';
 import { EvalRunsWorker } from './processors/eval-runs.worker';
+import { NotificationsWorker } from './processors/notifications.worker';
 import { SystemProcessor } from './processors/system.processor';
 import { RedisPolicyCheck } from './redis-policy.check';
 import { SystemSchedulers } from './schedulers/system.schedulers';
@@ -14,7 +15,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: platformModules(config, 'worker'),
-      providers: [RedisPolicyCheck, SystemProcessor, SystemSchedulers, AsyncRunExecutor, EvalRunsWorker],
+      providers: [RedisPolicyCheck, SystemProcessor, SystemSchedulers, AsyncRunExecutor, EvalRunsWorker, NotificationsWorker],
     };
   }
 }

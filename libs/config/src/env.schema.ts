@@ -73,6 +73,29 @@ function optionalUrl(protocols: string[]): Parser<string> {
   return (raw) => (raw.trim() === '' ? '' : check(raw.trim()));
 }
 
+function intList(min: number, max: number, maxItems: number): Parser<number[]> {
+  const one = int(min, max);
+  return (raw) => {
+    const parts = raw.split(',').map((p) => p.trim());
+    if (parts.length === 0 || parts.length > maxItems || parts.some((p) => p === '')) {
+      throw new Error(`must be a comma-separated list of 1 to ${maxItems} integers between ${min} and ${max}`);
+    }
+    try {
+      return parts.map(one);
+    } catch {
+      throw new Error(`must be a comma-separated list of 1 to ${maxItems} integers between ${min} and ${max}`);
+    }
+  };
+}
+
+function eventList(): Parser<string[]> {
+  return (raw) => {
+    const parts = raw.split(',').map((p) => p.trim()).filter(Boolean);
+    for (const p of parts) if (!/^[a-z][a-z0-9_.]*$/.test(p)) throw new Error(`must be a comma-separated list of event types (got "${p}")`);
+    return parts;
+  };
+}
+
 export const ENV_SCHEMA = {
   NODE_ENV: { parse: oneOf(['development', 'production', 'test'] as const), default: 'development', doc: 'Runtime mode' },
   DATABASE_URL: {
@@ -129,6 +152,21 @@ export const ENV_SCHEMA = {
   QUEUE_MAINTENANCE_INTERVAL_MS: { parse: int(0, 86_400_000), default: 300_000, doc: 'How often the worker runs scheduled queue maintenance (reap + prune per org policy); 0 = never' },
   QUEUE_STALE_RUN_SECONDS: { parse: int(10, 7 * 86_400), default: 900, doc: 'Platform default: a run with no live job and no progress for this long is stale (reap)' },
   QUEUE_RETENTION_DAYS: { parse: int(0, 3650), default: 7, doc: 'Platform default: finished jobs older than this are pruned' },
+  NOTIFY_WEBHOOK_URL: { parse: optionalUrl(['http', 'https']), default: '', doc: 'Platform-wide webhook endpoint that receives the events of every org (empty = none)' },
+  NOTIFY_WEBHOOK_EVENTS: { parse: eventList(), default: [] as string[], doc: 'Comma-separated event types sent to NOTIFY_WEBHOOK_URL (empty = all)' },
+  NOTIFY_WEBHOOK_SECRET: { parse: optionalText(), default: '', doc: 'Signing secret of NOTIFY_WEBHOOK_URL (whsec_<base64> or any string; empty = unsigned)' },
+  WEBHOOK_TIMEOUT_MS: { parse: int(100, 120_000), default: 15_000, doc: 'Timeout of one webhook delivery attempt' },
+  WEBHOOK_RETRY_SCHEDULE_MS: {
+    parse: intList(0, 7 * 86_400_000, 30),
+    default: [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
+    doc: 'Delays before each retry of a failed delivery (comma-separated ms); after the last, the delivery is dead',
+  },
+  WEBHOOK_MAX_RETRY_AFTER_MS: { parse: int(0, 7 * 86_400_000), default: 3_600_000, doc: 'Longest Retry-After of a receiver that is honoured' },
+  WEBHOOK_DISABLE_AFTER_MS: { parse: int(1000, 90 * 86_400_000), default: 5 * 86_400_000, doc: 'An endpoint failing every delivery for this long is disabled' },
+  WEBHOOK_SECRET_GRACE_MS: { parse: int(0, 30 * 86_400_000), default: 86_400_000, doc: 'How long a rotated-out secret still signs deliveries' },
+  WEBHOOK_SWEEP_INTERVAL_MS: { parse: int(100, 3_600_000), default: 10_000, doc: 'How often the worker re-enqueues outbox rows that have no delivery job' },
+  WEBHOOK_DELIVERY_CONCURRENCY: { parse: int(1, 1000), default: 32, doc: 'Webhook deliveries one worker process makes at once' },
+  WEBHOOK_MAX_ENDPOINTS_PER_ORG: { parse: int(1, 1000), default: 20, doc: 'Most webhook endpoints one org may register' },
   GOLDEN_SET_MAX_FILE_BYTES: { parse: int(1024, 100 * 1024 * 1024), default: 10 * 1024 * 1024, doc: 'Largest golden set file accepted by upload-file' },
   GOLDEN_SET_MAX_ROWS: { parse: int(1, 1_000_000), default: 50_000, doc: 'Most cases one golden set upload may hold' },
 } satisfies Record<string, VarSpec<unknown>>;

@@ -2,3 +2,4 @@ export * from './error-codes';
 export * from './roles';
 export * from './enums';
 export * from './queues';
+export * from './events';

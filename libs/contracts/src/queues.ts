@@ -5,6 +5,7 @@
 export const QueueName = {
   System: 'system',
   EvalRuns: 'eval-runs',
+  Notifications: 'notifications',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -21,6 +22,10 @@ export interface JobPayloads {
   'eval.run.chunk': { run_id: string; org_id: string; epoch: number; chunk: number; case_ids: string[] };
   /** Runs once every chunk of the run is done: gives the run its one terminal state. */
   'eval.run.finalize': { run_id: string; org_id: string; epoch: number };
+  /** One delivery attempt of a notification outbox row (one event to one webhook endpoint). */
+  'notify.deliver': { outbox_id: string; org_id: string };
+  /** Enqueues outbox rows that are due but have no delivery job (a process died between commit and enqueue). */
+  'notify.sweep': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 
@@ -32,6 +37,8 @@ export const JOB_QUEUE = {
   'eval.run.start': QueueName.EvalRuns,
   'eval.run.chunk': QueueName.EvalRuns,
   'eval.run.finalize': QueueName.EvalRuns,
+  'notify.deliver': QueueName.Notifications,
+  'notify.sweep': QueueName.Notifications,
 } as const satisfies { [J in JobName]: QueueName };
 
 /** Job names that travel on queue `Q`. */

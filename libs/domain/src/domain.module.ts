@@ -14,7 +14,11 @@ import { ApiKeysService } from './keys/api-keys.service';
 import { OrgsService } from './orgs/orgs.service';
 import { EvalProfilesService } from './profiles/eval-profiles.service';
 import { GuardedHttpClient } from './outbound/guarded-http-client';
-import { ActivityFeedAlertNotifier, MAINTENANCE_ALERT_NOTIFIER } from './queue-ops/maintenance-alerts';
+import { NotificationOpsService } from './notifications/notification-ops.service';
+import { NotificationOutbox } from './notifications/outbox.service';
+import { WebhookDeliveryService } from './notifications/webhook-delivery.service';
+import { WebhookEndpointsService } from './notifications/webhook-endpoints.service';
+import { MAINTENANCE_ALERT_NOTIFIER, OutboxAlertNotifier } from './queue-ops/maintenance-alerts';
 import { MaintenanceService } from './queue-ops/maintenance.service';
 import { QueueOpsService } from './queue-ops/queue-ops.service';
 
@@ -36,12 +40,16 @@ const SERVICES = [
   GuardedHttpClient,
   QueueOpsService,
   MaintenanceService,
+  NotificationOutbox,
+  WebhookDeliveryService,
+  WebhookEndpointsService,
+  NotificationOpsService,
 ];
 
 /** Domain services; needs DatabaseModule and ConfigModule in the importing app. */
 @Global()
 @Module({
-  providers: [...SERVICES, { provide: MAINTENANCE_ALERT_NOTIFIER, useClass: ActivityFeedAlertNotifier }],
+  providers: [...SERVICES, { provide: MAINTENANCE_ALERT_NOTIFIER, useClass: OutboxAlertNotifier }],
   exports: [...SERVICES, MAINTENANCE_ALERT_NOTIFIER],
 })
 export class DomainModule {}

@@ -37,3 +37,7 @@ export * from './queue-ops/org-scope';
 export * from './queue-ops/queue-ops.service';
 export * from './queue-ops/maintenance-alerts';
 export * from './queue-ops/maintenance.service';
+export * from './notifications/outbox.service';
+export * from './notifications/webhook-delivery.service';
+export * from './notifications/webhook-endpoints.service';
+export * from './notifications/notification-ops.service';

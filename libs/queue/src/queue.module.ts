@@ -14,8 +14,12 @@ export const EVAL_FLOWS = 'eval-flows';
 export class JobProducer {
   private readonly queues: Record<QueueName, Queue>;
 
-  constructor(@InjectQueue(QueueName.System) system: Queue, @InjectQueue(QueueName.EvalRuns) evalRuns: Queue) {
-    this.queues = { [QueueName.System]: system, [QueueName.EvalRuns]: evalRuns };
+  constructor(
+    @InjectQueue(QueueName.System) system: Queue,
+    @InjectQueue(QueueName.EvalRuns) evalRuns: Queue,
+    @InjectQueue(QueueName.Notifications) notifications: Queue,
+  ) {
+    this.queues = { [QueueName.System]: system, [QueueName.EvalRuns]: evalRuns, [QueueName.Notifications]: notifications };
   }
 
   async enqueue<J extends JobName>(name: J, data: JobPayloads[J], opts?: JobsOptions): Promise<string> {

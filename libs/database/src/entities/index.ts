@@ -9,6 +9,7 @@ import { EvalTemplateEntity } from './eval-template.entity';
 import { GoldenSetCaseEntity, GoldenSetCaseReviewEntity } from './golden-set-case.entity';
 import { GoldenSetEntity } from './golden-set.entity';
 import { IdempotencyRecordEntity } from './idempotency-record.entity';
+import { NotificationOutboxEntity, WebhookDeliveryAttemptEntity, WebhookEndpointEntity } from './notification.entity';
 import { OrgEntity } from './org.entity';
 import { QueueMaintenancePolicyEntity, QueueMaintenanceRunEntity } from './queue-maintenance.entity';
 
@@ -23,6 +24,7 @@ export * from './eval-template.entity';
 export * from './golden-set-case.entity';
 export * from './golden-set.entity';
 export * from './idempotency-record.entity';
+export * from './notification.entity';
 export * from './org.entity';
 export * from './queue-maintenance.entity';
 
@@ -44,4 +46,7 @@ export const ENTITIES = [
   EvalRunArtifactEntity,
   QueueMaintenancePolicyEntity,
   QueueMaintenanceRunEntity,
+  WebhookEndpointEntity,
+  NotificationOutboxEntity,
+  WebhookDeliveryAttemptEntity,
 ];

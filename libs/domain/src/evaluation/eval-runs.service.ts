@@ -18,6 +18,7 @@ import { ActivityService } from '../activity/activity.service';
 import { AgentsService } from '../agents/agents.service';
 import { DomainError } from '../domain-error';
 import { EvalProfilesService } from '../profiles/eval-profiles.service';
+import { NotificationOutbox, OutboxRef } from '../notifications/outbox.service';
 import { EvalTemplatesService } from './eval-templates.service';
 import { RequestedExecutorMode, resolveExecutorConfig } from './executors';
 import { CASES_AS_OF_SQL, RunConfig } from './run-config';
@@ -136,6 +137,7 @@ export class EvalRunsService {
     private readonly templates: EvalTemplatesService,
     private readonly activity: ActivityService,
     private readonly config: AppConfig,
+    private readonly outbox: NotificationOutbox,
   ) {}
 
   async create(actor: Actor, input: CreateRunInput): Promise<RunView> {
@@ -429,16 +431,24 @@ export class EvalRunsService {
     if (extra.failure_reason !== undefined) sets.push(`failure_reason = $${params.push(extra.failure_reason)}`);
     if (extra.design_context) sets.push(`design_context = design_context || $${params.push(JSON.stringify(extra.design_context))}::jsonb`);
     const epochGuard = extra.epoch === undefined ? '' : ` AND queue_epoch = $${params.push(extra.epoch)}`;
+    let moved: EvalRunEntity | undefined;
+    let refs: OutboxRef[] = [];
     try {
-      const [rows] = await this.db.query(`UPDATE eval_runs SET ${sets.join(', ')} WHERE id = $1 AND status = $2${epochGuard} RETURNING id`, params);
-      if (!rows || rows.length === 0) {
-        const current = await this.db.getRepository(EvalRunEntity).findOneBy({ id: runId });
-        throw transitionError(runId, current?.status ?? from, to);
-      }
+      // The move and its notification (eval_run.completed / eval_run.failed) commit together: the outbox.
+      await this.db.transaction(async (m) => {
+        const [rows]: [EvalRunEntity[], number] = await m.query(`UPDATE eval_runs SET ${sets.join(', ')} WHERE id = $1 AND status = $2${epochGuard} RETURNING *`, params);
+        moved = rows?.[0];
+        if (moved && (to === 'completed' || to === 'failed')) refs = await this.outbox.record(m, runEvent(moved, to));
+      });
     } catch (err) {
       if (err instanceof QueryFailedError && /status transition/.test(err.message)) throw transitionError(runId, from, to);
       throw err;
     }
+    if (!moved) {
+      const current = await this.db.getRepository(EvalRunEntity).findOneBy({ id: runId });
+      throw transitionError(runId, current?.status ?? from, to);
+    }
+    await this.outbox.dispatch(refs);
     return this.db.getRepository(EvalRunEntity).findOneByOrFail({ id: runId });
   }
 }
@@ -483,5 +493,27 @@ export function presentRun(r: EvalRunEntity): RunView {
     completed_at: r.completed_at,
     created_at: r.created_at,
     updated_at: r.updated_at,
+  };
+}
+
+/** The webhook event of a run's terminal move. */
+function runEvent(run: EvalRunEntity, to: 'completed' | 'failed') {
+  return {
+    org_id: run.org_id,
+    event_type: to === 'completed' ? ('eval_run.completed' as const) : ('eval_run.failed' as const),
+    data: {
+      run_id: run.id,
+      agent_id: run.agent_id,
+      golden_set_id: run.golden_set_id,
+      name: run.name,
+      run_type: run.run_type,
+      status: to,
+      total_cases: run.total_cases,
+      completed_cases: run.completed_cases,
+      failure_code: run.failure_code,
+      failure_reason: run.failure_reason,
+      started_at: run.started_at,
+      completed_at: run.completed_at,
+    },
   };
 }

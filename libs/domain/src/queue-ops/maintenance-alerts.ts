@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { ActivityService } from '../activity/activity.service';
+import { NotificationOutbox } from '../notifications/outbox.service';
 
 export interface MaintenanceAlert {
   org_id: string;
@@ -27,22 +26,24 @@ export interface MaintenanceAlertNotifier {
 export const MAINTENANCE_ALERT_NOTIFIER = Symbol('MAINTENANCE_ALERT_NOTIFIER');
 
 /**
- * Delivers schedule-anomaly alerts to the org's activity feed (`queue_schedule_anomaly` events).
- * Webhook delivery arrives with the notifications outbox; it will replace this binding.
+ * Delivers schedule-anomaly alerts to the org's activity feed (`queue_schedule_anomaly` events) and,
+ * in the same transaction, as a `queue_schedule_anomaly` notification to the org's webhook endpoints
+ * (the transactional outbox; signed delivery with retries by the worker).
  */
 @Injectable()
-export class ActivityFeedAlertNotifier implements MaintenanceAlertNotifier {
+export class OutboxAlertNotifier implements MaintenanceAlertNotifier {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly outbox: NotificationOutbox,
     private readonly activity: ActivityService,
   ) {}
 
   async send(alert: MaintenanceAlert): Promise<AlertDelivery> {
-    await this.activity.record(this.db.manager, null, {
-      org_id: alert.org_id,
-      event_type: 'queue_schedule_anomaly',
-      metadata: { schedule_name: alert.schedule_name, anomalies: alert.anomalies, fingerprint: alert.fingerprint, forced: alert.forced, summary: alert.summary },
+    const metadata = { schedule_name: alert.schedule_name, anomalies: alert.anomalies, fingerprint: alert.fingerprint, forced: alert.forced, summary: alert.summary };
+    let webhooks = 0;
+    await this.outbox.withEvents(async (m, emit) => {
+      await this.activity.record(m, null, { org_id: alert.org_id, event_type: 'queue_schedule_anomaly', metadata });
+      webhooks = (await emit({ org_id: alert.org_id, event_type: 'queue_schedule_anomaly', data: metadata as Record<string, unknown> })).length;
     });
-    return { delivered: true, channel: 'activity_feed' };
+    return { delivered: true, channel: webhooks > 0 ? 'activity_feed+webhooks' : 'activity_feed' };
   }
 }

@@ -1,0 +1,60 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Auth, CurrentActor } from '@greenlight/auth';
+import { NotificationOpsService } from '@greenlight/domain';
+import { ApiEnvelope, UuidParamPipe } from '@greenlight/http';
+import type { Actor } from '@greenlight/tenancy';
+import { DeadLetterSummaryQuery, DeadLetterSummaryView, DrainOutboxDto, DrainView, ListOutboxQuery, OutboxItemView } from './dto/notifications.dto';
+
+/** The notification outbox (seed steps 85–89): one row per event and endpoint; its id is the delivery id. */
+@ApiTags('Operations')
+@Controller('api/v1/system/notifications/outbox')
+export class NotificationOpsController {
+  constructor(private readonly ops: NotificationOpsService) {}
+
+  @Get()
+  @Auth('admin')
+  @ApiOperation({ summary: 'Outbox deliveries, newest first (filters org_id, status, event_type, endpoint_id)' })
+  @ApiEnvelope(OutboxItemView, { paginated: true })
+  list(@CurrentActor() actor: Actor, @Query() query: ListOutboxQuery) {
+    const { limit, offset, ...filter } = query;
+    return this.ops.list(actor, filter, { limit, offset });
+  }
+
+  @Get('dead-letter-summary')
+  @Auth('admin')
+  @ApiOperation({ summary: 'Dead deliveries grouped by reason and by age' })
+  @ApiEnvelope(DeadLetterSummaryView)
+  deadLetterSummary(@CurrentActor() actor: Actor, @Query() query: DeadLetterSummaryQuery) {
+    return this.ops.deadLetterSummary(actor, query);
+  }
+
+  @Post('drain')
+  @HttpCode(200)
+  @Auth('admin')
+  @ApiOperation({ summary: 'Make pending deliveries due now (oldest first, up to limit) and make sure each has a job' })
+  @ApiEnvelope(DrainView)
+  drain(@CurrentActor() actor: Actor, @Body() body: DrainOutboxDto) {
+    return this.ops.drain(actor, { org_id: body.org_id, limit: body.limit ?? 100 });
+  }
+
+  @Get(':outbox_id')
+  @Auth('admin')
+  @ApiOperation({ summary: 'One outbox delivery' })
+  @ApiEnvelope(OutboxItemView)
+  get(@CurrentActor() actor: Actor, @Param('outbox_id', UuidParamPipe) id: string) {
+    return this.ops.get(actor, id);
+  }
+
+  @Post(':outbox_id/retry')
+  @HttpCode(200)
+  @Auth('admin')
+  @ApiOperation({
+    summary: 'Send a dead delivery again from a fresh retry schedule',
+    description: 'A delivery being sent answers 409 NOTIFICATION_OUTBOX_IN_PROGRESS; a delivered one 409 NOTIFICATION_OUTBOX_NOT_RETRYABLE.',
+  })
+  @ApiEnvelope(OutboxItemView)
+  retry(@CurrentActor() actor: Actor, @Param('outbox_id', UuidParamPipe) id: string) {
+    return this.ops.retry(actor, id);
+  }
+}
