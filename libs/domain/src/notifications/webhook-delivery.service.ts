@@ -66,8 +66,9 @@ export class WebhookDeliveryService {
     private readonly config: AppConfig,
   ) {}
 
+  /** A `sending` row older than this was abandoned (its worker died mid-attempt): an attempt lasts at most the timeout. */
   private get leaseSeconds(): number {
-    return Math.ceil(this.config.get('WEBHOOK_TIMEOUT_MS') / 1000) + 30;
+    return Math.ceil((2 * this.config.get('WEBHOOK_TIMEOUT_MS') + 5000) / 1000);
   }
 
   async deliver(outboxId: string): Promise<AttemptResult> {
