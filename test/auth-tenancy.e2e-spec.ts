@@ -35,7 +35,7 @@ const KEY_VIEW_FIELDS = [
 
 interface Endpoint {
   label: string;
-  method: 'get' | 'post' | 'patch';
+  method: 'get' | 'post' | 'patch' | 'delete';
   /** May create what the call needs (e.g. a key to revoke). */
   path: () => Promise<string> | string;
   body?: () => Record<string, unknown>;
@@ -65,7 +65,8 @@ describe('auth, roles and tenancy', () => {
   const keyFor = (caller: Caller): string => (caller === 'global' ? g.api_key : A[caller]);
 
   beforeAll(async () => {
-    h = await startApi();
+    // Webhook URLs must pass the outbound policy when saved: a local one is allow-listed here.
+    h = await startApi({ OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' });
     g = await globalAdmin(h.config);
     [A, B] = await Promise.all([orgWithKeys(h, g.api_key), orgWithKeys(h, g.api_key)]);
     [agentA, agentB] = await Promise.all([createAgent(h, A.member), createAgent(h, B.member)]);
@@ -100,6 +101,12 @@ describe('auth, roles and tenancy', () => {
       200,
     ).run.id as string;
     const q = `org_id=${A.org_id}`;
+    const hookUrl = 'http://127.0.0.1:9/hook';
+    const freshEndpoint = async () =>
+      expectSuccess(await h.http.post('/api/v1/webhooks/endpoints').set(bearer(g.api_key)).send({ org_id: A.org_id, url: hookUrl }), 201).endpoint.id as string;
+    const endpointA = await freshEndpoint();
+    // Nothing listens on port 9: the test delivery fails and stays pending for a retry (no worker runs here).
+    const deliveryA = expectSuccess(await h.http.post(`/api/v1/webhooks/endpoints/${endpointA}/test`).set(bearer(A.admin)), 200).delivery_id as string;
 
     endpoints = [
       { label: 'POST /orgs', method: 'post', path: () => '/api/v1/orgs', body: () => ({ name: uniqueName('Org') }), role: 'admin', globalOnly: true, ok: 201 },
@@ -328,13 +335,39 @@ describe('auth, roles and tenancy', () => {
         role: 'admin',
         ok: 200,
       },
+      {
+        label: 'POST /webhooks/endpoints',
+        method: 'post',
+        path: () => '/api/v1/webhooks/endpoints',
+        body: () => ({ org_id: A.org_id, url: hookUrl, event_types: ['eval_run.failed'] }),
+        role: 'admin',
+        ok: 201,
+      },
+      { label: 'GET /webhooks/endpoints', method: 'get', path: () => `/api/v1/webhooks/endpoints?${q}`, role: 'admin', ok: 200 },
+      { label: 'GET /webhooks/endpoints/{id}', method: 'get', path: () => `/api/v1/webhooks/endpoints/${endpointA}`, role: 'admin', ok: 200 },
+      { label: 'PATCH /webhooks/endpoints/{id}', method: 'patch', path: () => `/api/v1/webhooks/endpoints/${endpointA}`, body: () => ({ description: 'matrix' }), role: 'admin', ok: 200 },
+      { label: 'DELETE /webhooks/endpoints/{id}', method: 'delete', path: async () => `/api/v1/webhooks/endpoints/${await freshEndpoint()}`, role: 'admin', ok: 200 },
+      { label: 'POST /webhooks/endpoints/{id}/rotate-secret', method: 'post', path: () => `/api/v1/webhooks/endpoints/${endpointA}/rotate-secret`, role: 'admin', ok: 200 },
+      { label: 'GET /webhooks/endpoints/{id}/deliveries', method: 'get', path: () => `/api/v1/webhooks/endpoints/${endpointA}/deliveries`, role: 'admin', ok: 200 },
+      { label: 'POST /webhooks/endpoints/{id}/test', method: 'post', path: () => `/api/v1/webhooks/endpoints/${endpointA}/test`, role: 'admin', ok: 200 },
+      { label: 'GET /system/notifications/outbox', method: 'get', path: () => `/api/v1/system/notifications/outbox?${q}`, role: 'admin', ok: 200 },
+      {
+        label: 'GET /system/notifications/outbox/dead-letter-summary',
+        method: 'get',
+        path: () => `/api/v1/system/notifications/outbox/dead-letter-summary?${q}`,
+        role: 'admin',
+        ok: 200,
+      },
+      { label: 'POST /system/notifications/outbox/drain', method: 'post', path: () => '/api/v1/system/notifications/outbox/drain', body: () => ({ org_id: A.org_id }), role: 'admin', ok: 200 },
+      { label: 'GET /system/notifications/outbox/{id}', method: 'get', path: () => `/api/v1/system/notifications/outbox/${deliveryA}`, role: 'admin', ok: 200 },
+      { label: 'POST /system/notifications/outbox/{id}/retry', method: 'post', path: () => `/api/v1/system/notifications/outbox/${deliveryA}/retry`, role: 'admin', ok: 200 },
     ];
   });
   afterAll(() => h.close());
 
   async function call(ep: Endpoint, authorization?: string) {
     const path = await ep.path();
-    let req = ep.method === 'get' ? h.http.get(path) : ep.method === 'patch' ? h.http.patch(path) : h.http.post(path);
+    let req = ep.method === 'get' ? h.http.get(path) : ep.method === 'patch' ? h.http.patch(path) : ep.method === 'delete' ? h.http.delete(path) : h.http.post(path);
     if (authorization !== undefined) req = req.set('Authorization', authorization);
     if (ep.idempotent) req = req.set('Idempotency-Key', randomUUID());
     return ep.body ? req.send(ep.body()) : req;
