@@ -394,3 +394,51 @@ describe('webhook delivery resilience (real worker processes)', () => {
     expect(new Set(copies.map((c) => c.body)).size).toBe(1);
   });
 });
+
+/** The seed's env endpoint (NOTIFY_WEBHOOK_URL / _EVENTS / _SECRET) still works, as a platform-wide endpoint. */
+describe('the platform webhook endpoint from the environment', () => {
+  let h: ApiHarness;
+  let worker: INestApplication;
+  let g: { org_id: string; api_key: string };
+  let A: OrgKeys;
+  let receiver: WebhookReceiver;
+  let agent: TestAgent;
+
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver();
+    agent = await startTestAgent((input) => ({ body: { output: `answer ${/case (\d+)/.exec(input)?.[1]}` } }));
+    const env = {
+      ...ENV,
+      NOTIFY_WEBHOOK_URL: `${receiver.url}/platform`,
+      NOTIFY_WEBHOOK_EVENTS: 'eval_run.completed',
+      NOTIFY_WEBHOOK_SECRET: 'a seed-style plain secret',
+    };
+    h = await startApi(env);
+    worker = await createWorkerApp(AppConfig.fromEnv({ ...process.env, ...env }));
+    await worker.init();
+    g = await globalAdmin(h.config);
+    A = await orgWithKeys(h, g.api_key);
+  });
+  afterAll(async () => {
+    await worker.close();
+    await h.close();
+    await receiver.close();
+    await agent.close();
+  });
+
+  it('receives the events it names from every org, signed with the env secret; org admins do not see its deliveries', async () => {
+    const completed = await newRunOfCases(h, A, agent.url, 3);
+    expectSuccess(await h.http.post(`/api/v1/eval/runs/${completed}/start`).set(bearer(A.member)), 202);
+    await waitForRun(h, A.viewer, completed, isTerminalRun);
+    const hook = await until('the platform webhook', async () => receiver.received.find((r) => r.body.includes(completed)));
+    expect(hook.headers['x-greenlight-signature']).toMatch(/^v1=[0-9a-f]{64}$/);
+    expect(verifyWebhookSignature({ body: hook.body, headers: headersOf(hook), secret: 'a seed-style plain secret' })).toMatchObject({ ok: true, scheme: 'standard' });
+    const seedOnly = { 'x-greenlight-timestamp': headersOf(hook)['x-greenlight-timestamp'], 'x-greenlight-signature': headersOf(hook)['x-greenlight-signature'] };
+    expect(verifyWebhookSignature({ body: hook.body, headers: seedOnly, secret: 'a seed-style plain secret' })).toMatchObject({ ok: true, scheme: 'greenlight' });
+    expect(JSON.parse(hook.body)).toMatchObject({ type: 'eval_run.completed', org_id: A.org_id, delivery_id: hook.headers['x-greenlight-delivery-id'] });
+    const platformRows = expectSuccess(await h.http.get('/api/v1/system/notifications/outbox').query({ org_id: A.org_id }).set(bearer(g.api_key)), 200);
+    expect(platformRows.items).toEqual([expect.objectContaining({ endpoint_id: null, target_url: `${receiver.url}/platform`, status: 'delivered' })]);
+    expect(expectSuccess(await h.http.get('/api/v1/system/notifications/outbox').set(bearer(A.admin)), 200).total).toBe(0);
+    expectError(await h.http.get(`/api/v1/system/notifications/outbox/${platformRows.items[0].id}`).set(bearer(A.admin)), 404, 'NOT_FOUND');
+  });
+});
