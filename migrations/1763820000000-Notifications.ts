@@ -44,7 +44,6 @@ export class Notifications1763820000000 implements MigrationInterface {
         attempts integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
         round integer NOT NULL DEFAULT 0 CHECK (round >= 0),
         next_attempt_at timestamptz NOT NULL DEFAULT now(),
-        enqueued_at timestamptz,
         last_attempt_at timestamptz,
         last_status_code integer,
         last_error text,

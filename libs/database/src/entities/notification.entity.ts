@@ -39,7 +39,6 @@ export class NotificationOutboxEntity {
   @Column({ type: 'integer' }) attempts: number;
   @Column({ type: 'integer' }) round: number;
   @Column({ type: 'timestamptz' }) next_attempt_at: Date;
-  @Column({ type: 'timestamptz', nullable: true }) enqueued_at: Date | null;
   @Column({ type: 'timestamptz', nullable: true }) last_attempt_at: Date | null;
   @Column({ type: 'integer', nullable: true }) last_status_code: number | null;
   @Column({ type: 'text', nullable: true }) last_error: string | null;

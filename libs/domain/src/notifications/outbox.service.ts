@@ -75,7 +75,6 @@ export class NotificationOutbox {
           opts: { jobId: deliverJobId(ref), delay: delayMs > 0 ? delayMs : undefined, removeOnComplete: true, removeOnFail: true },
         })),
       );
-      await this.db.query(`UPDATE notification_outbox SET enqueued_at = now() WHERE id = ANY($1)`, [refs.map((r) => r.id)]);
     } catch (err) {
       this.logger.warn(`could not enqueue ${refs.length} deliveries (the sweeper will): ${(err as Error).message}`);
     }

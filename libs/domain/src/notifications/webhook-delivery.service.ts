@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@greenlight/config';
-import { NotificationOutboxEntity, WebhookEndpointEntity } from '@greenlight/database';
+import { NotificationOutboxEntity } from '@greenlight/database';
 import { signWebhook } from '@greenlight/webhooks';
 import { ActivityService } from '../activity/activity.service';
 import { GuardedHttpClient } from '../outbound/guarded-http-client';
@@ -24,6 +24,14 @@ export interface AttemptResult {
 }
 
 const RESPONSE_CAP_BYTES = 64 * 1024;
+
+/** An outbox row as claimed, with its endpoint's current URL, state and secrets. */
+type ClaimedRow = NotificationOutboxEntity & {
+  endpoint_url: string | null;
+  endpoint_enabled: boolean | null;
+  endpoint_secret: string | null;
+  endpoint_previous_secret: string | null;
+};
 
 /** The body of a delivery; built from the stored row, so every attempt sends the same bytes. */
 export function deliveryBody(row: Pick<NotificationOutboxEntity, 'id' | 'event_id' | 'event_type' | 'org_id' | 'created_at' | 'data'>): string {
@@ -72,17 +80,23 @@ export class WebhookDeliveryService {
   }
 
   async deliver(outboxId: string): Promise<AttemptResult> {
-    const [claimed]: [NotificationOutboxEntity[], number] = await this.db.query(
-      `UPDATE notification_outbox SET status = 'sending', attempts = attempts + 1, last_attempt_at = now(), updated_at = now()
-       WHERE id = $1 AND ((status = 'pending' AND next_attempt_at <= now() + interval '1 second')
-                       OR (status = 'sending' AND last_attempt_at < now() - make_interval(secs => $2)))
-       RETURNING *`,
+    // Claim the row and read its endpoint in one round trip.
+    // A statement that ends in SELECT answers its rows (no affected count).
+    const claimed: ClaimedRow[] = await this.db.query(
+      `WITH claimed AS (
+         UPDATE notification_outbox SET status = 'sending', attempts = attempts + 1, last_attempt_at = now(), updated_at = now()
+         WHERE id = $1 AND ((status = 'pending' AND next_attempt_at <= now() + interval '1 second')
+                         OR (status = 'sending' AND last_attempt_at < now() - make_interval(secs => $2)))
+         RETURNING *)
+       SELECT c.*, e.url AS endpoint_url, e.enabled AS endpoint_enabled, e.secret AS endpoint_secret,
+              CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END AS endpoint_previous_secret
+       FROM claimed c LEFT JOIN webhook_endpoints e ON e.id = c.endpoint_id`,
       [outboxId, this.leaseSeconds],
     );
     const row = claimed[0];
     if (!row) return { delivery_id: outboxId, outcome: 'skipped', attempt: null, status_code: null, latency_ms: null, error: null, next_attempt_at: null };
 
-    const target = await this.target(row);
+    const target = this.target(row);
     if (!target) return this.kill(row, 'endpoint_disabled', 'the endpoint is disabled', null, 0);
 
     const body = deliveryBody(row);
@@ -117,14 +131,16 @@ export class WebhookDeliveryService {
     }
 
     if (error === null) {
-      await this.recordAttempt(row, 'delivered', status, latency, null);
+      // Attempt log, delivered state and (only when it changes) the endpoint's health, in one statement.
       await this.db.query(
-        `UPDATE notification_outbox SET status = 'delivered', delivered_at = now(), last_status_code = $2, last_error = NULL, updated_at = now() WHERE id = $1`,
-        [row.id, status],
+        `WITH attempt AS (
+           INSERT INTO webhook_delivery_attempts (outbox_id, endpoint_id, org_id, attempt, outcome, status_code, latency_ms) VALUES ($1, $2, $3, $4, 'delivered', $5, $6)),
+         endpoint AS (
+           UPDATE webhook_endpoints SET consecutive_failures = 0, failing_since = NULL, last_success_at = now()
+           WHERE id = $2 AND (consecutive_failures > 0 OR last_success_at IS NULL OR last_success_at < now() - interval '1 minute'))
+         UPDATE notification_outbox SET status = 'delivered', delivered_at = now(), last_status_code = $5, last_error = NULL, updated_at = now() WHERE id = $1`,
+        [row.id, row.endpoint_id, row.org_id, row.attempts, status, latency],
       );
-      if (row.endpoint_id) {
-        await this.db.query(`UPDATE webhook_endpoints SET consecutive_failures = 0, failing_since = NULL, last_success_at = now() WHERE id = $1`, [row.endpoint_id]);
-      }
       return { delivery_id: row.id, outcome: 'delivered', attempt: row.attempts, status_code: status, latency_ms: latency, error: null, next_attempt_at: null };
     }
     if (status === 410) {
@@ -163,16 +179,13 @@ export class WebhookDeliveryService {
     return rows.length;
   }
 
-  private async target(row: NotificationOutboxEntity): Promise<{ url: string; secrets: string[] } | null> {
+  private target(row: ClaimedRow): { url: string; secrets: string[] } | null {
     if (!row.endpoint_id) {
       const secret = this.config.get('NOTIFY_WEBHOOK_SECRET');
       return { url: row.target_url, secrets: secret ? [secret] : [] };
     }
-    const e = await this.db.getRepository(WebhookEndpointEntity).findOneBy({ id: row.endpoint_id });
-    if (!e || !e.enabled) return null;
-    const secrets = [e.secret];
-    if (e.previous_secret && e.previous_secret_expires_at && e.previous_secret_expires_at.getTime() > Date.now()) secrets.push(e.previous_secret);
-    return { url: e.url, secrets };
+    if (!row.endpoint_enabled || !row.endpoint_url || !row.endpoint_secret) return null;
+    return { url: row.endpoint_url, secrets: row.endpoint_previous_secret ? [row.endpoint_secret, row.endpoint_previous_secret] : [row.endpoint_secret] };
   }
 
   private async kill(row: NotificationOutboxEntity, reason: DeadReason, error: string, status: number | null, latency: number): Promise<AttemptResult> {
