@@ -36,7 +36,7 @@ describe('Bull Board at /admin/queues', () => {
     const api = await h.http.get('/admin/queues/api/queues').set(bearer(g.api_key));
     expect(api.status).toBe(200);
     const names = (api.body.queues as { name: string }[]).map((q) => q.name).sort();
-    expect(names).toEqual(['eval-runs', 'system']);
+    expect(names).toEqual(['eval-runs', 'notifications', 'system']);
   });
 
   it('board mutations are audited like API calls', async () => {

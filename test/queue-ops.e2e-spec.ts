@@ -277,7 +277,7 @@ describe('queue operations', () => {
     expect(expectSuccess(await h.http.get('/api/v1/system/queue/jobs/failed').set(bearer(A.admin)), 200).total).toBe(3);
     const global = expectSuccess(await h.http.get('/api/v1/system/queue/stats').set(bearer(g.api_key)), 200);
     expect(global.org_id).toBeNull();
-    expect(global.queues.map((q: any) => q.name).sort()).toEqual(['eval-runs', 'system']);
+    expect(global.queues.map((q: any) => q.name).sort()).toEqual(['eval-runs', 'notifications', 'system']);
     const evalQueue = global.queues.find((q: any) => q.name === 'eval-runs');
     expect(evalQueue.workers).toBeGreaterThanOrEqual(1);
     expect(Object.keys(evalQueue.counts).sort()).toEqual(['active', 'completed', 'delayed', 'failed', 'prioritized', 'waiting', 'waiting_children']);

@@ -83,11 +83,13 @@ describe('worker', () => {
     expect(await done.getState()).toBe('failed');
   });
 
-  it('two workers register exactly one purge-idempotency-records scheduler', async () => {
+  it('two workers register each system scheduler exactly once', async () => {
     const schedulers = await system.getJobSchedulers();
-    expect(schedulers.map((s) => s.key)).toEqual(['purge-idempotency-records']);
-    expect(schedulers[0]).toMatchObject({ name: 'system.purge_idempotency' });
-    expect(schedulers[0].every).toBeGreaterThan(0);
+    expect(schedulers.map((s) => s.key).sort()).toEqual(['purge-idempotency-records', 'queue-maintenance']);
+    const purge = schedulers.find((s) => s.key === 'purge-idempotency-records')!;
+    expect(purge).toMatchObject({ name: 'system.purge_idempotency' });
+    expect(purge.every).toBeGreaterThan(0);
+    expect(schedulers.find((s) => s.key === 'queue-maintenance')).toMatchObject({ name: 'system.queue_maintenance' });
   });
 
   it('system.purge_idempotency deletes expired records and keeps live ones', async () => {

@@ -139,7 +139,7 @@ export const ENV_SCHEMA = {
   EVAL_JUDGE_MODEL: { parse: text(/^\S{1,200}$/, 'must be a model name'), default: 'gpt-4o-mini', doc: 'Default model of the provider judge' },
   EVAL_JUDGE_TIMEOUT_MS: { parse: int(100, 600_000), default: 60_000, doc: 'Timeout of one provider judge call' },
   EVAL_JUDGE_MAX_RETRIES: { parse: int(0, 10), default: 2, doc: 'Retries of a provider judge call on 429/5xx/timeouts' },
-  EVAL_WORKER_CONCURRENCY: { parse: int(1, 1000), default: 32, doc: 'Chunk jobs one worker process runs at once (each executes its cases one by one)' },
+  EVAL_WORKER_CONCURRENCY: { parse: int(1, 1000), default: 32, doc: 'Cases one worker process executes at once: chunk jobs run their cases one by one and borrow idle slots' },
   EVAL_WORKER_MAX_CONCURRENCY_GLOBAL: { parse: int(0, 100_000), default: 0, doc: 'Chunk jobs running at once across all workers (0 = no cap)' },
   EVAL_WORKER_MAX_CONCURRENCY_PER_ORG: { parse: int(0, 100_000), default: 0, doc: 'Chunk jobs of one org running at once across all workers (0 = no cap)' },
   EVAL_WORKER_CHUNK_SIZE: { parse: int(1, 1000), default: 20, doc: 'Cases per chunk job' },

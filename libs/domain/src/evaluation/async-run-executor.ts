@@ -12,24 +12,80 @@ import { DomainError } from '../domain-error';
 import { EvalRunsService } from './eval-runs.service';
 import { ExecutorError } from './executors';
 import { OrgSlots } from './org-slots';
-import { CaseOutcome, CaseRow, RunContext, RunExecutionService } from './run-execution.service';
+import { CaseOutcome, RunContext, RunExecutionService, RunState } from './run-execution.service';
 import { chunkJobId, finalizeJobId, RunQueueService } from './run-queue.service';
 
 const MAX_PRIORITY = 2_000_000;
 const RETRYABLE_JUDGE_STATUSES = new Set([408, 409, 429, 500, 502, 503, 504]);
 
 /**
+ * How stale a run's status may be when a chunk starts a case: the cooperative-cancellation delay. One
+ * read per run and interval is shared by every chunk of the run in this process.
+ */
+const RUN_STATE_MAX_AGE_MS = 200;
+
+/**
+ * The cases one worker process executes at once: EVAL_WORKER_CONCURRENCY permits. An active chunk job
+ * runs its cases one by one on a permit it waits for, first come first served. A permit that is idle
+ * with nobody waiting may also be *borrowed* by a chunk to run its next case alongside. So when fewer
+ * chunks than permits have a case to run (the last chunks of a run, chunks loading cases or writing
+ * results) the idle permits still execute cases, and a chunk that needs a permit waits at most for the
+ * current case of a borrower.
+ */
+export class CasePermits {
+  private used = 0;
+  private readonly waiters: (() => void)[] = [];
+
+  constructor(readonly size: number) {}
+
+  get inUse(): number {
+    return this.used;
+  }
+
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  /** A permit, waiting in line for one when none is idle. */
+  acquire(): Promise<void> {
+    if (this.tryAcquire()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** A permit if one is idle and nobody is waiting for one; never waits. */
+  tryAcquire(): boolean {
+    if (this.used >= this.size || this.waiters.length > 0) return false;
+    this.used++;
+    return true;
+  }
+
+  release(): void {
+    const next = this.waiters.shift();
+    if (next) next(); // handed over, so still in use
+    else this.used--;
+  }
+}
+
+/**
  * Worker side of async runs. `start` fans a run out as chunk jobs under one finalize parent (a BullMQ
- * flow); each chunk executes its cases one by one and skips those that already have a result, so a
- * chunk redelivered after a crash does not double-write; `finalize` gives the run its one terminal
- * state by compare-and-set. Chunk priorities grow with the chunk index, so a small run's first chunks
- * overtake the tail of a big run: orgs share the workers fairly without a scheduler of their own.
+ * flow); each chunk executes its cases and skips those that already have a result, so a chunk
+ * redelivered after a crash does not double-write; `finalize` gives the run its one terminal state by
+ * compare-and-set. Chunk priorities grow with the chunk index, so a small run's first chunks overtake
+ * the tail of a big run: orgs share the workers fairly without a scheduler of their own.
  */
 @Injectable()
 export class AsyncRunExecutor {
   private readonly logger = new Logger('AsyncRunExecutor');
   private readonly slots: OrgSlots;
-  private readonly contexts = new Map<string, RunContext>();
+  private readonly contexts = new Map<string, Promise<RunContext>>();
+  private readonly states = new Map<string, { at: number; state: Promise<RunState | null> }>();
+  readonly permits: CasePermits;
+  /**
+   * Whether chunks may borrow idle permits. The per-org cap still holds when they do (a borrowed
+   * permit takes one of the org's slots as well), but the global cap counts chunk jobs inside BullMQ,
+   * which cannot see borrowed permits: under a global cap chunks run their cases strictly one by one.
+   */
+  private readonly lending: boolean;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -41,6 +97,8 @@ export class AsyncRunExecutor {
     private readonly config: AppConfig,
   ) {
     this.slots = new OrgSlots(redis, config.get('REDIS_PREFIX'), config.get('EVAL_WORKER_LOCK_MS'));
+    this.permits = new CasePermits(config.get('EVAL_WORKER_CONCURRENCY'));
+    this.lending = config.get('EVAL_WORKER_MAX_CONCURRENCY_GLOBAL') === 0;
   }
 
   async start(data: JobPayloads['eval.run.start']): Promise<unknown> {
@@ -52,17 +110,9 @@ export class AsyncRunExecutor {
     }
     if (run.status !== 'running') return { skipped: `run is ${run.status}` };
     const size = this.config.get('EVAL_WORKER_CHUNK_SIZE');
+    const ids = await this.execution.loadCaseIds(run);
     const chunks: string[][] = [];
-    let after: { position: number; id: string } | null = null;
-    for (;;) {
-      const page: CaseRow[] = await this.execution.loadCases(run, after, 1000);
-      if (page.length === 0) break;
-      for (const c of page) {
-        if (!chunks.length || chunks[chunks.length - 1].length >= size) chunks.push([]);
-        chunks[chunks.length - 1].push(c.id);
-      }
-      after = { position: page[page.length - 1].position, id: page[page.length - 1].id };
-    }
+    for (let i = 0; i < ids.length; i += size) chunks.push(ids.slice(i, i + size));
     const attempts = this.config.get('EVAL_WORKER_ATTEMPTS');
     // Job ids are deterministic, so a start job redelivered after a crash adds nothing twice.
     await this.flows.add({
@@ -90,9 +140,10 @@ export class AsyncRunExecutor {
 
   async chunk(job: Job<JobPayloads['eval.run.chunk']>, token?: string): Promise<unknown> {
     const data = job.data;
-    const run = await this.current(data.run_id, data.epoch);
-    if (!run || run.status !== 'running') return { skipped: run ? `run is ${run.status}` : 'stale or missing run' };
-    if (await this.failIfOverRuntime(run)) return { skipped: 'run exceeded its maximum runtime' };
+    const state = await this.ownedState(data.run_id, data.epoch);
+    if (!state || state.queue_epoch !== data.epoch) return { skipped: 'stale or missing run' };
+    if (state.status !== 'running') return { skipped: `run is ${state.status}` };
+    if (await this.failIfOverRuntime(state)) return { skipped: 'run exceeded its maximum runtime' };
 
     const cap = this.config.get('EVAL_WORKER_MAX_CONCURRENCY_PER_ORG');
     const slot = `${job.id}:${job.attemptsMade}`;
@@ -101,56 +152,116 @@ export class AsyncRunExecutor {
       throw new DelayedError();
     }
     try {
-      return await this.executeChunk(job, run);
+      return await this.executeChunk(job, await this.contextFor(data.run_id, data.epoch), slot);
     } finally {
       if (cap > 0) await this.slots.release(data.org_id, slot).catch(() => undefined);
     }
   }
 
-  private async executeChunk(job: Job<JobPayloads['eval.run.chunk']>, run: EvalRunEntity): Promise<unknown> {
-    const ctx = this.contextFor(run, job.data.epoch);
-    const done = await this.db.query(`SELECT case_id FROM eval_results WHERE run_id = $1 AND case_id = ANY($2)`, [run.id, job.data.case_ids]);
-    const skip = new Set((done as { case_id: string }[]).map((r) => r.case_id));
-    const cases = (await this.execution.loadCasesByIds(run, job.data.case_ids)).filter((c) => !skip.has(c.id));
+  /**
+   * Executes the chunk's cases that have no result yet and writes their outcomes in one batch. A case
+   * starts only while the run is still running at this epoch (cooperative cancellation). One case at a
+   * time runs on the chunk's own permit, more alongside on borrowed ones. The first judge or policy
+   * error stops new cases; those in flight finish before the chunk reacts, so a retry never overlaps
+   * them.
+   */
+  private async executeChunk(job: Job<JobPayloads['eval.run.chunk']>, ctx: RunContext, slot: string): Promise<unknown> {
+    const rows = await this.execution.loadChunkCases(ctx.run, job.data.case_ids);
+    const cases = rows.filter((c) => !c.done);
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const outcomes: CaseOutcome[] = [];
+    const outcomes: { index: number; outcome: CaseOutcome }[] = [];
+    const inFlight = new Set<Promise<void>>();
+    let failure = null as { err: unknown } | null; // set from the cases' callbacks
     let transient = 0;
-    let checkedAt = 0;
-    for (const c of cases) {
-      // Cooperative cancellation between cases; the status is re-read at most every 200 ms.
-      if (performance.now() - checkedAt > 200) {
-        if (!(await this.execution.stillOwns(ctx))) break;
-        checkedAt = performance.now();
-      }
-      let outcome: CaseOutcome;
-      try {
-        outcome = await this.execution.executeCase(ctx, c);
-      } catch (err) {
-        if (err instanceof DomainError && !(err instanceof ExecutorError) && !(isRetryableJudgeError(err) && !lastAttempt)) {
-          // Judge configuration, policy contract or a provider error that retries did not cure: the run fails.
-          await this.execution.persistOutcomes(ctx, outcomes);
-          await this.failRun(run, err.code, err.message);
-          return { failed: err.code };
+    let borrowed = 0;
+    let next = 0;
+
+    const launch = (release: () => void): void => {
+      const index = next++;
+      const settled: Promise<void> = this.execution
+        .executeCase(ctx, cases[index])
+        .then(
+          (outcome) => {
+            if (outcome.error?.retryable && !lastAttempt) transient++;
+            else outcomes.push({ index, outcome });
+          },
+          (err: unknown) => {
+            failure ??= { err };
+          },
+        )
+        .finally(() => {
+          release();
+          inFlight.delete(settled);
+        });
+      inFlight.add(settled);
+    };
+    const mayStart = async (): Promise<boolean> => next < cases.length && failure === null && (await this.owns(ctx));
+
+    while (await mayStart()) {
+      if (inFlight.size === 0) {
+        await this.permits.acquire();
+        if (!(await mayStart())) {
+          this.permits.release();
+          break;
         }
-        throw err;
+        launch(() => this.permits.release());
       }
-      if (outcome.error?.retryable && !lastAttempt) {
-        transient++;
-        continue;
+      for (;;) {
+        const release = next < cases.length ? await this.borrow(job.data.org_id, `${slot}:${borrowed}`) : null;
+        if (!release) break;
+        if (!(await mayStart())) {
+          release();
+          break;
+        }
+        borrowed++;
+        launch(release);
       }
-      outcomes.push(outcome);
+      // Wait for one of this chunk's cases; the next round may borrow again.
+      if (inFlight.size > 0) await Promise.race(inFlight);
     }
-    await this.execution.persistOutcomes(ctx, outcomes);
-    await job.updateProgress({ cases: job.data.case_ids.length, executed: outcomes.length, transient });
+    await Promise.all(inFlight);
+
+    // Completion order is arbitrary; write in case order.
+    const done = outcomes.sort((a, b) => a.index - b.index).map((o) => o.outcome);
+    if (failure !== null) {
+      const { err } = failure;
+      if (err instanceof DomainError && !(err instanceof ExecutorError) && !(isRetryableJudgeError(err) && !lastAttempt)) {
+        // Judge configuration, policy contract or a provider error that retries did not cure: the run fails.
+        await this.execution.persistOutcomes(ctx, done);
+        await this.failRun({ id: ctx.run.id, queue_epoch: ctx.epoch }, err.code, err.message);
+        return { failed: err.code };
+      }
+      throw err;
+    }
+    await this.execution.persistOutcomes(ctx, done);
+    await job.updateProgress({ cases: job.data.case_ids.length, executed: done.length, transient });
     if (transient > 0) throw new Error(`${transient} case(s) hit transient agent errors; the chunk is retried`);
-    return { executed: outcomes.length, skipped: skip.size };
+    return { executed: done.length, skipped: rows.length - cases.length, borrowed };
+  }
+
+  /**
+   * An idle permit for one more case of a chunk, plus one of the org's slots when the org is capped;
+   * null when none is free. The function returned gives both back.
+   */
+  private async borrow(orgId: string, token: string): Promise<(() => void) | null> {
+    if (!this.lending || !this.permits.tryAcquire()) return null;
+    const cap = this.config.get('EVAL_WORKER_MAX_CONCURRENCY_PER_ORG');
+    if (cap <= 0) return () => this.permits.release();
+    if (!(await this.slots.acquire(orgId, token, cap).catch(() => false))) {
+      this.permits.release();
+      return null;
+    }
+    return () => {
+      this.permits.release();
+      this.slots.release(orgId, token).catch(() => undefined);
+    };
   }
 
   async finalize(data: JobPayloads['eval.run.finalize']): Promise<unknown> {
     const run = await this.current(data.run_id, data.epoch);
     if (!run || run.status !== 'running') return { skipped: run ? `run is ${run.status}` : 'stale or missing run' };
     if (await this.failIfOverRuntime(run)) return { failed: ErrorCode.EVAL_RUN_TIMEOUT };
-    const ctx = this.contextFor(run, data.epoch);
+    const ctx = await this.contextFor(run.id, data.epoch, run);
     // Cases whose chunk failed for good get an error result, so every case ends with exactly one.
     const missing = await this.execution.missingCases(run);
     if (missing.length) {
@@ -171,6 +282,7 @@ export class AsyncRunExecutor {
     const started = run.started_at ? run.started_at.getTime() : Date.now();
     const finished = await this.execution.finish(ctx, Date.now() - started);
     this.contexts.delete(`${run.id}:${data.epoch}`);
+    this.states.delete(run.id);
     await this.queue.recordEvent(finished, finished.status === 'completed' ? 'run_completed' : 'run_failed', {
       completed_cases: finished.completed_cases,
       failure_code: finished.failure_code,
@@ -179,11 +291,18 @@ export class AsyncRunExecutor {
     return { status: finished.status };
   }
 
-  private contextFor(run: EvalRunEntity, epoch: number): RunContext {
-    const key = `${run.id}:${epoch}`;
+  /** The run's context (judge with its cache, executor) for an epoch, built once per process. */
+  private contextFor(runId: string, epoch: number, loaded?: EvalRunEntity): Promise<RunContext> {
+    const key = `${runId}:${epoch}`;
     let ctx = this.contexts.get(key);
     if (!ctx) {
-      ctx = this.execution.prepare(run);
+      ctx = (async () => {
+        // The row may already be at a later epoch; the config is frozen, but writes must stay guarded by this one.
+        const run = loaded ?? (await this.db.getRepository(EvalRunEntity).findOneByOrFail({ id: runId }));
+        return { ...this.execution.prepare(run), epoch };
+      })();
+      // A failure (a judge configuration error, say) is not kept: the job's retry tries again.
+      ctx.catch(() => this.contexts.get(key) === ctx && this.contexts.delete(key));
       if (this.contexts.size > 200) this.contexts.delete(this.contexts.keys().next().value!);
       this.contexts.set(key, ctx);
     }
@@ -195,19 +314,57 @@ export class AsyncRunExecutor {
     return run && run.queue_epoch === epoch ? run : null;
   }
 
-  private async failIfOverRuntime(run: EvalRunEntity): Promise<boolean> {
+  /**
+   * The run's status, epoch and start, read at most once every RUN_STATE_MAX_AGE_MS per run in this
+   * process (pass 0 for a fresh read): every chunk checks before each case, and one query serves all.
+   */
+  private runState(runId: string, maxAgeMs = RUN_STATE_MAX_AGE_MS): Promise<RunState | null> {
+    const now = performance.now();
+    const cached = this.states.get(runId);
+    if (cached && now - cached.at < maxAgeMs) return cached.state;
+    const state: Promise<RunState | null> = this.execution.runState(runId);
+    const entry = { at: now, state };
+    state.catch(() => this.states.get(runId) === entry && this.states.delete(runId));
+    if (this.states.size > 1000) {
+      for (const [id, e] of this.states) if (now - e.at >= RUN_STATE_MAX_AGE_MS) this.states.delete(id);
+    }
+    this.states.set(runId, entry);
+    return state;
+  }
+
+  /**
+   * The run's state for a chunk of `epoch`. A cached state may say "go on" although the run stopped
+   * (for at most RUN_STATE_MAX_AGE_MS: the cancellation delay), but never "stop" although it runs: a
+   * state read before this epoch's start moved the run to running would make its chunks skip their
+   * cases for good, so a cached state that says stop is read again.
+   */
+  private async ownedState(runId: string, epoch: number): Promise<RunState | null> {
+    const state = await this.runState(runId);
+    if (state && state.status === 'running' && state.queue_epoch === epoch) return state;
+    return this.runState(runId, 0);
+  }
+
+  /** True while the run is still running at the context's epoch (not cancelled, restarted or finished). */
+  private async owns(ctx: RunContext): Promise<boolean> {
+    const state = await this.ownedState(ctx.run.id, ctx.epoch);
+    return state !== null && state.status === 'running' && state.queue_epoch === ctx.epoch;
+  }
+
+  private async failIfOverRuntime(run: Pick<RunState, 'id' | 'queue_epoch' | 'started_at'>): Promise<boolean> {
     const max = this.config.get('EVAL_RUN_MAX_RUNTIME_SECONDS') * 1000;
     if (!run.started_at || Date.now() - run.started_at.getTime() <= max) return false;
     await this.failRun(run, ErrorCode.EVAL_RUN_TIMEOUT, `the run exceeded its maximum runtime of ${max / 1000} s`);
     return true;
   }
 
-  private async failRun(run: EvalRunEntity, code: string, reason: string): Promise<void> {
+  private async failRun(run: Pick<RunState, 'id' | 'queue_epoch'>, code: string, reason: string): Promise<void> {
     try {
       const failed = await this.runs.transition(run.id, 'running', 'failed', { epoch: run.queue_epoch, failure_code: code, failure_reason: reason });
       await this.queue.recordEvent(failed, 'run_failed', { failure_code: code, reason });
     } catch (err) {
       this.logger.debug(`run ${run.id} was not running any more: ${(err as Error).message}`);
+    } finally {
+      this.states.delete(run.id);
     }
   }
 }

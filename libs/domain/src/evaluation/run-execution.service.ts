@@ -1,9 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { AppConfig } from '@greenlight/config';
 import { ErrorCode } from '@greenlight/contracts';
-import { EvalResultEntity, EvalRunArtifactEntity, EvalRunEntity, GoldenSetCaseEntity } from '@greenlight/database';
+import { EvalRunEntity, GoldenSetCaseEntity } from '@greenlight/database';
 import { Actor } from '@greenlight/tenancy';
 import { ActivityService } from '../activity/activity.service';
 import { DomainError } from '../domain-error';
@@ -29,6 +31,9 @@ export interface RunContext {
 
 export type CaseRow = CaseToExecute & { position: number };
 
+/** What decides whether an execution may go on with a run. */
+export type RunState = Pick<EvalRunEntity, 'id' | 'status' | 'queue_epoch' | 'started_at'>;
+
 export interface CaseOutcome {
   case: CaseRow;
   status: 'scored' | 'error';
@@ -50,6 +55,7 @@ const PAGE = 250;
 @Injectable()
 export class RunExecutionService {
   private readonly logger = new Logger('RunExecution');
+  private readonly writers = new Map<string, RunWriter>();
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -160,20 +166,44 @@ export class RunExecutionService {
     return rows.map(toCaseRow);
   }
 
-  /** The run's cases among `ids` (a chunk job's cases), still limited to the run's frozen case set. */
-  async loadCasesByIds(run: EvalRunEntity, ids: string[]): Promise<CaseRow[]> {
+  /**
+   * The ids of the run's frozen case set in (position, id) order, for fanning a run out. Plain SQL in
+   * keyset pages: a start job needs only ids, not hydrated entities.
+   */
+  async loadCaseIds(run: EvalRunEntity, pageSize = 10_000): Promise<string[]> {
+    const config = run.config as unknown as RunConfig;
+    const ids: string[] = [];
+    let after: { position: number; id: string } | null = null;
+    for (;;) {
+      const params: unknown[] = [run.golden_set_id, config.cases_as_of, pageSize];
+      const keyset = after ? `AND (c.position, c.id) > ($${params.push(after.position)}, $${params.push(after.id)}::uuid)` : '';
+      const rows: { id: string; position: number }[] = await this.db.query(
+        `SELECT c.id, c.position FROM golden_set_cases c
+         WHERE c.golden_set_id = $1 AND ${asOfSql('$2')} ${keyset}
+         ORDER BY c.position, c.id LIMIT $3`,
+        params,
+      );
+      for (const r of rows) ids.push(r.id);
+      if (rows.length < pageSize) return ids;
+      after = rows[rows.length - 1];
+    }
+  }
+
+  /**
+   * A chunk job's cases (still limited to the run's frozen case set) in (position, id) order, each
+   * flagged `done` when it already has a result. One round trip, no entity hydration: this runs once
+   * per chunk on the worker's hot path.
+   */
+  async loadChunkCases(run: EvalRunEntity, ids: string[]): Promise<(CaseRow & { done: boolean })[]> {
     if (ids.length === 0) return [];
     const config = run.config as unknown as RunConfig;
-    const rows = await this.db
-      .getRepository(GoldenSetCaseEntity)
-      .createQueryBuilder('c')
-      .where('c.golden_set_id = :set', { set: run.golden_set_id })
-      .andWhere('c.id IN (:...ids)', { ids })
-      .andWhere(CASES_AS_OF_SQL, { asOf: config.cases_as_of })
-      .orderBy('c.position', 'ASC')
-      .addOrderBy('c.id', 'ASC')
-      .getMany();
-    return rows.map(toCaseRow);
+    return this.prepared('greenlight_chunk_cases', CHUNK_CASES_SQL, [run.id, run.golden_set_id, ids, config.cases_as_of]);
+  }
+
+  /** A run's status, queue epoch and start: what a worker checks before each case. */
+  async runState(runId: string): Promise<RunState | null> {
+    const [row] = await this.prepared<RunState>('greenlight_run_state', `SELECT id, status, queue_epoch, started_at FROM eval_runs WHERE id = $1`, [runId]);
+    return row ?? null;
   }
 
   /** Cases of the run that have no result yet. */
@@ -235,58 +265,86 @@ export class RunExecutionService {
     };
   }
 
-  /** Stores results and artifacts of a batch in one transaction; a case already stored is left as it is. */
-  async persistOutcomes(ctx: RunContext, outcomes: CaseOutcome[]): Promise<number> {
-    if (outcomes.length === 0) return 0;
+  /**
+   * Stores the results and artifacts of a batch; a case already stored is left as it is. Resolves once
+   * they are committed, with the number of results this call inserted (0 when this execution no longer
+   * owns the run).
+   *
+   * Calls for one run and epoch are group-committed: one write is in flight at a time and the calls
+   * that arrive meanwhile go together in the next one. They would queue anyway (each write takes the
+   * run row's lock), and one statement for many chunks saves a parse, a lock hand-off, a commit and a
+   * WAL flush per chunk. Should a combined write fail, each call's outcomes are written on their own,
+   * so one call's bad data never fails another's.
+   */
+  persistOutcomes(ctx: RunContext, outcomes: CaseOutcome[]): Promise<number> {
+    if (outcomes.length === 0) return Promise.resolve(0);
+    const key = `${ctx.run.id}:${ctx.epoch}`;
+    let writer = this.writers.get(key);
+    if (!writer) this.writers.set(key, (writer = { writing: false, queue: [] }));
+    const w = writer;
+    const done = new Promise<number>((resolve, reject) => w.queue.push({ ctx, outcomes, resolve, reject }));
+    if (!w.writing) void this.drainWrites(key, w);
+    return done;
+  }
+
+  private async drainWrites(key: string, writer: RunWriter): Promise<void> {
+    writer.writing = true;
+    try {
+      while (writer.queue.length > 0) {
+        let rows = 0;
+        let n = 0;
+        while (n < writer.queue.length && (n === 0 || rows + writer.queue[n].outcomes.length <= MAX_WRITE_ROWS)) rows += writer.queue[n++].outcomes.length;
+        const group = writer.queue.splice(0, n);
+        try {
+          const inserted = await this.writeOutcomes(group[0].ctx, group.flatMap((w) => w.outcomes));
+          for (const w of group) w.resolve(claim(inserted, w.outcomes));
+        } catch (err) {
+          if (group.length === 1) group[0].reject(err);
+          else for (const w of group) await this.writeOutcomes(w.ctx, w.outcomes).then((ids) => w.resolve(claim(ids, w.outcomes)), w.reject);
+        }
+      }
+    } finally {
+      // Synchronously after the last check of the queue: a call arriving later starts a new writer.
+      writer.writing = false;
+      if (this.writers.get(key) === writer) this.writers.delete(key);
+    }
+  }
+
+  /**
+   * One statement, so one round trip and one implicit transaction. It takes the run row's lock first
+   * and exclusively (NO KEY UPDATE, which the results' foreign keys do not conflict with): writes of
+   * one run queue up instead of deadlocking on the progress update, and a cancel, a terminal move or a
+   * reopen cannot slip in before commit. Every write of a run needs that lock, so it is held as briefly
+   * as possible: never across a round trip to this process (whose event loop is busy with dozens of
+   * chunks), only for the inserts and the commit. Returns the ids of the cases it inserted.
+   */
+  private async writeOutcomes(ctx: RunContext, outcomes: CaseOutcome[]): Promise<Set<string>> {
     const { run, config, judge } = ctx;
-    return this.db.transaction(async (m) => {
-      // Writes only while this execution owns the run. The row lock is taken first and exclusively (NO
-      // KEY UPDATE, which the results' foreign keys do not conflict with): batches of one run queue up
-      // instead of deadlocking on the progress update, and a reopen cannot slip in before commit.
-      const owns = await m.query(`SELECT 1 FROM eval_runs WHERE id = $1 AND status = 'running' AND queue_epoch = $2 FOR NO KEY UPDATE`, [run.id, ctx.epoch]);
-      if (owns.length === 0) return 0;
-      const inserted = await m
-        .createQueryBuilder()
-        .insert()
-        .into(EvalResultEntity)
-        .values(outcomes.map((o) => resultRow(run, o)) as never[])
-        .orIgnore()
-        .returning(['id', 'case_id'])
-        .updateEntity(false)
-        .execute();
-      const ids = new Map<string, string>((inserted.raw as { id: string; case_id: string }[]).map((r) => [r.case_id, r.id]));
-      const artifacts = outcomes
-        .filter((o) => ids.has(o.case.id))
-        .map((o) => ({
-          run_id: run.id,
-          result_id: ids.get(o.case.id)!,
-          case_id: o.case.id,
-          org_id: run.org_id,
-          evaluation_mode: o.case.evaluation_mode,
-          judge_mode: judge.mode,
-          judge_model: judge.model,
-          judge_prompt_version: judge.prompt_version,
-          judge_prompt_hash: judge.prompt_hash,
-          executor_mode: config.executor.mode,
-          case_latency_ms: o.case_latency_ms,
-          execution_latency_ms: o.execution?.latency_ms ?? 0,
-          judge_latency_ms: o.judged?.trace.latency_ms ?? 0,
-          token_usage: (o.judged?.trace.token_usage ?? null) as Record<string, number> | null,
-          judge_input: (o.judged?.trace.judge_input ?? null) as object | null,
-          judge_output: (o.judged?.trace.judge_output ?? null) as object | null,
-          execution_trace: (o.execution?.trace ?? { error: o.error }) as Record<string, unknown>,
-          cache_hit: o.judged?.cache_hit ?? false,
-        }));
-      if (artifacts.length) {
-        await m.createQueryBuilder().insert().into(EvalRunArtifactEntity).values(artifacts as never[]).orIgnore().updateEntity(false).execute();
-      }
-      // An increment by the rows this batch really inserted: exact even when several workers write at
-      // once (a count(*) subquery would not see rows of transactions committing concurrently).
-      if (ids.size > 0) {
-        await m.query(`UPDATE eval_runs SET completed_cases = completed_cases + $2, updated_at = now() WHERE id = $1`, [run.id, ids.size]);
-      }
-      return ids.size;
-    });
+    // One row per case (first wins) in case two executions of the same chunk meet in one write.
+    const rows = new Map<string, ReturnType<typeof batchRow>>();
+    for (const o of outcomes) if (!rows.has(o.case.id)) rows.set(o.case.id, batchRow(o));
+    const inserted = await this.prepared<{ case_id: string }>('greenlight_persist_outcomes', PERSIST_SQL, [
+      run.id,
+      ctx.epoch,
+      run.org_id,
+      JSON.stringify([...rows.values()]),
+      judge.mode,
+      judge.model ?? null,
+      judge.prompt_version,
+      judge.prompt_hash,
+      config.executor.mode,
+    ]);
+    return new Set(inserted.map((r) => r.case_id));
+  }
+
+  /**
+   * A hot-path statement as a named prepared statement on the pool TypeORM uses: PostgreSQL parses and
+   * plans it once per connection rather than on every call, which for these short statements is most
+   * of their cost (the write statement: about 0.75 ms unprepared against 0.13 ms prepared).
+   */
+  private async prepared<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
+    const pool = (this.db.driver as PostgresDriver).master as Pool;
+    return (await pool.query({ name, text, values })).rows as T[];
   }
 
   /** Ends a running run: failed when no case could be executed, completed otherwise. */
@@ -360,25 +418,111 @@ export function computePassed(v: JudgeVerdict, mode: 'answer' | 'criteria', thre
   return true;
 }
 
-function resultRow(run: EvalRunEntity, o: CaseOutcome) {
+/**
+ * $1 run id, $2 golden set id, $3 the chunk's case ids, $4 the run's cases_as_of. The cases are looked
+ * up by primary key first (a materialized CTE): given `golden_set_id = $2` as well, the planner may
+ * otherwise scan the whole set through golden_set_cases_set_idx and filter the ids out of it (it does
+ * when the set was uploaded since the last ANALYZE, the usual case), which costs every chunk time in
+ * proportion to the size of the set: 0.8 ms rather than 0.2 ms for a chunk of a 3000-case set.
+ */
+const CHUNK_CASES_SQL = `
+WITH picked AS MATERIALIZED (SELECT * FROM golden_set_cases WHERE id = ANY($3::uuid[]))
+SELECT c.id, c.position, c.input, c.evaluation_mode, c.expected_answer, c.expected_sources, c.criteria, c.dimensions,
+       EXISTS (SELECT 1 FROM eval_results r WHERE r.run_id = $1 AND r.case_id = c.id) AS done
+FROM picked c
+WHERE c.golden_set_id = $2 AND ${asOfSql('$4')}
+ORDER BY c.position, c.id`;
+
+/** Most outcomes one group-committed write combines (a single larger call still goes in one piece). */
+const MAX_WRITE_ROWS = 1000;
+
+/** One persistOutcomes call waiting for its write. */
+interface PendingWrite {
+  ctx: RunContext;
+  outcomes: CaseOutcome[];
+  resolve: (inserted: number) => void;
+  reject: (err: unknown) => void;
+}
+
+/** The writes of one run and epoch: at most one statement in flight, the calls behind it queued. */
+interface RunWriter {
+  writing: boolean;
+  queue: PendingWrite[];
+}
+
+/** How many of `outcomes` a write inserted; a case is counted once even if two calls carried it. */
+function claim(inserted: Set<string>, outcomes: CaseOutcome[]): number {
+  let n = 0;
+  for (const o of outcomes) if (inserted.delete(o.case.id)) n++;
+  return n;
+}
+
+/**
+ * The columns of one batch row (`jsonb_to_recordset` in PERSIST_SQL): the result's columns, then the
+ * artifact's per-case columns; run-wide values are statement parameters.
+ */
+const BATCH_COLUMNS = `
+  case_id uuid, evaluation_mode evaluation_mode, status result_status, actual_output text, actual_sources text[],
+  answer_correct boolean, source_correct boolean, quality_score numeric, criteria_scores jsonb, passed boolean,
+  issue_tags text[], judge_reasoning text, error_code text, error_message text, latency_ms integer, notes jsonb,
+  execution_latency_ms integer, judge_latency_ms integer, token_usage jsonb, judge_input jsonb, judge_output jsonb,
+  execution_trace jsonb, cache_hit boolean`;
+
+/**
+ * $1 run id, $2 queue epoch, $3 org id, $4 the batch (JSON array of batchRow), $5..$9 judge mode, model,
+ * prompt version, prompt hash and executor mode; returns the ids of the cases it inserted. The
+ * data-modifying CTEs all run to completion; the inserts only happen while `owner` holds the run row (a
+ * stale or cancelled execution inserts nothing), artifacts only for results this statement inserted,
+ * and the progress counter grows by exactly that many (exact with several writers at once, unlike a
+ * count(*), which cannot see rows of transactions committing concurrently).
+ */
+const PERSIST_SQL = `
+WITH owner AS (
+  SELECT id FROM eval_runs WHERE id = $1::uuid AND status = 'running' AND queue_epoch = $2::int FOR NO KEY UPDATE
+), batch AS (
+  SELECT * FROM jsonb_to_recordset($4::jsonb) AS b(${BATCH_COLUMNS})
+), inserted AS (
+  INSERT INTO eval_results (run_id, org_id, case_id, evaluation_mode, status, actual_output, actual_sources, answer_correct,
+    source_correct, quality_score, criteria_scores, passed, issue_tags, judge_reasoning, error_code, error_message, latency_ms, notes)
+  SELECT $1::uuid, $3::uuid, b.case_id, b.evaluation_mode, b.status, b.actual_output, coalesce(b.actual_sources, '{}'), b.answer_correct,
+    b.source_correct, b.quality_score, b.criteria_scores, b.passed, coalesce(b.issue_tags, '{}'), b.judge_reasoning, b.error_code,
+    b.error_message, b.latency_ms, coalesce(b.notes, '{}'::jsonb)
+  FROM batch b
+  WHERE EXISTS (SELECT 1 FROM owner)
+  ON CONFLICT (run_id, case_id) DO NOTHING
+  RETURNING id, case_id
+), artifacts AS (
+  INSERT INTO eval_run_artifacts (run_id, result_id, case_id, org_id, evaluation_mode, judge_mode, judge_model, judge_prompt_version,
+    judge_prompt_hash, executor_mode, case_latency_ms, execution_latency_ms, judge_latency_ms, token_usage, judge_input, judge_output,
+    execution_trace, cache_hit)
+  SELECT $1::uuid, i.id, i.case_id, $3::uuid, b.evaluation_mode, $5::text, $6::text, $7::text, $8::text, $9::text, b.latency_ms,
+    b.execution_latency_ms, b.judge_latency_ms, b.token_usage, b.judge_input, b.judge_output, coalesce(b.execution_trace, '{}'::jsonb), b.cache_hit
+  FROM inserted i JOIN batch b ON b.case_id = i.case_id
+  ON CONFLICT (run_id, case_id) DO NOTHING
+), progress AS (
+  UPDATE eval_runs r SET completed_cases = r.completed_cases + n.count, updated_at = now()
+  FROM (SELECT count(*)::int AS count FROM inserted) n
+  WHERE r.id = $1::uuid AND n.count > 0
+)
+SELECT case_id FROM inserted`;
+
+function batchRow(o: CaseOutcome) {
   const v = o.judged?.verdict;
   return {
-    run_id: run.id,
-    org_id: run.org_id,
     case_id: o.case.id,
     evaluation_mode: o.case.evaluation_mode,
     status: o.status,
-    actual_output: o.execution?.output ?? null,
-    actual_sources: o.execution?.sources ?? [],
+    actual_output: wellFormed(o.execution?.output ?? null),
+    actual_sources: (o.execution?.sources ?? []).map(wellFormed),
     answer_correct: o.case.evaluation_mode === 'answer' ? (v?.answer_correct ?? null) : null,
     source_correct: o.case.evaluation_mode === 'answer' ? (v?.source_correct ?? null) : null,
     quality_score: v ? v.quality_score : null,
     criteria_scores: o.case.evaluation_mode === 'criteria' ? (v?.criteria_scores ?? null) : null,
     passed: o.status === 'scored' ? o.passed : null,
-    issue_tags: v?.issue_tags ?? [],
-    judge_reasoning: v?.reasoning ?? null,
-    error_code: o.error?.code ?? null,
-    error_message: o.error?.message ?? null,
+    issue_tags: (v?.issue_tags ?? []).map(wellFormed),
+    judge_reasoning: wellFormed(v?.reasoning ?? null),
+    error_code: wellFormed(o.error?.code ?? null),
+    error_message: wellFormed(o.error?.message ?? null),
     latency_ms: o.case_latency_ms,
     notes: {
       execution_latency_ms: o.execution?.latency_ms ?? null,
@@ -387,7 +531,29 @@ function resultRow(run: EvalRunEntity, o: CaseOutcome) {
       error_details: o.error?.details ?? undefined,
       retryable: o.error?.retryable ?? undefined,
     },
+    execution_latency_ms: o.execution?.latency_ms ?? 0,
+    judge_latency_ms: o.judged?.trace.latency_ms ?? 0,
+    token_usage: o.judged?.trace.token_usage ?? null,
+    judge_input: o.judged?.trace.judge_input ?? null,
+    judge_output: o.judged?.trace.judge_output ?? null,
+    execution_trace: o.execution?.trace ?? { error: o.error },
+    cache_hit: o.judged?.cache_hit ?? false,
   };
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Text columns travel inside the batch's JSON, where a lone surrogate is an escape PostgreSQL rejects;
+ * as a text parameter it used to become U+FFFD on the way to UTF-8. Same result here.
+ */
+function wellFormed<T extends string | null>(s: T): T {
+  return (s === null ? s : s.replace(LONE_SURROGATE, '\uFFFD')) as T;
+}
+
+/** CASES_AS_OF_SQL with a positional parameter, for plain queries. */
+function asOfSql(param: string): string {
+  return CASES_AS_OF_SQL.replace(/:asOf\b/g, param);
 }
 
 function toCaseRow(c: GoldenSetCaseEntity): CaseRow {
