@@ -1,6 +1,3 @@
-import { INestApplication } from '@nestjs/common';
-import { AppConfig } from '@greenlight/config';
-import { createWorkerApp } from '../apps/worker/src/create-worker-app';
 import { startTestAgent, TestAgent } from './support/agent-server';
 import { agentBody, expectError, expectSuccess, isTerminalRun, newRunOfCases, sleep, waitForRun } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
@@ -18,7 +15,6 @@ const WORKER_ENV = {
 /** Runs executed by the real worker through BullMQ (start, cancel, events, retries, fairness). */
 describe('async runs on BullMQ', () => {
   let h: ApiHarness;
-  let worker: INestApplication;
   let A: OrgKeys;
   let B: OrgKeys;
   let agent: TestAgent;
@@ -38,14 +34,11 @@ describe('async runs on BullMQ', () => {
       }
       return { body: { output: `answer ${i}` }, delay_ms: mode === 'slow' ? 40 : 0 };
     });
-    h = await startApi(WORKER_ENV);
-    worker = await createWorkerApp(AppConfig.fromEnv({ ...process.env, ...WORKER_ENV }));
-    await worker.init();
+    h = await startApi(WORKER_ENV, { worker: true });
     const g = await globalAdmin(h.config);
     [A, B] = await Promise.all([orgWithKeys(h, g.api_key), orgWithKeys(h, g.api_key)]);
   });
   afterAll(async () => {
-    await worker.close();
     await h.close();
     await agent.close();
   });
@@ -161,19 +154,15 @@ describe('async runs on BullMQ', () => {
 
 describe('execute and start on the same run never execute it twice', () => {
   let h: ApiHarness;
-  let worker: INestApplication;
   let o: OrgKeys;
   let agent: TestAgent;
 
   beforeAll(async () => {
     agent = await startTestAgent((input) => ({ body: { output: input }, delay_ms: 5 }));
-    h = await startApi(WORKER_ENV);
-    worker = await createWorkerApp(AppConfig.fromEnv({ ...process.env, ...WORKER_ENV }));
-    await worker.init();
+    h = await startApi(WORKER_ENV, { worker: true });
     o = await orgWithKeys(h, (await globalAdmin(h.config)).api_key);
   });
   afterAll(async () => {
-    await worker.close();
     await h.close();
     await agent.close();
   });

@@ -1,8 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '@greenlight/config';
-import { createWorkerApp } from '../apps/worker/src/create-worker-app';
 import { startTestAgent, TestAgent } from './support/agent-server';
 import { expectError, expectSuccess, expectValidation, isTerminalRun, newRunOfCases, sleep, waitForRun } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
@@ -25,7 +22,6 @@ const idem = () => ({ 'Idempotency-Key': randomUUID() });
 /** Queue operations against the real worker: dead letters, retry, replay, cancel, reap, prune, stats. */
 describe('queue operations', () => {
   let h: ApiHarness;
-  let worker: INestApplication;
   let db: DataSource;
   let g: { org_id: string; api_key: string };
   let A: OrgKeys;
@@ -38,15 +34,12 @@ describe('queue operations', () => {
       const i = Number(/case (\d+)/.exec(input)?.[1] ?? 0);
       return { body: { output: `answer ${i}` }, delay_ms: mode === 'slow' ? 50 : 0 };
     });
-    h = await startApi(WORKER_ENV);
+    h = await startApi(WORKER_ENV, { worker: true });
     db = h.app.get(DataSource);
-    worker = await createWorkerApp(AppConfig.fromEnv({ ...process.env, ...WORKER_ENV }));
-    await worker.init();
     g = await globalAdmin(h.config);
     [A, B] = await Promise.all([orgWithKeys(h, g.api_key), orgWithKeys(h, g.api_key)]);
   });
   afterAll(async () => {
-    await worker.close();
     await h.close();
     await agent.close();
   });

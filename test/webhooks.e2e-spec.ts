@@ -1,12 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { INestApplication } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '@greenlight/config';
 import { verifyWebhookSignature } from '@greenlight/webhooks';
-import { createWorkerApp } from '../apps/worker/src/create-worker-app';
 import { startTestAgent, TestAgent } from './support/agent-server';
 import { expectError, expectSuccess, expectValidation, isTerminalRun, newRunOfCases, sleep, waitForRun } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi } from './support/harness';
@@ -39,7 +36,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
 describe('webhook endpoints and signed delivery', () => {
   let h: ApiHarness;
   let db: DataSource;
-  let worker: INestApplication;
   let g: { org_id: string; api_key: string };
   let A: OrgKeys;
   let B: OrgKeys;
@@ -49,15 +45,12 @@ describe('webhook endpoints and signed delivery', () => {
   beforeAll(async () => {
     receiver = await startWebhookReceiver();
     agent = await startTestAgent((input) => ({ body: { output: `answer ${/case (\d+)/.exec(input)?.[1]}` } }));
-    h = await startApi(ENV);
+    h = await startApi(ENV, { worker: true });
     db = h.app.get(DataSource);
-    worker = await createWorkerApp(AppConfig.fromEnv({ ...process.env, ...ENV }));
-    await worker.init();
     g = await globalAdmin(h.config);
     [A, B] = await Promise.all([orgWithKeys(h, g.api_key), orgWithKeys(h, g.api_key)]);
   });
   afterAll(async () => {
-    await worker.close();
     await h.close();
     await receiver.close();
     await agent.close();
@@ -398,7 +391,6 @@ describe('webhook delivery resilience (real worker processes)', () => {
 /** The seed's env endpoint (NOTIFY_WEBHOOK_URL / _EVENTS / _SECRET) still works, as a platform-wide endpoint. */
 describe('the platform webhook endpoint from the environment', () => {
   let h: ApiHarness;
-  let worker: INestApplication;
   let g: { org_id: string; api_key: string };
   let A: OrgKeys;
   let receiver: WebhookReceiver;
@@ -413,14 +405,11 @@ describe('the platform webhook endpoint from the environment', () => {
       NOTIFY_WEBHOOK_EVENTS: 'eval_run.completed',
       NOTIFY_WEBHOOK_SECRET: 'a seed-style plain secret',
     };
-    h = await startApi(env);
-    worker = await createWorkerApp(AppConfig.fromEnv({ ...process.env, ...env }));
-    await worker.init();
+    h = await startApi(env, { worker: true });
     g = await globalAdmin(h.config);
     A = await orgWithKeys(h, g.api_key);
   });
   afterAll(async () => {
-    await worker.close();
     await h.close();
     await receiver.close();
     await agent.close();

@@ -3,21 +3,36 @@ import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { AppConfig } from '@greenlight/config';
 import { createApiApp } from '../../apps/api/src/create-api-app';
+import { createWorkerApp } from '../../apps/worker/src/create-worker-app';
 import { bootstrapOrg } from '../../scripts/bootstrap';
 
 export interface ApiHarness {
   app: INestApplication;
   http: TestAgent;
   config: AppConfig;
+  /** The in-process worker app, when asked for (same config). */
+  worker: INestApplication | null;
   close(): Promise<void>;
 }
 
-/** Boots the real api app (same factory as production) on this run's database and Redis prefix. */
-export async function startApi(overrides: Record<string, string> = {}): Promise<ApiHarness> {
+/**
+ * Boots the real api app (same factory as production) on this run's database and Redis prefix; with
+ * `worker: true` also a worker app in this process, consuming the same queues. `close` stops both.
+ */
+export async function startApi(overrides: Record<string, string> = {}, opts: { worker?: boolean } = {}): Promise<ApiHarness> {
   const config = AppConfig.fromEnv({ ...process.env, ...overrides });
   const app = await createApiApp(config);
   await app.init();
-  return { app, http: request(app.getHttpServer()), config, close: () => app.close() };
+  let worker: INestApplication | null = null;
+  if (opts.worker) {
+    worker = await createWorkerApp(config);
+    await worker.init();
+  }
+  const close = async () => {
+    await worker?.close();
+    await app.close();
+  };
+  return { app, http: request(app.getHttpServer()), config, worker, close };
 }
 
 export interface OrgKeys {
