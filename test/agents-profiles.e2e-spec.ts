@@ -276,5 +276,62 @@ describe('agents and eval profiles', () => {
       expectValidation(await h.http.get('/api/v1/eval/profiles/search').set(bearer(A.viewer)), ['profile_id']);
       expectError(await h.http.get('/api/v1/eval/profiles/7c9e6679-7425-40de-944b-e07fc1f90ae7').set(bearer(A.viewer)), 404, 'NOT_FOUND');
     });
+
+    it('an org admin defines its own profile; its agents use it; other orgs do not see it', async () => {
+      const body = {
+        name: uniqueName('Strict support'),
+        agent_type: 'analysis',
+        description: 'our policy',
+        dimensions: [
+          { key: 'tone', name: 'Tone', weight: 2 },
+          { key: 'accuracy', name: 'Accuracy', required: true, description: 'facts are right' },
+          { key: 'brevity', name: 'Brevity', required: false },
+        ],
+        issue_tags: ['rude', 'wrong_fact'],
+        scoring_scale: { criteria: { min: 0, max: 10 }, quality: { min: 1, max: 5 }, pass_threshold: 3 },
+      };
+      const created = expectSuccess(await h.http.post('/api/v1/eval/profiles').set(bearer(A.admin)).send(body), 201);
+      expect(created).toMatchObject({
+        org_id: A.org_id,
+        is_builtin: false,
+        version: 1,
+        issue_tags: ['rude', 'wrong_fact'],
+        scoring_scale: { criteria: { type: 'likert', min: 0, max: 10 }, quality: { type: 'likert', min: 1, max: 5 }, pass_threshold: 3, answer: { type: 'binary' } },
+      });
+      expect(created.dimensions).toEqual([
+        { key: 'tone', name: 'Tone', description: '', weight: 2, required: true },
+        { key: 'accuracy', name: 'Accuracy', description: 'facts are right', weight: 1, required: true },
+        { key: 'brevity', name: 'Brevity', description: '', weight: 1, required: false },
+      ]);
+      expectSuccess(await h.http.get(`/api/v1/eval/profiles/${created.id}`).set(bearer(A.viewer)), 200);
+      expectError(await h.http.get(`/api/v1/eval/profiles/${created.id}`).set(bearer(B.viewer)), 404, 'NOT_FOUND');
+      const list = expectSuccess(await h.http.get('/api/v1/eval/profiles').query({ is_builtin: false }).set(bearer(A.viewer)), 200);
+      expect(list.items.map((p: any) => p.id)).toContain(created.id);
+      // its agents may use it; another org's agents may not
+      const agent = expectSuccess(await h.http.post('/api/v1/agents').set(bearer(A.member)).send(agentBody({ agent_type: 'analysis', eval_profile_id: created.id })), 201);
+      expect(agent.eval_profile_id).toBe(created.id);
+      expectError(await h.http.post('/api/v1/agents').set(bearer(B.member)).send(agentBody({ agent_type: 'analysis', eval_profile_id: created.id })), 400, 'EVAL_PROFILE_NOT_FOUND');
+      // one name per org (case-insensitive); another org may reuse it
+      expectError(await h.http.post('/api/v1/eval/profiles').set(bearer(A.admin)).send({ ...body, name: body.name.toUpperCase() }), 409, 'EVAL_PROFILE_NAME_TAKEN');
+      expectSuccess(await h.http.post('/api/v1/eval/profiles').set(bearer(B.admin)).send(body), 201);
+      // admins only; a global key names the org
+      expectError(await h.http.post('/api/v1/eval/profiles').set(bearer(A.member)).send(body), 403, 'FORBIDDEN');
+      expectValidation(await h.http.post('/api/v1/eval/profiles').set(bearer(g.api_key)).send({ ...body, name: uniqueName('G') }), ['org_id']);
+    });
+
+    it('profile validation: dimensions, keys, tags and scales', async () => {
+      const base = { name: uniqueName('P'), agent_type: 'analysis', dimensions: [{ key: 'a', name: 'A' }], issue_tags: ['x'] };
+      const post = (body: Record<string, unknown>) => h.http.post('/api/v1/eval/profiles').set(bearer(A.admin)).send(body);
+      expectValidation(await post({ ...base, dimensions: [] }), ['dimensions']);
+      expectValidation(await post({ ...base, dimensions: [{ key: 'Bad Key', name: 'A' }] }), ['dimensions.0.key']);
+      expectValidation(await post({ ...base, dimensions: [{ key: 'a', name: 'A', weight: 0 }] }), ['dimensions.0.weight']);
+      expectValidation(await post({ ...base, dimensions: [{ key: 'a', name: 'A' }, { key: 'a', name: 'again' }] }), ['dimensions']);
+      expectValidation(await post({ ...base, issue_tags: [] }), ['issue_tags']);
+      expectValidation(await post({ ...base, issue_tags: ['x', 'x'] }), ['issue_tags']);
+      expectValidation(await post({ ...base, agent_type: 'robot' }), ['agent_type']);
+      expectValidation(await post({ ...base, scoring_scale: { criteria: { min: 5, max: 5 } } }), ['scoring_scale.criteria']);
+      expectValidation(await post({ ...base, scoring_scale: { pass_threshold: 9 } }), ['scoring_scale.pass_threshold']);
+      expectValidation(await post({ ...base, scoring_scale: { quality: { min: 'low', max: 5 } } }), ['scoring_scale.quality.min']);
+    });
   });
 });

@@ -70,7 +70,7 @@ describe('auth, roles and tenancy', () => {
     g = await globalAdmin(h.config);
     [A, B] = await Promise.all([orgWithKeys(h, g.api_key), orgWithKeys(h, g.api_key)]);
     [agentA, agentB] = await Promise.all([createAgent(h, A.member), createAgent(h, B.member)]);
-    // Org-owned eval profiles have no create endpoint yet: one is inserted for org B directly.
+    // An org-owned eval profile of org B, with exactly the dimensions of built-in profile 1.
     const rows: { id: string }[] = await h.app.get(DataSource).query(
       `INSERT INTO eval_profiles (org_id, name, agent_type, description, dimensions, scoring_scale, issue_tags, is_builtin)
        SELECT $1, $2, agent_type, description, dimensions, scoring_scale, issue_tags, false
@@ -137,6 +137,14 @@ describe('auth, roles and tenancy', () => {
       { label: 'GET /agents/{id}', method: 'get', path: () => `/api/v1/agents/${agentA.id}`, role: 'viewer', ok: 200 },
       { label: 'GET /agents/{id}/latest', method: 'get', path: () => `/api/v1/agents/${agentA.id}/latest`, role: 'viewer', ok: 200 },
       { label: 'GET /eval/profiles', method: 'get', path: () => '/api/v1/eval/profiles', role: 'viewer', ok: 200 },
+      {
+        label: 'POST /eval/profiles',
+        method: 'post',
+        path: () => '/api/v1/eval/profiles',
+        body: () => ({ org_id: A.org_id, name: uniqueName('Profile'), agent_type: 'analysis', dimensions: [{ key: 'a', name: 'A' }], issue_tags: ['x'] }),
+        role: 'admin',
+        ok: 201,
+      },
       {
         label: 'GET /eval/profiles/{id}',
         method: 'get',
@@ -687,9 +695,11 @@ describe('auth, roles and tenancy', () => {
       const mine = expectSuccess(await h.http.get(`/api/v1/eval/profiles/${profileB}`).set(bearer(B.viewer)), 200);
       expect(mine).toMatchObject({ id: profileB, org_id: B.org_id, is_builtin: false });
 
-      const listA = expectSuccess(await h.http.get('/api/v1/eval/profiles').set(bearer(A.viewer)), 200);
-      expect(listA.total).toBe(5);
-      expect(listA.items.every((p: any) => p.is_builtin && p.org_id === null)).toBe(true);
+      // org A sees the built-ins and its own (the role matrix created some), never org B's
+      const listA = expectSuccess(await h.http.get('/api/v1/eval/profiles').query({ limit: 200 }).set(bearer(A.viewer)), 200);
+      expect(listA.items.filter((p: any) => p.is_builtin && p.org_id === null)).toHaveLength(5);
+      expect(listA.items.every((p: any) => p.is_builtin || p.org_id === A.org_id)).toBe(true);
+      expect(listA.items.map((p: any) => p.id)).not.toContain(profileB);
       const listB = expectSuccess(await h.http.get('/api/v1/eval/profiles').set(bearer(B.viewer)), 200);
       expect(listB.total).toBe(6);
       expect(listB.items.map((p: any) => p.id)).toContain(profileB);

@@ -1,15 +1,26 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
 import { EvalProfilesService } from '@greenlight/domain';
 import { ApiEnvelope, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
-import { EvalProfileView, ListEvalProfilesQuery } from './dto/eval-profile.dto';
+import { CreateEvalProfileDto, EvalProfileView, ListEvalProfilesQuery } from './dto/eval-profile.dto';
 
 @ApiTags('Evaluation')
 @Controller('api/v1/eval/profiles')
 export class EvalProfilesController {
   constructor(private readonly profiles: EvalProfilesService) {}
+
+  @Post()
+  @Auth('admin')
+  @ApiOperation({
+    summary: "Create an org-defined eval profile (the org's policy: dimensions, issue-tag allow-list, scales)",
+    description: 'Agents use it through eval_profile_id; results are checked against it (policy contract). Names are unique per org (EVAL_PROFILE_NAME_TAKEN).',
+  })
+  @ApiEnvelope(EvalProfileView, { status: 201 })
+  create(@CurrentActor() actor: Actor, @Body() body: CreateEvalProfileDto) {
+    return this.profiles.create(actor, body);
+  }
 
   @Get()
   @Auth('viewer')

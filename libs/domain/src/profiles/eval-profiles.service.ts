@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, Repository } from 'typeorm';
-import type { AgentType } from '@greenlight/contracts';
+import { AgentType, ErrorCode } from '@greenlight/contracts';
 import { EvalProfileEntity, Page, PageRequest, ProfileDimension, ProfileScoringScale } from '@greenlight/database';
 import { Actor } from '@greenlight/tenancy';
 import { DomainError } from '../domain-error';
+import { isUniqueViolation } from '../pg-errors';
+import { resolveOrgScope } from '../queue-ops/org-scope';
 
 export interface EvalProfileView {
   id: string;
@@ -20,6 +22,25 @@ export interface EvalProfileView {
   created_at: Date;
   updated_at: Date;
 }
+
+export interface CreateProfileInput {
+  org_id?: string;
+  name: string;
+  agent_type: AgentType;
+  description?: string;
+  dimensions: { key: string; name: string; description?: string; weight?: number; required?: boolean }[];
+  issue_tags: string[];
+  scoring_scale?: { criteria?: { min: number; max: number }; quality?: { min: number; max: number }; pass_threshold?: number };
+}
+
+/** The scales of the built-in profiles; an org profile may change the likert ranges and the pass threshold. */
+export const DEFAULT_SCORING_SCALE: ProfileScoringScale = {
+  criteria: { type: 'likert', min: 1, max: 5 },
+  quality: { type: 'likert', min: 1, max: 5 },
+  answer: { type: 'binary', values: ['correct', 'incorrect'] },
+  source: { type: 'binary', values: ['correct', 'incorrect'] },
+  pass_threshold: 4,
+};
 
 /** Eval profiles: the five built-ins (readable by every key) and each org's own. */
 @Injectable()
@@ -43,6 +64,51 @@ export class EvalProfilesService {
     const row = await this.visible(actor).andWhere('p.id = :id', { id }).getOne();
     if (!row) throw DomainError.notFound('eval profile', id);
     return present(row);
+  }
+
+  /**
+   * An org-defined profile (the org's own policy: dimensions, issue-tag allow-list, scales). Its agents
+   * use it through `eval_profile_id`; runs check results against it (policy contract, step 28).
+   */
+  async create(actor: Actor, input: CreateProfileInput): Promise<EvalProfileView> {
+    const org = (await resolveOrgScope(this.profiles.manager.connection, actor, input.org_id, true))!;
+    const problems: { field: string; messages: string[] }[] = [];
+    const keys = input.dimensions.map((d) => d.key);
+    if (new Set(keys).size !== keys.length) problems.push({ field: 'dimensions', messages: ['dimension keys must be unique'] });
+    if (new Set(input.issue_tags).size !== input.issue_tags.length) problems.push({ field: 'issue_tags', messages: ['issue tags must be unique'] });
+    const scale: ProfileScoringScale = {
+      ...DEFAULT_SCORING_SCALE,
+      criteria: { type: 'likert', ...(input.scoring_scale?.criteria ?? DEFAULT_SCORING_SCALE.criteria) },
+      quality: { type: 'likert', ...(input.scoring_scale?.quality ?? DEFAULT_SCORING_SCALE.quality) },
+      pass_threshold: input.scoring_scale?.pass_threshold ?? DEFAULT_SCORING_SCALE.pass_threshold,
+    };
+    for (const part of ['criteria', 'quality'] as const) {
+      if (scale[part].min >= scale[part].max) problems.push({ field: `scoring_scale.${part}`, messages: ['min must be below max'] });
+    }
+    if (scale.pass_threshold < scale.quality.min || scale.pass_threshold > scale.quality.max) {
+      problems.push({ field: 'scoring_scale.pass_threshold', messages: [`must lie within the quality scale ${scale.quality.min}..${scale.quality.max}`] });
+    }
+    if (problems.length) throw DomainError.validation('the profile is not valid', problems);
+    try {
+      const saved = await this.profiles.save(
+        this.profiles.create({
+          org_id: org,
+          name: input.name.trim(),
+          agent_type: input.agent_type,
+          description: input.description ?? '',
+          dimensions: input.dimensions.map((d) => ({ key: d.key, name: d.name, description: d.description ?? '', weight: d.weight ?? 1, required: d.required ?? true })),
+          scoring_scale: scale,
+          issue_tags: input.issue_tags,
+          is_builtin: false,
+        }),
+      );
+      return present(saved);
+    } catch (err) {
+      if (isUniqueViolation(err, 'eval_profiles_name_uq')) {
+        throw new DomainError(ErrorCode.EVAL_PROFILE_NAME_TAKEN, `a profile named "${input.name.trim()}" already exists in this org`, { name: input.name });
+      }
+      throw err;
+    }
   }
 
   /** The profile if it is usable by agents of `orgId` (a built-in or that org's own), else null. */

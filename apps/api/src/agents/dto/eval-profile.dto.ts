@@ -1,8 +1,25 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { AGENT_TYPES, AgentType } from '@greenlight/contracts';
 import type { EvalProfileView as EvalProfileModel } from '@greenlight/domain';
-import { PageQuery, QueryBoolean } from '@greenlight/http';
+import { IsDisplayName, PageQuery, QueryBoolean } from '@greenlight/http';
 
 export class ProfileDimensionView {
   @ApiProperty({ example: 'groundedness' }) key: string;
@@ -57,4 +74,61 @@ export class ListEvalProfilesQuery extends PageQuery {
   @QueryBoolean()
   @IsBoolean()
   is_builtin?: boolean;
+}
+
+const KEY = /^[a-z][a-z0-9_]{0,63}$/;
+
+export class ProfileDimensionDto {
+  @ApiProperty({ example: 'tone', pattern: KEY.source }) @IsString() @Matches(KEY) key: string;
+  @ApiProperty({ example: 'Tone' }) @IsString() @Length(1, 200) name: string;
+  @ApiPropertyOptional({ maxLength: 1000 }) @IsOptional() @IsString() @Length(0, 1000) description?: string;
+  @ApiPropertyOptional({ default: 1, minimum: 0.01, maximum: 100 }) @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0.01) @Max(100) weight?: number;
+  @ApiPropertyOptional({ default: true, description: 'Criteria-mode results must score this dimension' }) @IsOptional() @IsBoolean() required?: boolean;
+}
+
+export class LikertRangeDto {
+  @ApiProperty({ example: 1 }) @IsInt() @Min(0) @Max(100) min: number;
+  @ApiProperty({ example: 5 }) @IsInt() @Min(1) @Max(100) max: number;
+}
+
+export class ScoringScaleDto {
+  @ApiPropertyOptional({ type: LikertRangeDto, description: 'Range of each criteria dimension score (default 1..5)' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => LikertRangeDto)
+  criteria?: LikertRangeDto;
+
+  @ApiPropertyOptional({ type: LikertRangeDto, description: 'Range of the overall quality score (default 1..5)' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => LikertRangeDto)
+  quality?: LikertRangeDto;
+
+  @ApiPropertyOptional({ example: 4, description: 'Quality score at or above which a result passes (default 4)' })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  pass_threshold?: number;
+}
+
+export class CreateEvalProfileDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Global keys: the org (required). Org keys: always their own org.' }) @IsOptional() @IsUUID() org_id?: string;
+  @ApiProperty({ example: 'Support answers (strict)' }) @IsDisplayName() name: string;
+  @ApiProperty({ enum: AGENT_TYPES }) @IsIn(AGENT_TYPES) agent_type: AgentType;
+  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @Length(0, 2000) description?: string;
+  @ApiProperty({ type: [ProfileDimensionDto], description: '1 to 50 dimensions with unique keys' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => ProfileDimensionDto)
+  dimensions: ProfileDimensionDto[];
+
+  @ApiProperty({ type: [String], example: ['hallucination', 'wrong_tone'], description: 'The issue tags results may carry (1 to 100, unique)' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @Matches(KEY, { each: true })
+  issue_tags: string[];
+
+  @ApiPropertyOptional({ type: ScoringScaleDto }) @IsOptional() @ValidateNested() @Type(() => ScoringScaleDto) scoring_scale?: ScoringScaleDto;
 }
