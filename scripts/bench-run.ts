@@ -85,7 +85,7 @@ async function benchOnce(n: number, latency: number, concurrency: number): Promi
     const run = await call('POST', '/api/v1/eval/runs', { agent_id: agentRow.id, golden_set_id: set.golden_set.id, executor_mode: 'agent_http' });
 
     worker = spawn(process.execPath, [...workerNodeArgs(), join(__dirname, '..', 'apps', 'worker', 'src', 'main.js')], {
-      env: { ...common, WORKER_PORT: String(20_000 + Math.floor(Math.random() * 20_000)), EVAL_WORKER_CONCURRENCY: String(concurrency), EVAL_WORKER_CHUNK_SIZE: '10' },
+      env: { ...common, WORKER_PORT: '0', EVAL_WORKER_CONCURRENCY: String(concurrency), EVAL_WORKER_CHUNK_SIZE: '10' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     // Wait for the worker's health server to be up before the clock starts.

@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     const { org_id, api_key } = await bootstrapOrg(AppConfig.fromEnv(common), 'Bench Org');
     await apiCaller(await app.getUrl(), api_key)('POST', '/api/v1/webhooks/endpoints', { org_id, url: receiverUrl });
     worker = spawn(process.execPath, [join(__dirname, '..', 'apps', 'worker', 'src', 'main.js')], {
-      env: { ...common, WORKER_PORT: String(20_000 + Math.floor(Math.random() * 20_000)) },
+      env: { ...common, WORKER_PORT: '0' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     await new Promise((r) => setTimeout(r, 3000)); // the worker is up before the clock starts

@@ -156,6 +156,7 @@ async function start(): Promise<void> {
 
   const port = config.get('PORT');
   const workerPort = config.get('WORKER_PORT');
+  if (workerPort === 0) throw new Error('the quick start checks the worker at its health port: set WORKER_PORT to a fixed port, not 0');
   const pids: Pids = {
     embedded_postgres: pg.embedded || previous.embedded_postgres,
     redis_started: redis.started || previous.redis_started,

@@ -19,14 +19,13 @@ describe('crash safety of async runs', () => {
   let agent: TestAgent;
   let proxy: TcpProxy;
   const workers = new Set<ChildProcess>();
-  let port = 40_000 + Math.floor(Math.random() * 5_000);
 
   function spawnWorker(redisUrl: string): ChildProcess {
     const child = spawn(process.execPath, [WORKER_MAIN], {
       env: {
         ...process.env,
         REDIS_URL: redisUrl,
-        WORKER_PORT: String(port++),
+        WORKER_PORT: '0', // any free port: several workers run at once
         LOG_LEVEL: 'error',
         OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
         EVAL_WORKER_CHUNK_SIZE: '10',

@@ -311,11 +311,10 @@ describe('webhook delivery resilience (real worker processes)', () => {
   let A: OrgKeys;
   let receiver: WebhookReceiver;
   const workers = new Set<ChildProcess>();
-  let port = 45_000 + Math.floor(Math.random() * 5_000);
 
   function spawnWorker(): ChildProcess {
     const child = spawn(process.execPath, [WORKER_MAIN], {
-      env: { ...process.env, ...RESILIENCE_ENV, WORKER_PORT: String(port++), LOG_LEVEL: 'error' },
+      env: { ...process.env, ...RESILIENCE_ENV, WORKER_PORT: '0', LOG_LEVEL: 'error' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     workers.add(child);

@@ -6,5 +6,5 @@ runHttpApp(
   'worker',
   createWorkerApp,
   (c) => c.get('WORKER_PORT'),
-  (c) => `processing jobs; health on ${c.get('HOST')}:${c.get('WORKER_PORT')}`,
+  (c, port) => `processing jobs; health on ${c.get('HOST')}:${port}`,
 );

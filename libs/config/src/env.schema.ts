@@ -112,7 +112,7 @@ export const ENV_SCHEMA = {
   },
   HOST: { parse: text(/^\S+$/, 'must be a host name or address'), default: '0.0.0.0', doc: 'Interface both apps listen on' },
   PORT: { parse: int(1, 65535), default: 3000, doc: 'HTTP port of the api app' },
-  WORKER_PORT: { parse: int(1, 65535), default: 3001, doc: 'HTTP port of the worker health server' },
+  WORKER_PORT: { parse: int(0, 65535), default: 3001, doc: 'HTTP port of the worker health server (0 = any free port, e.g. for several workers on one host)' },
   API_RATE_LIMIT_PER_MINUTE: {
     parse: int(0, 1_000_000),
     default: 120,

@@ -9,7 +9,7 @@ export function runHttpApp(
   name: string,
   create: (config: AppConfig) => Promise<INestApplication>,
   port: (config: AppConfig) => number,
-  describe: (config: AppConfig) => string,
+  describe: (config: AppConfig, port: number) => string,
 ): void {
   const start = async () => {
     let config: AppConfig;
@@ -24,7 +24,9 @@ export function runHttpApp(
     }
     const app = await create(config);
     await app.listen(port(config), config.get('HOST'));
-    new Logger(name).log(describe(config));
+    // The port actually bound: with a configured 0 the system picks a free one.
+    const bound = (app.getHttpServer().address() as { port?: number } | null)?.port ?? port(config);
+    new Logger(name).log(describe(config, bound));
   };
   start().catch((err) => {
     process.stderr.write(`greenlight ${name} failed to start: ${(err as Error).stack ?? String(err)}\n`);

@@ -25,8 +25,20 @@ export const MAX_OUTPUT_CHARS = 64 * 1024;
  */
 export function storableText(s: string, max = MAX_OUTPUT_CHARS): string {
   const cut = s.length > max ? s.slice(0, max) : s;
+  // Nearly every answer is clean: two native scans instead of two regex replacements.
+  if (isWellFormed(cut) && !cut.includes('\u0000')) return cut;
   // Lone surrogates (what String.prototype.toWellFormed fixes; not in our ES2022 lib typings).
-  return cut.replace(/\u0000/g, '\uFFFD').replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  return cut.replace(/\u0000/g, '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const nativeIsWellFormed = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed;
+
+/** True when `s` has no lone surrogate (String.prototype.isWellFormed where the runtime has it). */
+export function isWellFormed(s: string): boolean {
+  if (nativeIsWellFormed) return nativeIsWellFormed.call(s);
+  LONE_SURROGATE.lastIndex = 0;
+  return !LONE_SURROGATE.test(s);
 }
 
 const OUTPUT_KEYS = ['output', 'answer', 'response', 'text', 'content', 'result', 'message', 'completion'];
@@ -34,6 +46,11 @@ const SOURCE_KEYS = ['sources', 'citations', 'references', 'documents', 'source_
 const SOURCE_ITEM_KEYS = ['url', 'uri', 'source', 'id', 'title', 'name'];
 
 export function getPath(value: unknown, path: string): unknown {
+  // The usual keys are single names: no split needed.
+  if (!path.includes('.')) {
+    if (value === null || typeof value !== 'object' || !path) return path ? undefined : value;
+    return Array.isArray(value) && /^\d+$/.test(path) ? value[Number(path)] : (value as Record<string, unknown>)[path];
+  }
   let cur: unknown = value;
   for (const part of path.split('.').filter(Boolean)) {
     if (cur === null || typeof cur !== 'object') return undefined;
@@ -67,9 +84,10 @@ function asSources(v: unknown): string[] | null {
 export function extractAgentResponse(body: unknown, mapping: ResponseMapping = {}): ExtractedResponse {
   const found = findAgentResponse(body, mapping);
   return {
-    ...found,
     output: found.output === null ? null : storableText(found.output),
-    sources: found.sources.slice(0, 100).map((x) => storableText(x, 2_000)),
+    sources: found.sources.length === 0 ? [] : found.sources.slice(0, 100).map((x) => storableText(x, 2_000)),
+    output_key: found.output_key,
+    sources_key: found.sources_key,
   };
 }
 
@@ -84,12 +102,7 @@ function findAgentResponse(body: unknown, mapping: ResponseMapping): ExtractedRe
     const v = asSources(getPath(body, mapping.sources_path));
     if (v !== null) Object.assign(result, { sources: v, sources_key: mapping.sources_path });
   }
-  const containers: [string, unknown][] = [['', body]];
-  const data = getPath(body, 'data');
-  if (data && typeof data === 'object') containers.push(['data.', data]);
-  const firstChoice = getPath(body, 'choices.0.message');
-  if (firstChoice && typeof firstChoice === 'object') containers.push(['choices.0.message.', firstChoice]);
-  for (const [prefix, obj] of containers) {
+  const search = (prefix: string, obj: unknown) => {
     if (result.output === null) {
       for (const k of OUTPUT_KEYS) {
         const v = asText(getPath(obj, k));
@@ -108,6 +121,13 @@ function findAgentResponse(body: unknown, mapping: ResponseMapping): ExtractedRe
         }
       }
     }
-  }
+  };
+  // Top level first, then `data`, then the first choice's message; the usual reply is done after the first.
+  search('', body);
+  if (result.output !== null && result.sources_key !== null) return result;
+  const data = getPath(body, 'data');
+  if (data && typeof data === 'object') search('data.', data);
+  const firstChoice = getPath(body, 'choices.0.message');
+  if (firstChoice && typeof firstChoice === 'object') search('choices.0.message.', firstChoice);
   return result;
 }

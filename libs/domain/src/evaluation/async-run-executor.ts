@@ -78,7 +78,7 @@ export class AsyncRunExecutor {
   private readonly logger = new Logger('AsyncRunExecutor');
   private readonly slots: OrgSlots;
   private readonly contexts = new Map<string, Promise<RunContext>>();
-  private readonly states = new Map<string, { at: number; state: Promise<RunState | null> }>();
+  private readonly states = new Map<string, StateEntry>();
   readonly permits: CasePermits;
   /**
    * Whether chunks may borrow idle permits. The per-org cap still holds when they do (a borrowed
@@ -170,46 +170,63 @@ export class AsyncRunExecutor {
     const cases = rows.filter((c) => !c.done);
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const outcomes: { index: number; outcome: CaseOutcome }[] = [];
-    const inFlight = new Set<Promise<void>>();
     let failure = null as { err: unknown } | null; // set from the cases' callbacks
     let transient = 0;
     let borrowed = 0;
     let next = 0;
+    // Cases of this chunk in flight, and the wake-up of the loop waiting for one of them to settle. A
+    // counter and one callback instead of Promise.race over a set: a race allocates a reaction on every
+    // pending case each time round, and runs once per case.
+    let inFlight = 0;
+    let wake: (() => void) | null = null;
+    const settled = () => {
+      inFlight--;
+      const w = wake;
+      wake = null;
+      w?.();
+    };
+    const oneSettled = () => new Promise<void>((resolve) => (wake = resolve));
 
     const launch = (release: () => void): void => {
       const index = next++;
-      const settled: Promise<void> = this.execution
-        .executeCase(ctx, cases[index])
-        .then(
-          (outcome) => {
-            if (outcome.error?.retryable && !lastAttempt) transient++;
-            else outcomes.push({ index, outcome });
-          },
-          (err: unknown) => {
-            failure ??= { err };
-          },
-        )
-        .finally(() => {
+      inFlight++;
+      this.execution.executeCase(ctx, cases[index]).then(
+        (outcome) => {
+          if (outcome.error?.retryable && !lastAttempt) transient++;
+          else outcomes.push({ index, outcome });
           release();
-          inFlight.delete(settled);
-        });
-      inFlight.add(settled);
+          settled();
+        },
+        (err: unknown) => {
+          failure ??= { err };
+          release();
+          settled();
+        },
+      );
     };
-    const mayStart = async (): Promise<boolean> => next < cases.length && failure === null && (await this.owns(ctx));
+    // Synchronous while the run's cached state is fresh and says go (nearly always), so starting a case
+    // costs no promise; `await` only when it does return one.
+    const mayStart = (): boolean | Promise<boolean> => next < cases.length && failure === null && this.owns(ctx);
 
-    while (await mayStart()) {
-      if (inFlight.size === 0) {
-        await this.permits.acquire();
-        if (!(await mayStart())) {
+    for (;;) {
+      const may = mayStart();
+      if (!(typeof may === 'boolean' ? may : await may)) break;
+      if (inFlight === 0) {
+        if (!this.permits.tryAcquire()) await this.permits.acquire();
+        const still = mayStart();
+        if (!(typeof still === 'boolean' ? still : await still)) {
           this.permits.release();
           break;
         }
         launch(() => this.permits.release());
       }
       for (;;) {
-        const release = next < cases.length ? await this.borrow(job.data.org_id, `${slot}:${borrowed}`) : null;
+        if (next >= cases.length) break;
+        const lent = this.borrow(job.data.org_id, `${slot}:${borrowed}`);
+        const release = lent instanceof Promise ? await lent : lent;
         if (!release) break;
-        if (!(await mayStart())) {
+        const still = mayStart();
+        if (!(typeof still === 'boolean' ? still : await still)) {
           release();
           break;
         }
@@ -217,9 +234,9 @@ export class AsyncRunExecutor {
         launch(release);
       }
       // Wait for one of this chunk's cases; the next round may borrow again.
-      if (inFlight.size > 0) await Promise.race(inFlight);
+      if (inFlight > 0) await oneSettled();
     }
-    await Promise.all(inFlight);
+    while (inFlight > 0) await oneSettled();
 
     // Completion order is arbitrary; write in case order.
     const done = outcomes.sort((a, b) => a.index - b.index).map((o) => o.outcome);
@@ -243,18 +260,26 @@ export class AsyncRunExecutor {
    * An idle permit for one more case of a chunk, plus one of the org's slots when the org is capped;
    * null when none is free. The function returned gives both back.
    */
-  private async borrow(orgId: string, token: string): Promise<(() => void) | null> {
+  private borrow(orgId: string, token: string): (() => void) | null | Promise<(() => void) | null> {
     if (!this.lending || !this.permits.tryAcquire()) return null;
     const cap = this.config.get('EVAL_WORKER_MAX_CONCURRENCY_PER_ORG');
     if (cap <= 0) return () => this.permits.release();
-    if (!(await this.slots.acquire(orgId, token, cap).catch(() => false))) {
-      this.permits.release();
-      return null;
-    }
-    return () => {
-      this.permits.release();
-      this.slots.release(orgId, token).catch(() => undefined);
-    };
+    return this.slots.acquire(orgId, token, cap).then(
+      (ok) => {
+        if (!ok) {
+          this.permits.release();
+          return null;
+        }
+        return () => {
+          this.permits.release();
+          this.slots.release(orgId, token).catch(() => undefined);
+        };
+      },
+      () => {
+        this.permits.release();
+        return null;
+      },
+    );
   }
 
   async finalize(data: JobPayloads['eval.run.finalize']): Promise<unknown> {
@@ -323,8 +348,14 @@ export class AsyncRunExecutor {
     const cached = this.states.get(runId);
     if (cached && now - cached.at < maxAgeMs) return cached.state;
     const state: Promise<RunState | null> = this.execution.runState(runId);
-    const entry = { at: now, state };
-    state.catch(() => this.states.get(runId) === entry && this.states.delete(runId));
+    const entry: StateEntry = { at: now, state, settled: false, value: null };
+    state.then(
+      (value) => {
+        entry.value = value;
+        entry.settled = true;
+      },
+      () => this.states.get(runId) === entry && this.states.delete(runId),
+    );
     if (this.states.size > 1000) {
       for (const [id, e] of this.states) if (now - e.at >= RUN_STATE_MAX_AGE_MS) this.states.delete(id);
     }
@@ -344,10 +375,18 @@ export class AsyncRunExecutor {
     return this.runState(runId, 0);
   }
 
-  /** True while the run is still running at the context's epoch (not cancelled, restarted or finished). */
-  private async owns(ctx: RunContext): Promise<boolean> {
-    const state = await this.ownedState(ctx.run.id, ctx.epoch);
-    return state !== null && state.status === 'running' && state.queue_epoch === ctx.epoch;
+  /**
+   * True while the run is still running at the context's epoch (not cancelled, restarted or finished).
+   * Answers synchronously when the cached state is fresh, read and says so (what `ownedState` would
+   * answer at once); every other case, a stop included, goes through `ownedState`.
+   */
+  private owns(ctx: RunContext): boolean | Promise<boolean> {
+    const cached = this.states.get(ctx.run.id);
+    if (cached?.settled && performance.now() - cached.at < RUN_STATE_MAX_AGE_MS) {
+      const state = cached.value;
+      if (state && state.status === 'running' && state.queue_epoch === ctx.epoch) return true;
+    }
+    return this.ownedState(ctx.run.id, ctx.epoch).then((state) => state !== null && state.status === 'running' && state.queue_epoch === ctx.epoch);
   }
 
   private async failIfOverRuntime(run: Pick<RunState, 'id' | 'queue_epoch' | 'started_at'>): Promise<boolean> {
@@ -367,6 +406,15 @@ export class AsyncRunExecutor {
       this.states.delete(run.id);
     }
   }
+}
+
+/** A run's state as read (or being read) for every chunk of the run in this process. */
+interface StateEntry {
+  at: number;
+  state: Promise<RunState | null>;
+  /** Set once the read has answered, so a fresh answer can be used without waiting on the promise. */
+  settled: boolean;
+  value: RunState | null;
 }
 
 function isRetryableJudgeError(err: DomainError): boolean {

@@ -217,12 +217,13 @@ function scoreCriteria(input: JudgeInput): Scored {
 
 /** Collects at most one tag per problem: the first candidate the profile allows. */
 function tagPicker(profile: ProfileSnapshot) {
-  const allowed = new Set(profile.issue_tags);
+  // A profile allows a dozen tags or so: a linear search beats building a Set for every case.
+  const allowed = profile.issue_tags;
   const tags: string[] = [];
   return {
     tags,
     add(...candidates: string[]) {
-      const tag = candidates.find((t) => allowed.has(t));
+      const tag = candidates.find((t) => allowed.includes(t));
       if (tag && !tags.includes(tag)) tags.push(tag);
     },
   };

@@ -142,6 +142,20 @@ export interface AgentInvocation {
   remote_address: string;
 }
 
+/** The request headers every agent call sends; a call adds its own (case id, contract check) on top. */
+const AGENT_REQUEST_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'application/json',
+  accept: 'application/json, text/plain;q=0.5',
+  'user-agent': 'Greenlight-Eval/1',
+});
+
+const PREVIEW_CHARS = 500;
+
+/** The first PREVIEW_CHARS characters of a body, storable: what errors and contract checks show. */
+function previewOf(raw: Buffer): string {
+  return storableText(raw.subarray(0, PREVIEW_CHARS).toString('utf8'), PREVIEW_CHARS);
+}
+
 /** One call of an agent endpoint; failures are ExecutorErrors that say whether a retry may help. */
 export async function invokeAgent(
   client: GuardedHttpClient,
@@ -156,7 +170,7 @@ export async function invokeAgent(
     res = await client.request({
       url: endpoint,
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/plain;q=0.5', 'user-agent': 'Greenlight-Eval/1', ...extraHeaders },
+      headers: { ...AGENT_REQUEST_HEADERS, ...extraHeaders },
       body: JSON.stringify({ input }),
       timeout_ms: timeoutMs,
       signal,
@@ -168,26 +182,38 @@ export async function invokeAgent(
     }
     throw err;
   }
+  const raw = res.body;
   const contentType = res.headers['content-type'] ?? '';
-  const preview = storableText(res.body.subarray(0, 500).toString('utf8'), 500);
   if (res.status < 200 || res.status > 299) {
     const retryable = res.status === 429 || res.status >= 500;
     throw new ExecutorError(`agent answered HTTP ${res.status}`, retryable, {
       endpoint,
       status: res.status,
       retry_after: res.headers['retry-after'] ?? null,
-      response_preview: preview,
+      response_preview: previewOf(raw),
     });
   }
-  let body: unknown = res.body.toString('utf8');
+  let body: unknown = raw.toString('utf8');
   if (/json/i.test(contentType) || /^\s*[{[]/.test(body as string)) {
     try {
       body = JSON.parse(body as string);
     } catch {
       if (/json/i.test(contentType)) {
-        throw new ExecutorError('agent answered invalid JSON', false, { endpoint, status: res.status, response_preview: preview });
+        throw new ExecutorError('agent answered invalid JSON', false, { endpoint, status: res.status, response_preview: previewOf(raw) });
       }
     }
   }
-  return { status: res.status, content_type: contentType, body, raw: res.body, preview, latency_ms: res.latency_ms, remote_address: res.remote_address };
+  // The preview is only read when something goes wrong (or by a contract check): made on first use.
+  let preview: string | undefined;
+  return {
+    status: res.status,
+    content_type: contentType,
+    body,
+    raw,
+    get preview() {
+      return (preview ??= previewOf(raw));
+    },
+    latency_ms: res.latency_ms,
+    remote_address: res.remote_address,
+  };
 }

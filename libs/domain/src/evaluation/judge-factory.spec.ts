@@ -147,6 +147,47 @@ describe('CachingJudge', () => {
     expect(cache.size).toBe(1);
   });
 
+  it('hands every caller its own deep copy, shaped like the original', async () => {
+    const cache = new CachingJudge(new DeterministicJudge());
+    const a = await cache.judgeWithCache(input('Paris'));
+    const b = await cache.judgeWithCache(input('Paris'));
+    // The deterministic trace holds the verdict object; a copy keeps that sharing within itself only.
+    expect(a.trace.judge_output).toMatchObject({ verdict: a.verdict });
+    expect((a.trace.judge_output as { verdict: unknown }).verdict).toBe(a.verdict);
+    expect(b.verdict).not.toBe(a.verdict);
+    a.verdict.quality_score = 0;
+    a.verdict.issue_tags.push('mutated');
+    (a.trace.judge_input as { case: { input: string } }).case.input = 'mutated';
+    const c = await cache.judgeWithCache(input('Paris'));
+    expect(c.verdict).toEqual(b.verdict);
+    expect(c.trace).toEqual(b.trace);
+  });
+
+  it('copies judge output that is not plain data, and keeps a "__proto__" key as data', async () => {
+    const at = new Date('2020-01-01T00:00:00Z');
+    const inner: Judge = {
+      mode: 'provider',
+      model: 'fake',
+      prompt_version: 'provider-v1',
+      prompt_hash: 'h',
+      judge: async () => ({
+        verdict: { answer_correct: true, source_correct: null, quality_score: 5, criteria_scores: null, issue_tags: [], reasoning: 'r' },
+        trace: { judge_input: {}, judge_output: { at, parsed: JSON.parse('{"__proto__": {"x": 1}}') }, latency_ms: 1, token_usage: null, response_id: 'r1' },
+      }),
+    };
+    const cache = new CachingJudge(inner);
+    const first = await cache.judgeWithCache(input('x'));
+    const out = first.trace.judge_output as { at: Date; parsed: Record<string, unknown> };
+    expect(out.at).toEqual(at);
+    expect(out.at).not.toBe(at);
+    expect(Object.getPrototypeOf(out.parsed)).toBe(Object.prototype);
+    expect(Object.keys(out.parsed)).toEqual(['__proto__']);
+    expect(JSON.stringify(out.parsed)).toBe('{"__proto__":{"x":1}}');
+    const second = await cache.judgeWithCache(input('x'));
+    expect(second.cache_hit).toBe(true);
+    expect(second.trace).toEqual(first.trace);
+  });
+
   it('evicts the least recently used settled entries past maxEntries', async () => {
     const cache = new CachingJudge(new DeterministicJudge(), { maxEntries: 2 });
     await cache.judgeWithCache(input('a'));

@@ -13,6 +13,7 @@ import { GoldenSetsService } from '../golden-sets/golden-sets.service';
 import { GuardedHttpClient } from '../outbound/guarded-http-client';
 import { mapWithConcurrency } from './concurrency';
 import { EvalRunsService, presentRun, RunSummary, RunView, transitionError } from './eval-runs.service';
+import { isWellFormed } from './agent-response';
 import { CaseToExecute, ExecutionOutput, Executor, ExecutorError, HttpAgentExecutor, SimulatedExecutor } from './executors';
 import { CachingJudge, createJudge } from './judge-factory';
 import type { Judge, JudgeInput, JudgeResult, JudgeVerdict } from './judge.types';
@@ -56,6 +57,7 @@ const PAGE = 250;
 export class RunExecutionService {
   private readonly logger = new Logger('RunExecution');
   private readonly writers = new Map<string, RunWriter>();
+  private readonly loaders = new Map<string, RunLoader>();
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -194,10 +196,49 @@ export class RunExecutionService {
    * flagged `done` when it already has a result. One round trip, no entity hydration: this runs once
    * per chunk on the worker's hot path.
    */
-  async loadChunkCases(run: EvalRunEntity, ids: string[]): Promise<(CaseRow & { done: boolean })[]> {
-    if (ids.length === 0) return [];
+  loadChunkCases(run: EvalRunEntity, ids: string[]): Promise<ChunkCase[]> {
+    if (ids.length === 0) return Promise.resolve([]);
     const config = run.config as unknown as RunConfig;
-    return this.prepared('greenlight_chunk_cases', CHUNK_CASES_SQL, [run.id, run.golden_set_id, ids, config.cases_as_of]);
+    const params: ChunkLoadParams = { runId: run.id, goldenSetId: run.golden_set_id, asOf: config.cases_as_of };
+    // Loads of one run are grouped like its writes: one query in flight, the chunks that ask meanwhile
+    // go together in the next one. A run's chunks start in waves (a finished chunk's slot takes the
+    // next one), and each query is a round trip that wakes the database and this process.
+    const key = `${params.runId}:${params.goldenSetId}:${String(params.asOf)}`;
+    let loader = this.loaders.get(key);
+    if (!loader) this.loaders.set(key, (loader = { params, loading: false, queue: [] }));
+    const l = loader;
+    const done = new Promise<ChunkCase[]>((resolve, reject) => l.queue.push({ ids, resolve, reject }));
+    if (!l.loading) void this.drainLoads(key, l);
+    return done;
+  }
+
+  private async drainLoads(key: string, loader: RunLoader): Promise<void> {
+    loader.loading = true;
+    try {
+      while (loader.queue.length > 0) {
+        let count = 0;
+        let n = 0;
+        while (n < loader.queue.length && (n === 0 || count + loader.queue[n].ids.length <= MAX_LOAD_IDS)) count += loader.queue[n++].ids.length;
+        const group = loader.queue.splice(0, n);
+        try {
+          const rows = await this.queryChunkCases(loader.params, group.length === 1 ? group[0].ids : group.flatMap((g) => g.ids));
+          if (group.length === 1) group[0].resolve(rows);
+          else for (const [i, part] of splitByRequest(rows, group).entries()) group[i].resolve(part);
+        } catch (err) {
+          // As with writes: one call's bad input must not fail the others, so each tries on its own.
+          if (group.length === 1) group[0].reject(err);
+          else for (const g of group) await this.queryChunkCases(loader.params, g.ids).then(g.resolve, g.reject);
+        }
+      }
+    } finally {
+      // Synchronously after the last check of the queue: a call arriving later starts a new loader.
+      loader.loading = false;
+      if (this.loaders.get(key) === loader) this.loaders.delete(key);
+    }
+  }
+
+  private queryChunkCases(p: ChunkLoadParams, ids: string[]): Promise<ChunkCase[]> {
+    return this.prepared('greenlight_chunk_cases', CHUNK_CASES_SQL, [p.runId, p.goldenSetId, ids, p.asOf]);
   }
 
   /** A run's status, queue epoch and start: what a worker checks before each case. */
@@ -436,6 +477,61 @@ ORDER BY c.position, c.id`;
 /** Most outcomes one group-committed write combines (a single larger call still goes in one piece). */
 const MAX_WRITE_ROWS = 1000;
 
+export type ChunkCase = CaseRow & { done: boolean };
+
+/** Most case ids one grouped chunk load asks for (a single larger call still goes in one piece). */
+const MAX_LOAD_IDS = 1000;
+
+/** What CHUNK_CASES_SQL needs besides the ids: fixed for a run. */
+interface ChunkLoadParams {
+  runId: string;
+  goldenSetId: string;
+  asOf: unknown;
+}
+
+/** One loadChunkCases call waiting for its rows. */
+interface PendingLoad {
+  ids: string[];
+  resolve: (rows: ChunkCase[]) => void;
+  reject: (err: unknown) => void;
+}
+
+/** The chunk loads of one run: at most one query in flight, the calls behind it queued. */
+interface RunLoader {
+  params: ChunkLoadParams;
+  loading: boolean;
+  queue: PendingLoad[];
+}
+
+/**
+ * The rows of a grouped load, split back per call: each gets the rows of its own ids, still in the
+ * query's (position, id) order. Two calls asking for the same case (a chunk delivered twice) each get
+ * their own row object. Ids are matched in canonical form, as PostgreSQL matched them.
+ */
+function splitByRequest(rows: ChunkCase[], group: PendingLoad[]): ChunkCase[][] {
+  const owners = new Map<string, number[]>();
+  group.forEach((g, i) => {
+    for (const id of g.ids) {
+      const key = uuidKey(id);
+      const list = owners.get(key);
+      if (!list) owners.set(key, [i]);
+      else if (!list.includes(i)) list.push(i);
+    }
+  });
+  const parts: ChunkCase[][] = group.map(() => []);
+  for (const row of rows) {
+    const list = owners.get(uuidKey(row.id));
+    if (!list) continue;
+    list.forEach((i, k) => parts[i].push(k === 0 ? row : { ...row }));
+  }
+  return parts;
+}
+
+/** A uuid's text in one form (PostgreSQL also reads upper case, braces and no hyphens). */
+function uuidKey(id: string): string {
+  return id.toLowerCase().replace(/[{}-]/g, '');
+}
+
 /** One persistOutcomes call waiting for its write. */
 interface PendingWrite {
   ctx: RunContext;
@@ -548,7 +644,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * as a text parameter it used to become U+FFFD on the way to UTF-8. Same result here.
  */
 function wellFormed<T extends string | null>(s: T): T {
-  return (s === null ? s : s.replace(LONE_SURROGATE, '\uFFFD')) as T;
+  return (s === null || isWellFormed(s) ? s : s.replace(LONE_SURROGATE, '\uFFFD')) as T;
 }
 
 /** CASES_AS_OF_SQL with a positional parameter, for plain queries. */

@@ -223,6 +223,41 @@ describe('GuardedHttpClient URL checks', () => {
   });
 });
 
+describe('GuardedHttpClient per-URL parse cache', () => {
+  it('still resolves and checks a host name on every new connection to a URL it has seen', async () => {
+    const http = await import('node:http');
+    // `Connection: close`, so every request needs a new connection (and so a new lookup).
+    const server = http.createServer((_req, res) => res.writeHead(200, { connection: 'close', 'content-type': 'text/plain' }).end('ok'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const c = client('127.0.0.1');
+    const answers: Record<string, string[]> = { 'agent.example.com': ['127.0.0.1'] };
+    const spy = withResolver(c, answers);
+    try {
+      const url = `http://agent.example.com:${port}/answer`;
+      expect((await c.request({ url, method: 'POST', body: '{}', timeout_ms: 2000 })).status).toBe(200);
+      // The name now points somewhere private: the same URL must be refused at the next connection.
+      answers['agent.example.com'] = ['10.0.0.7'];
+      const err = await failure(c.request({ url, method: 'POST', body: '{}', timeout_ms: 2000 }));
+      expect(err.kind).toBe('blocked_address');
+      expect(err.details).toMatchObject({ address: '10.0.0.7', reason: 'private' });
+      expect(spy).toHaveBeenCalledTimes(2);
+    } finally {
+      spy.mockRestore();
+      c.onApplicationShutdown();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('keeps refusing a blocked URL, and checks an IP literal under its own allow-list', async () => {
+    const strict = client();
+    for (let i = 0; i < 2; i++) expect((await failure(strict.request({ url: 'http://127.0.0.1:1/', timeout_ms: 1000 }))).kind).toBe('blocked_address');
+    const loose = client('127.0.0.1');
+    await expect(loose.assertAllowedUrl('http://127.0.0.1:1/')).resolves.toBeUndefined();
+    expect((await failure(strict.request({ url: 'http://127.0.0.1:1/', timeout_ms: 1000 }))).kind).toBe('blocked_address');
+  });
+});
+
 describe('GuardedHttpClient allow-list', () => {
   it('is empty by default', async () => {
     const c = new GuardedHttpClient(AppConfig.fromEnv({}));

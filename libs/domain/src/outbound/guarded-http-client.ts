@@ -132,13 +132,39 @@ export function outboundAddressBlockReason(address: string | IP): string | null 
   return PUBLIC_V6_RANGES.has(range) ? null : range;
 }
 
+/**
+ * What a URL says about where a request goes, once it passed the URL and IP-literal checks. A pure
+ * function of the URL text and the client's allow-list, so the client memoises it per URL (see
+ * `targetFor`); nothing in it depends on DNS.
+ */
 interface Target {
-  url: URL;
+  readonly https: boolean;
+  /** `http:` or `https:`. */
+  readonly protocol: string;
   /** Lower-case, no brackets, no trailing dot. */
-  hostname: string;
-  /** Set when the URL names an IP literal. */
-  ip: IP | null;
+  readonly hostname: string;
+  /** The IP literal the URL names (already checked against the policy), or null for a host name. */
+  readonly ip: string | null;
+  readonly port: string | undefined;
+  /** Path and query, as sent on the request line. */
+  readonly path: string;
+  /**
+   * The socket's `lookup` for a host name: resolves and checks every answer, on every new connection.
+   * Null for an IP literal, which Node connects to without a lookup.
+   */
+  readonly lookup: GuardedLookup | null;
 }
+
+type GuardedLookup = (
+  host: string,
+  options: dns.LookupOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void,
+) => void;
+
+/** Parsed targets kept per client; past this many the oldest go (agents and webhook receivers are few). */
+const MAX_CACHED_TARGETS = 1_000;
+/** Longer URLs are parsed on every call rather than kept as cache keys. */
+const MAX_CACHED_URL_LENGTH = 2_048;
 
 interface AllowList {
   hostnames: Set<string>;
@@ -198,8 +224,8 @@ function describeError(err: unknown): string {
 /** The full result of one exchange; `OutboundResponse` is the public subset of it. */
 interface Exchange extends OutboundResponse {
   status_text: string;
-  /** Header pairs in arrival order, names lower-cased, repeats kept (for `Headers`, where set-cookie stays split). */
-  header_pairs: Array<[string, string]>;
+  /** Raw header names and values in arrival order, repeats kept (for `Headers`, where set-cookie stays split). */
+  raw_headers: string[];
 }
 
 interface Exchangeable extends Omit<OutboundRequest, 'method'> {
@@ -219,6 +245,8 @@ export class GuardedHttpClient implements OnApplicationShutdown {
   private readonly defaultMaxBytes: number;
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 64, timeout: 60_000 });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 64, timeout: 60_000 });
+  /** Memo of `parseTarget` per URL text: pure parsing and policy work, never a DNS answer. */
+  private readonly targets = new Map<string, Target>();
 
   constructor(config: AppConfig) {
     this.allow = parseAllowList(config.get('OUTBOUND_ALLOWED_HOSTS') ?? '');
@@ -244,16 +272,15 @@ export class GuardedHttpClient implements OnApplicationShutdown {
 
   /** The checks `request` makes before sending (URL, host name, DNS answer), without sending anything. */
   async assertAllowedUrl(url: string): Promise<void> {
-    const target = this.parseTarget(url);
+    const target = this.targetFor(url);
     if (target.ip) return; // an IP literal was fully checked by parseTarget
     // An allow-listed name is still resolved: a URL that cannot resolve is worth refusing when saved.
     const addresses = await this.resolve(target.hostname, 0);
     if (!this.allow.hostnames.has(target.hostname)) this.checkResolved(target.hostname, addresses);
   }
 
-  async request(req: OutboundRequest): Promise<OutboundResponse> {
-    const { status, headers, body, latency_ms, remote_address } = await this.exchange(req);
-    return { status, headers, body, latency_ms, remote_address };
+  request(req: OutboundRequest): Promise<OutboundResponse> {
+    return this.exchange(req, false);
   }
 
   /**
@@ -264,6 +291,22 @@ export class GuardedHttpClient implements OnApplicationShutdown {
   readonly fetch: typeof globalThis.fetch = (input, init) => this.fetchImpl(input, init);
 
   // --- URL and address policy ---------------------------------------------------------------
+
+  /**
+   * `parseTarget` memoised per URL text. Only successes are kept, and a Target holds no DNS answer: a
+   * host name is still resolved and every answer checked on each new connection (its `lookup`); an IP
+   * literal's verdict depends on nothing but the address and the allow-list, fixed for the client.
+   */
+  private targetFor(raw: string): Target {
+    const cached = this.targets.get(raw);
+    if (cached) return cached;
+    const target = this.parseTarget(raw);
+    if (raw.length <= MAX_CACHED_URL_LENGTH) {
+      if (this.targets.size >= MAX_CACHED_TARGETS) this.targets.delete(this.targets.keys().next().value!);
+      this.targets.set(raw, target);
+    }
+    return target;
+  }
 
   private parseTarget(raw: string): Target {
     let url: URL;
@@ -298,7 +341,15 @@ export class GuardedHttpClient implements OnApplicationShutdown {
         });
       }
     }
-    return { url, hostname, ip };
+    return Object.freeze({
+      https: url.protocol === 'https:',
+      protocol: url.protocol,
+      hostname,
+      ip: ip ? ip.toString() : null,
+      port: url.port || undefined,
+      path: `${url.pathname}${url.search}`,
+      lookup: ip ? null : this.guardedLookup(hostname),
+    });
   }
 
   private isAllowListedIp(ip: IP): boolean {
@@ -336,13 +387,9 @@ export class GuardedHttpClient implements OnApplicationShutdown {
   }
 
   /** The socket's `lookup`: resolve, check every answer, then hand back only checked addresses. */
-  private guardedLookup(hostname: string) {
+  private guardedLookup(hostname: string): GuardedLookup {
     const allowAll = this.allow.hostnames.has(hostname);
-    return (
-      host: string,
-      options: dns.LookupOptions,
-      callback: (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void,
-    ): void => {
+    return (host, options, callback) => {
       const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : typeof options.family === 'number' ? options.family : 0;
       this.resolve(host, family)
         .then((addresses) => {
@@ -356,29 +403,39 @@ export class GuardedHttpClient implements OnApplicationShutdown {
 
   // --- the exchange ---------------------------------------------------------------------------
 
-  private exchange(req: Exchangeable): Promise<Exchange> {
+  /**
+   * One request and its whole response. `withRawHeaders` keeps the raw header list for `fetch`;
+   * `request` only needs the merged map.
+   */
+  private exchange(req: Exchangeable, withRawHeaders: true): Promise<Exchange>;
+  private exchange(req: Exchangeable, withRawHeaders: false): Promise<OutboundResponse>;
+  private exchange(req: Exchangeable, withRawHeaders: boolean): Promise<Exchange | OutboundResponse> {
     const started = performance.now();
     let target: Target;
     try {
-      target = this.parseTarget(req.url);
+      target = this.targetFor(req.url);
     } catch (err) {
       return Promise.reject(err);
     }
     const host = target.hostname;
     const maxBytes = req.max_response_bytes ?? this.defaultMaxBytes;
-    const method = (req.method ?? 'GET').toUpperCase();
+    const method = req.method === undefined ? 'GET' : req.method.toUpperCase();
     if (!/^[A-Z]+$/.test(method)) return Promise.reject(new OutboundError('invalid_url', `unsupported HTTP method for ${host}`, { host }));
-    if (req.signal?.aborted) return Promise.reject(this.abortedError(host, req.signal));
+    const signal = req.signal;
+    if (signal?.aborted) return Promise.reject(this.abortedError(host, signal));
 
-    return new Promise<Exchange>((resolve, reject) => {
+    return new Promise<Exchange | OutboundResponse>((resolve, reject) => {
       let settled = false;
       let clientReq: http.ClientRequest | undefined;
-      let timer: NodeJS.Timeout | undefined;
 
-      const onAbort = () => fail(this.abortedError(host, req.signal!));
+      const onAbort = () => fail(this.abortedError(host, signal!));
+      const timer = setTimeout(
+        () => fail(new OutboundError('timeout', `request to ${host} timed out after ${req.timeout_ms} ms`, { host, timeout_ms: req.timeout_ms })),
+        req.timeout_ms,
+      );
       const cleanup = () => {
-        if (timer) clearTimeout(timer);
-        req.signal?.removeEventListener('abort', onAbort);
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
       };
       const fail = (err: OutboundError) => {
         if (settled) return;
@@ -387,39 +444,36 @@ export class GuardedHttpClient implements OnApplicationShutdown {
         clientReq?.destroy();
         reject(err);
       };
-      const succeed = (res: Exchange) => {
-        if (settled) return;
-        settled = true;
-        cleanup();
-        resolve(res);
-      };
+      signal?.addEventListener('abort', onAbort, { once: true });
 
-      timer = setTimeout(
-        () => fail(new OutboundError('timeout', `request to ${host} timed out after ${req.timeout_ms} ms`, { host, timeout_ms: req.timeout_ms })),
-        req.timeout_ms,
-      );
-      req.signal?.addEventListener('abort', onAbort, { once: true });
-
-      const headers: Record<string, string | number> = { ...(req.headers ?? {}) };
       const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body, 'utf8');
-      if (body && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length')) headers['content-length'] = body.length;
+      const headers: Record<string, string | number> = {};
+      let hasLength = false;
+      if (req.headers) {
+        for (const name of Object.keys(req.headers)) {
+          headers[name] = req.headers[name];
+          if (!hasLength && name.length === 14 && name.toLowerCase() === 'content-length') hasLength = true;
+        }
+      }
+      if (body && !hasLength) headers['content-length'] = body.length;
 
-      const options: http.RequestOptions = {
+      const options: https.RequestOptions = {
         method,
-        protocol: target.url.protocol,
-        hostname: target.ip ? target.ip.toString() : host,
-        port: target.url.port || undefined,
-        path: `${target.url.pathname}${target.url.search}`,
+        protocol: target.protocol,
+        hostname: target.ip ?? host,
+        port: target.port,
+        path: target.path,
         headers,
-        // Pooled keep-alive sockets: a socket is only ever opened through the guarded lookup, so a
-        // reused one is connected to an address that was checked (a later DNS change cannot move it).
-        agent: target.url.protocol === 'https:' ? this.httpsAgent : this.httpAgent,
-        lookup: this.guardedLookup(host) as unknown as http.RequestOptions['lookup'],
+        // Pooled keep-alive sockets: a socket is only ever opened through the guarded lookup (a host
+        // name) or to the checked IP literal, so a reused one is connected to an address that was
+        // checked (a later DNS change cannot move it).
+        agent: target.https ? this.httpsAgent : this.httpAgent,
       };
-      if (target.url.protocol === 'https:' && !target.ip) (options as https.RequestOptions).servername = host;
+      if (target.lookup) options.lookup = target.lookup as unknown as http.RequestOptions['lookup'];
+      if (target.https && !target.ip) options.servername = host;
 
       try {
-        clientReq = (target.url.protocol === 'https:' ? https : http).request(options);
+        clientReq = (target.https ? https : http).request(options);
       } catch (err) {
         fail(new OutboundError('network', `request to ${host} failed: ${describeError(err)}`, { host, code: errorCode(err) }));
         return;
@@ -430,7 +484,6 @@ export class GuardedHttpClient implements OnApplicationShutdown {
         // First, so that destroying the exchange below can never surface as an unhandled 'error'.
         res.on('error', (err) => fail(this.networkError(host, err)));
         const status = res.statusCode ?? 0;
-        const remote = res.socket?.remoteAddress ?? '';
         if (status >= 300 && status < 400) {
           const location = typeof res.headers.location === 'string' ? res.headers.location : null;
           fail(new OutboundError('redirect', `${host} answered ${status}; redirects are not followed`, { host, status, location }));
@@ -441,7 +494,10 @@ export class GuardedHttpClient implements OnApplicationShutdown {
           fail(this.tooLarge(host, maxBytes, declared));
           return;
         }
-        const chunks: Buffer[] = [];
+        const remote = res.socket?.remoteAddress ?? '';
+        // Most answers arrive in one chunk: keep it as it is rather than copying it through concat.
+        let first: Buffer | undefined;
+        let chunks: Buffer[] | undefined;
         let size = 0;
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
@@ -450,7 +506,8 @@ export class GuardedHttpClient implements OnApplicationShutdown {
             fail(this.tooLarge(host, maxBytes));
             return;
           }
-          chunks.push(chunk);
+          if (first === undefined) first = chunk;
+          else (chunks ??= [first]).push(chunk);
         });
         res.on('aborted', () => fail(new OutboundError('network', `connection to ${host} closed before the response was complete`, { host })));
         res.on('end', () => {
@@ -458,23 +515,25 @@ export class GuardedHttpClient implements OnApplicationShutdown {
             fail(new OutboundError('network', `connection to ${host} closed before the response was complete`, { host }));
             return;
           }
-          const pairs: Array<[string, string]> = [];
+          if (settled) return;
+          settled = true;
+          cleanup();
+          // Names lower-cased, repeated headers joined with ", " (the headers map of OutboundResponse).
+          const raw = res.rawHeaders;
           const merged: Record<string, string> = {};
-          for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
-            const name = res.rawHeaders[i].toLowerCase();
-            const value = res.rawHeaders[i + 1];
-            pairs.push([name, value]);
+          for (let i = 0; i + 1 < raw.length; i += 2) {
+            const name = raw[i].toLowerCase();
+            const value = raw[i + 1];
             merged[name] = name in merged ? `${merged[name]}, ${value}` : value;
           }
-          succeed({
+          const response: OutboundResponse = {
             status,
-            status_text: res.statusMessage ?? '',
             headers: merged,
-            header_pairs: pairs,
-            body: Buffer.concat(chunks, size),
+            body: chunks ? Buffer.concat(chunks, size) : (first ?? Buffer.alloc(0)),
             latency_ms: Math.round(performance.now() - started),
             remote_address: remote,
-          });
+          };
+          resolve(withRawHeaders ? { ...response, status_text: res.statusMessage ?? '', raw_headers: raw } : response);
         });
       });
       clientReq.end(body);
@@ -533,15 +592,18 @@ export class GuardedHttpClient implements OnApplicationShutdown {
     const maxBytes = this.defaultMaxBytes;
     let exchange: Exchange;
     try {
-      exchange = await this.exchange({
-        url,
-        method,
-        headers: flat,
-        body,
-        timeout_ms: signal ? FETCH_BACKSTOP_TIMEOUT_MS : FETCH_DEFAULT_TIMEOUT_MS,
-        max_response_bytes: maxBytes,
-        signal,
-      });
+      exchange = await this.exchange(
+        {
+          url,
+          method,
+          headers: flat,
+          body,
+          timeout_ms: signal ? FETCH_BACKSTOP_TIMEOUT_MS : FETCH_DEFAULT_TIMEOUT_MS,
+          max_response_bytes: maxBytes,
+          signal,
+        },
+        true,
+      );
     } catch (err) {
       // fetch callers (the SDK) recognise cancellation by the signal's own reason, as with real fetch.
       if (signal?.aborted) throw this.abortReason(signal);
@@ -549,7 +611,8 @@ export class GuardedHttpClient implements OnApplicationShutdown {
     }
 
     let payload = exchange.body;
-    const pairs = [...exchange.header_pairs];
+    const pairs: Array<[string, string]> = [];
+    for (let i = 0; i + 1 < exchange.raw_headers.length; i += 2) pairs.push([exchange.raw_headers[i].toLowerCase(), exchange.raw_headers[i + 1]]);
     const encoding = (exchange.headers['content-encoding'] ?? '').trim().toLowerCase();
     if (['gzip', 'x-gzip', 'deflate', 'br'].includes(encoding) && payload.length > 0 && method !== 'HEAD') {
       payload = this.decompress(payload, encoding, maxBytes, new URL(url).hostname);
