@@ -18,6 +18,7 @@ import { CaseToExecute, ExecutionOutput, Executor, ExecutorError, HttpAgentExecu
 import { CachingJudge, createJudge } from './judge-factory';
 import type { Judge, JudgeInput, JudgeResult, JudgeVerdict } from './judge.types';
 import { assertPolicyContract } from './policy-contract';
+import { KeyedBatcher } from './keyed-batcher';
 import { CASES_AS_OF_SQL, RunConfig } from './run-config';
 
 /** What a run needs while it executes, built once from its frozen config. */
@@ -56,8 +57,24 @@ const PAGE = 250;
 @Injectable()
 export class RunExecutionService {
   private readonly logger = new Logger('RunExecution');
-  private readonly writers = new Map<string, RunWriter>();
-  private readonly loaders = new Map<string, RunLoader>();
+  /** Writes of one run and epoch: one statement in flight, the calls behind it grouped (group commit). */
+  private readonly writes = new KeyedBatcher<PendingWrite, number>(
+    MAX_WRITE_ROWS,
+    (w) => w.outcomes.length,
+    async (batch) => {
+      const inserted = await this.writeOutcomes(batch[0].ctx, batch.flatMap((w) => w.outcomes));
+      return batch.map((w) => claim(inserted, w.outcomes));
+    },
+  );
+  /** Chunk-case loads of one run, grouped the same way. */
+  private readonly loads = new KeyedBatcher<PendingLoad, ChunkCase[]>(
+    MAX_LOAD_IDS,
+    (l) => l.ids.length,
+    async (batch) => {
+      const rows = await this.queryChunkCases(batch[0].params, batch.length === 1 ? batch[0].ids : batch.flatMap((g) => g.ids));
+      return batch.length === 1 ? [rows] : splitByRequest(rows, batch);
+    },
+  );
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -203,38 +220,7 @@ export class RunExecutionService {
     // Loads of one run are grouped like its writes: one query in flight, the chunks that ask meanwhile
     // go together in the next one. A run's chunks start in waves (a finished chunk's slot takes the
     // next one), and each query is a round trip that wakes the database and this process.
-    const key = `${params.runId}:${params.goldenSetId}:${String(params.asOf)}`;
-    let loader = this.loaders.get(key);
-    if (!loader) this.loaders.set(key, (loader = { params, loading: false, queue: [] }));
-    const l = loader;
-    const done = new Promise<ChunkCase[]>((resolve, reject) => l.queue.push({ ids, resolve, reject }));
-    if (!l.loading) void this.drainLoads(key, l);
-    return done;
-  }
-
-  private async drainLoads(key: string, loader: RunLoader): Promise<void> {
-    loader.loading = true;
-    try {
-      while (loader.queue.length > 0) {
-        let count = 0;
-        let n = 0;
-        while (n < loader.queue.length && (n === 0 || count + loader.queue[n].ids.length <= MAX_LOAD_IDS)) count += loader.queue[n++].ids.length;
-        const group = loader.queue.splice(0, n);
-        try {
-          const rows = await this.queryChunkCases(loader.params, group.length === 1 ? group[0].ids : group.flatMap((g) => g.ids));
-          if (group.length === 1) group[0].resolve(rows);
-          else for (const [i, part] of splitByRequest(rows, group).entries()) group[i].resolve(part);
-        } catch (err) {
-          // As with writes: one call's bad input must not fail the others, so each tries on its own.
-          if (group.length === 1) group[0].reject(err);
-          else for (const g of group) await this.queryChunkCases(loader.params, g.ids).then(g.resolve, g.reject);
-        }
-      }
-    } finally {
-      // Synchronously after the last check of the queue: a call arriving later starts a new loader.
-      loader.loading = false;
-      if (this.loaders.get(key) === loader) this.loaders.delete(key);
-    }
+    return this.loads.submit(`${params.runId}:${params.goldenSetId}:${String(params.asOf)}`, { params, ids });
   }
 
   private queryChunkCases(p: ChunkLoadParams, ids: string[]): Promise<ChunkCase[]> {
@@ -319,36 +305,7 @@ export class RunExecutionService {
    */
   persistOutcomes(ctx: RunContext, outcomes: CaseOutcome[]): Promise<number> {
     if (outcomes.length === 0) return Promise.resolve(0);
-    const key = `${ctx.run.id}:${ctx.epoch}`;
-    let writer = this.writers.get(key);
-    if (!writer) this.writers.set(key, (writer = { writing: false, queue: [] }));
-    const w = writer;
-    const done = new Promise<number>((resolve, reject) => w.queue.push({ ctx, outcomes, resolve, reject }));
-    if (!w.writing) void this.drainWrites(key, w);
-    return done;
-  }
-
-  private async drainWrites(key: string, writer: RunWriter): Promise<void> {
-    writer.writing = true;
-    try {
-      while (writer.queue.length > 0) {
-        let rows = 0;
-        let n = 0;
-        while (n < writer.queue.length && (n === 0 || rows + writer.queue[n].outcomes.length <= MAX_WRITE_ROWS)) rows += writer.queue[n++].outcomes.length;
-        const group = writer.queue.splice(0, n);
-        try {
-          const inserted = await this.writeOutcomes(group[0].ctx, group.flatMap((w) => w.outcomes));
-          for (const w of group) w.resolve(claim(inserted, w.outcomes));
-        } catch (err) {
-          if (group.length === 1) group[0].reject(err);
-          else for (const w of group) await this.writeOutcomes(w.ctx, w.outcomes).then((ids) => w.resolve(claim(ids, w.outcomes)), w.reject);
-        }
-      }
-    } finally {
-      // Synchronously after the last check of the queue: a call arriving later starts a new writer.
-      writer.writing = false;
-      if (this.writers.get(key) === writer) this.writers.delete(key);
-    }
+    return this.writes.submit(`${ctx.run.id}:${ctx.epoch}`, { ctx, outcomes });
   }
 
   /**
@@ -489,18 +446,10 @@ interface ChunkLoadParams {
   asOf: unknown;
 }
 
-/** One loadChunkCases call waiting for its rows. */
+/** One loadChunkCases call. */
 interface PendingLoad {
-  ids: string[];
-  resolve: (rows: ChunkCase[]) => void;
-  reject: (err: unknown) => void;
-}
-
-/** The chunk loads of one run: at most one query in flight, the calls behind it queued. */
-interface RunLoader {
   params: ChunkLoadParams;
-  loading: boolean;
-  queue: PendingLoad[];
+  ids: string[];
 }
 
 /**
@@ -532,18 +481,10 @@ function uuidKey(id: string): string {
   return id.toLowerCase().replace(/[{}-]/g, '');
 }
 
-/** One persistOutcomes call waiting for its write. */
+/** One persistOutcomes call. */
 interface PendingWrite {
   ctx: RunContext;
   outcomes: CaseOutcome[];
-  resolve: (inserted: number) => void;
-  reject: (err: unknown) => void;
-}
-
-/** The writes of one run and epoch: at most one statement in flight, the calls behind it queued. */
-interface RunWriter {
-  writing: boolean;
-  queue: PendingWrite[];
 }
 
 /** How many of `outcomes` a write inserted; a case is counted once even if two calls carried it. */
