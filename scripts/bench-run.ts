@@ -10,7 +10,7 @@ import { apiCaller } from './api-call';
 import { bootstrapOrg } from './bootstrap';
 
 /**
- * `npm run bench:run -- [--cases N --latency L --concurrency C]`: N cases through `start` and one worker
+ * `npm run bench:run -- [--cases N --latency L --concurrency C --chunk S --warmup W]`: N cases through `start` and one worker
  * process (concurrency C) against a local agent with a fixed latency L, on a fresh database. Without
  * arguments it runs the three configurations of the issue. Prints wall time, the ideal N×L/C, their
  * ratio, cases/s, per-case platform overhead and the worker's peak RSS.
@@ -80,25 +80,36 @@ async function benchOnce(n: number, latency: number, concurrency: number): Promi
     const { org_id, api_key } = await bootstrapOrg(AppConfig.fromEnv(common), 'Bench Org');
     const call = apiCaller(base, api_key);
     const agentRow = await call('POST', '/api/v1/agents', { org_id, name: 'bench agent', agent_type: 'search_retrieval', api_endpoint: `http://127.0.0.1:${agentPort}/` });
-    const cases = Array.from({ length: n }, (_, i) => ({ input: `question ${i}`, expected_answer: 'ok' }));
-    const set = await call('POST', '/api/v1/golden-sets/upload', { agent_id: agentRow.id, name: 'bench set', cases });
-    const run = await call('POST', '/api/v1/eval/runs', { agent_id: agentRow.id, golden_set_id: set.golden_set.id, executor_mode: 'agent_http' });
+    const newRun = async (size: number, label: string) => {
+      const cases = Array.from({ length: size }, (_, i) => ({ input: `question ${i}`, expected_answer: 'ok' }));
+      const set = await call('POST', '/api/v1/golden-sets/upload', { agent_id: agentRow.id, name: `${label} set`, cases });
+      return call('POST', '/api/v1/eval/runs', { agent_id: agentRow.id, golden_set_id: set.golden_set.id, executor_mode: 'agent_http' });
+    };
+    const runToEnd = async (runId: string) => {
+      await call('POST', `/api/v1/eval/runs/${runId}/start`);
+      let s = 'pending';
+      while (!['completed', 'failed', 'cancelled'].includes(s)) {
+        await new Promise((r) => setTimeout(r, 50));
+        s = (await call('GET', `/api/v1/eval/runs/${runId}`)).status;
+      }
+      return s;
+    };
+    const run = await newRun(n, 'bench');
+    const warmup = arg('warmup') ?? 0;
+    const warm = warmup > 0 ? await newRun(warmup, 'warm-up') : null;
 
     worker = spawn(process.execPath, [...workerNodeArgs(), join(__dirname, '..', 'apps', 'worker', 'src', 'main.js')], {
-      env: { ...common, WORKER_PORT: '0', EVAL_WORKER_CONCURRENCY: String(concurrency), EVAL_WORKER_CHUNK_SIZE: '10' },
+      env: { ...common, WORKER_PORT: '0', EVAL_WORKER_CONCURRENCY: String(concurrency), ...(arg('chunk') !== undefined ? { EVAL_WORKER_CHUNK_SIZE: String(arg('chunk')) } : {}) },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     // Wait for the worker's health server to be up before the clock starts.
     await new Promise((r) => setTimeout(r, 3000));
+    // Optional: a first run through the same worker, so the timed one meets a warmed-up process (JIT).
+    if (warm) await runToEnd(warm.id);
     const pids = { worker: worker.pid!, agent: agent.pid!, 'bench+api': process.pid };
     const cpuBefore = cpuMs(pids);
     const started = performance.now();
-    await call('POST', `/api/v1/eval/runs/${run.id}/start`);
-    let status = 'pending';
-    while (!['completed', 'failed', 'cancelled'].includes(status)) {
-      await new Promise((r) => setTimeout(r, 50));
-      status = (await call('GET', `/api/v1/eval/runs/${run.id}`)).status;
-    }
+    const status = await runToEnd(run.id);
     const wallMs = performance.now() - started;
     const cpuAfter = cpuMs(pids);
     const cpu = Object.keys(cpuAfter)
@@ -110,7 +121,8 @@ async function benchOnce(n: number, latency: number, concurrency: number): Promi
     const line =
       `bench:run  N=${n} L=${latency}ms C=${concurrency}: status ${status}, results ${summary.result_count}, wall ${Math.round(wallMs)} ms, ` +
       `ideal ${Math.round(idealMs)} ms, ratio ${(wallMs / idealMs).toFixed(2)}, ${Math.round((n / wallMs) * 1000)} cases/s, ` +
-      `overhead ${(((wallMs - idealMs) * concurrency) / n).toFixed(2)} ms/case/slot, worker peak RSS ${rss} MB`;
+      `overhead ${(((wallMs - idealMs) * concurrency) / n).toFixed(2)} ms/case/slot, worker peak RSS ${rss} MB` +
+      (warmup > 0 ? ` (worker warmed up by a ${warmup}-case run)` : ' (fresh worker)');
     return process.env.BENCH_TIMELINE ? `${line}\n${await timeline(env.DATABASE_URL, run.id)}\n           cpu ms during the run: ${cpu}` : line;
   } finally {
     worker?.kill('SIGTERM');
