@@ -33,7 +33,7 @@ export * from './evaluation/run-queue.service';
 export * from './evaluation/async-run-executor';
 export * from './evaluation/org-slots';
 export * from './queue-ops/job-inspector';
-export * from './queue-ops/org-scope';
+export * from './orgs/org-scope';
 export * from './queue-ops/queue-ops.service';
 export * from './queue-ops/maintenance-alerts';
 export * from './queue-ops/maintenance.service';

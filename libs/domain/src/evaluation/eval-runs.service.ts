@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { AppConfig } from '@greenlight/config';
 import { ErrorCode } from '@greenlight/contracts';
 import {
@@ -434,12 +434,14 @@ export class EvalRunsService {
     let moved: EvalRunEntity | undefined;
     let refs: OutboxRef[] = [];
     try {
-      // The move and its notification (eval_run.completed / eval_run.failed) commit together: the outbox.
-      await this.db.transaction(async (m) => {
+      // A terminal move and its notification (eval_run.completed / eval_run.failed) commit together: the outbox.
+      const notify = to === 'completed' || to === 'failed';
+      const move = async (m: EntityManager) => {
         const [rows]: [EvalRunEntity[], number] = await m.query(`UPDATE eval_runs SET ${sets.join(', ')} WHERE id = $1 AND status = $2${epochGuard} RETURNING *`, params);
         moved = rows?.[0];
-        if (moved && (to === 'completed' || to === 'failed')) refs = await this.outbox.record(m, runEvent(moved, to));
-      });
+        if (moved && notify) refs = await this.outbox.record(m, runEvent(moved, to as 'completed' | 'failed'));
+      };
+      await (notify ? this.db.transaction(move) : move(this.db.manager));
     } catch (err) {
       if (err instanceof QueryFailedError && /status transition/.test(err.message)) throw transitionError(runId, from, to);
       throw err;

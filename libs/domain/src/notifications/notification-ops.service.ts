@@ -6,7 +6,7 @@ import { NotificationOutboxEntity, OutboxStatus, Page, PageRequest } from '@gree
 import { JobProducer } from '@greenlight/queue';
 import { Actor } from '@greenlight/tenancy';
 import { DomainError } from '../domain-error';
-import { resolveOrgScope } from '../queue-ops/org-scope';
+import { resolveOrgScope } from '../orgs/org-scope';
 import { deliverJobId, NotificationOutbox, OutboxRef } from './outbox.service';
 
 export interface OutboxItemView {

@@ -9,7 +9,7 @@ import { generateWebhookSecret } from '@greenlight/webhooks';
 import { DomainError } from '../domain-error';
 import { GuardedHttpClient } from '../outbound/guarded-http-client';
 import { OutboundError } from '../outbound/outbound.types';
-import { resolveOrgScope } from '../queue-ops/org-scope';
+import { resolveOrgScope } from '../orgs/org-scope';
 import { NotificationOutbox } from './outbox.service';
 import { AttemptResult, WebhookDeliveryService } from './webhook-delivery.service';
 

@@ -6,7 +6,7 @@ import { EvalProfileEntity, Page, PageRequest, ProfileDimension, ProfileScoringS
 import { Actor } from '@greenlight/tenancy';
 import { DomainError } from '../domain-error';
 import { isUniqueViolation } from '../pg-errors';
-import { resolveOrgScope } from '../queue-ops/org-scope';
+import { resolveOrgScope } from '../orgs/org-scope';
 
 export interface EvalProfileView {
   id: string;

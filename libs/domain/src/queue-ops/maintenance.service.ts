@@ -10,7 +10,7 @@ import { AuditLogsService, AuditRow } from '../audit/audit-logs.service';
 import { DomainError } from '../domain-error';
 import { isUniqueViolation } from '../pg-errors';
 import { MAINTENANCE_ALERT_NOTIFIER, MaintenanceAlertNotifier } from './maintenance-alerts';
-import { resolveOrgScope } from './org-scope';
+import { resolveOrgScope } from '../orgs/org-scope';
 import { PruneView, QueueOpsService, ReapView } from './queue-ops.service';
 
 export interface MaintenancePolicy {

@@ -12,7 +12,7 @@ import { DomainError } from '../domain-error';
 import { EvalRunsService } from '../evaluation/eval-runs.service';
 import { RunQueueService } from '../evaluation/run-queue.service';
 import { jobOrg, presentJob, QueueJobView, scanJobs } from './job-inspector';
-import { resolveOrgScope } from './org-scope';
+import { resolveOrgScope } from '../orgs/org-scope';
 
 const COUNTED_STATES = ['waiting', 'prioritized', 'delayed', 'active', 'waiting-children', 'completed', 'failed'] as const;
 type CountedState = (typeof COUNTED_STATES)[number];
