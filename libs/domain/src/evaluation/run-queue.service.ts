@@ -12,6 +12,9 @@ import { RunExecutionService } from './run-execution.service';
 
 const LIVE_JOB_STATES = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
 
+/** Queued, running or waiting for its children. */
+export const isLiveJobState = (state: string | null): boolean => state !== null && LIVE_JOB_STATES.has(state);
+
 export const startJobId = (runId: string, epoch: number) => `start-${runId}-${epoch}`;
 export const finalizeJobId = (runId: string, epoch: number) => `finalize-${runId}-${epoch}`;
 export const chunkJobId = (runId: string, epoch: number, chunk: number) => `chunk-${runId}-${epoch}-${chunk}`;
@@ -118,19 +121,11 @@ export class RunQueueService {
     return { action, run_id: run.id, epoch, job_id: jobId };
   }
 
-  /** True while a job of the run's current epoch is queued, running or waiting for its chunks. */
-  async hasLiveJob(run: Pick<EvalRunEntity, 'id' | 'queue_epoch'>): Promise<boolean> {
+  /** The states of the start and finalize jobs of the run's current epoch (null: no such job). */
+  async epochJobStates(run: Pick<EvalRunEntity, 'id' | 'queue_epoch'>): Promise<{ start: string | null; finalize: string | null }> {
     const queue = this.producer.queue(QueueName.EvalRuns);
-    for (const id of [startJobId(run.id, run.queue_epoch), finalizeJobId(run.id, run.queue_epoch)]) {
-      const job = await queue.getJob(id);
-      if (job && LIVE_JOB_STATES.has(await job.getState())) return true;
-    }
-    return false;
-  }
-
-  /** True when the start job of the run's current epoch exists in any state. */
-  async hasStartJob(run: Pick<EvalRunEntity, 'id' | 'queue_epoch'>): Promise<boolean> {
-    return (await this.producer.queue(QueueName.EvalRuns).getJob(startJobId(run.id, run.queue_epoch))) != null;
+    const [start, finalize] = await Promise.all([queue.getJob(startJobId(run.id, run.queue_epoch)), queue.getJob(finalizeJobId(run.id, run.queue_epoch))]);
+    return { start: start ? await start.getState() : null, finalize: finalize ? await finalize.getState() : null };
   }
 
   /** Cancels a pending or running run; chunks see it between cases and stop. Terminal runs stay as they are. */

@@ -167,23 +167,8 @@ export class NotificationOpsService {
   }
 }
 
+/** The row without its payload and internal retry round. */
 function present(o: NotificationOutboxEntity): OutboxItemView {
-  return {
-    id: o.id,
-    event_id: o.event_id,
-    org_id: o.org_id,
-    endpoint_id: o.endpoint_id,
-    target_url: o.target_url,
-    event_type: o.event_type,
-    status: o.status,
-    attempts: o.attempts,
-    next_attempt_at: o.next_attempt_at,
-    last_attempt_at: o.last_attempt_at,
-    last_status_code: o.last_status_code,
-    last_error: o.last_error,
-    dead_reason: o.dead_reason,
-    delivered_at: o.delivered_at,
-    created_at: o.created_at,
-    updated_at: o.updated_at,
-  };
+  const { data: _data, round: _round, ...view } = o;
+  return view;
 }

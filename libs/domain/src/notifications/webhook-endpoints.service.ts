@@ -201,21 +201,8 @@ function uniq(values: string[]): string[] {
   return [...new Set(values)];
 }
 
+/** The endpoint without its secrets; the rotation window only while it lasts. */
 function present(e: WebhookEndpointEntity): WebhookEndpointView {
-  return {
-    id: e.id,
-    org_id: e.org_id,
-    url: e.url,
-    description: e.description,
-    event_types: e.event_types,
-    enabled: e.enabled,
-    disabled_reason: e.disabled_reason,
-    disabled_at: e.disabled_at,
-    failing_since: e.failing_since,
-    consecutive_failures: e.consecutive_failures,
-    last_success_at: e.last_success_at,
-    previous_secret_expires_at: e.previous_secret_expires_at && e.previous_secret_expires_at.getTime() > Date.now() ? e.previous_secret_expires_at : null,
-    created_at: e.created_at,
-    updated_at: e.updated_at,
-  };
+  const { secret: _secret, previous_secret: _previous, created_by_key_id: _creator, previous_secret_expires_at: expires, ...view } = e;
+  return { ...view, previous_secret_expires_at: expires && expires.getTime() > Date.now() ? expires : null };
 }

@@ -10,7 +10,7 @@ import { Actor } from '@greenlight/tenancy';
 import { ActivityService } from '../activity/activity.service';
 import { DomainError } from '../domain-error';
 import { EvalRunsService } from '../evaluation/eval-runs.service';
-import { RunQueueService } from '../evaluation/run-queue.service';
+import { isLiveJobState, RunQueueService } from '../evaluation/run-queue.service';
 import { jobOrg, presentJob, QueueJobView, scanJobs } from './job-inspector';
 import { resolveOrgScope } from '../orgs/org-scope';
 
@@ -311,8 +311,12 @@ export class QueueOpsService {
         const runtime = run.runtime_s === null ? null : Math.round(Number(run.runtime_s));
         let reason: ReapItem['reason'] | null = null;
         if (run.status === 'running' && runtime !== null && runtime > p.max_runtime_seconds) reason = 'timeout';
-        else if (run.status === 'running' && idle > p.stale_run_seconds && !(await this.runQueue.hasLiveJob(run))) reason = 'stale';
-        else if (run.status === 'pending' && !(await this.runQueue.hasStartJob(run)) && !(await this.runQueue.hasLiveJob(run))) reason = 'lost_job';
+        else {
+          const jobs = await this.runQueue.epochJobStates(run);
+          const live = isLiveJobState(jobs.start) || isLiveJobState(jobs.finalize);
+          if (run.status === 'running' && idle > p.stale_run_seconds && !live) reason = 'stale';
+          else if (run.status === 'pending' && jobs.start === null && !live) reason = 'lost_job';
+        }
         if (!reason) continue;
         const action = reason === 'lost_job' ? 'requeued' : 'failed';
         const item: ReapItem = { run_id: run.id, org_id: run.org_id, status_before: run.status, action: p.dry_run ? `would_${action === 'failed' ? 'fail' : 'requeue'}` : action, reason, idle_seconds: idle, runtime_seconds: runtime };
