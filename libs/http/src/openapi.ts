@@ -10,9 +10,9 @@ import {
   OpenAPIObject,
   SwaggerModule,
 } from '@nestjs/swagger';
-import { Transform, Type as TransformType } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
 import { ErrorCode } from '@greenlight/contracts';
+import { OptionalField, QueryNumber } from './validation';
 
 export class ResponseMeta {
   @ApiProperty({ description: 'Echo of X-Request-Id', example: '0f8fad5b-d9cb-469f-a165-70867728950e' })
@@ -40,16 +40,16 @@ export class ErrorEnvelope {
 /** `limit` / `offset` of every list endpoint. */
 export class PageQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @TransformType(() => Number)
+  @OptionalField()
+  @QueryNumber()
   @IsInt()
   @Min(1)
   @Max(200)
   limit: number = 50;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 1_000_000, default: 0 })
-  @IsOptional()
-  @TransformType(() => Number)
+  @OptionalField()
+  @QueryNumber()
   @IsInt()
   @Min(0)
   @Max(1_000_000)
@@ -194,5 +194,3 @@ export function mountSwagger(app: INestApplication): OpenAPIObject {
   return doc;
 }
 
-/** Query-string booleans: `true` / `false` become booleans; anything else fails the IsBoolean check after it. */
-export const QueryBoolean = () => Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value));

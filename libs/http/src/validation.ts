@@ -1,5 +1,6 @@
 import { applyDecorators, ArgumentMetadata, Injectable, ParseUUIDPipe, PipeTransform, ValidationPipe } from '@nestjs/common';
-import { IsString, Length, Matches, registerDecorator, ValidationError, ValidationOptions } from 'class-validator';
+import { IsString, Length, Matches, registerDecorator, ValidateIf, ValidationError, ValidationOptions } from 'class-validator';
+import { Transform } from 'class-transformer';
 import { DomainError } from '@greenlight/domain';
 
 export interface FieldIssue {
@@ -50,33 +51,43 @@ export class ApiValidationPipe extends ValidationPipe {
       }
     }
     if (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param') {
-      const where = findNulCharacter(value, metadata.type === 'param' ? (metadata.data ?? 'param') : '');
-      if (where !== null) {
-        const field = where || metadata.type;
-        throw DomainError.validation(`${field} contains a NUL character`, [{ field, messages: ['must not contain NUL (\\u0000) characters'] }]);
+      const found = findForbiddenContent(value, metadata.type === 'param' ? (metadata.data ?? 'param') : '');
+      if (found !== null) {
+        const field = found.path || metadata.type;
+        if (found.kind === 'nul') {
+          throw DomainError.validation(`${field} contains a NUL character`, [{ field, messages: ['must not contain NUL (\\u0000) characters'] }]);
+        }
+        throw DomainError.validation(`${field} is not an allowed field name`, [
+          { field, messages: ['is a reserved name (__proto__, constructor, prototype) and is not allowed'] },
+        ]);
       }
     }
     return super.transform(value, metadata);
   }
 }
 
+/** Object keys that could reach an object's prototype chain; refused anywhere in a request. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /**
- * Path of the first string or key holding U+0000, which Postgres cannot store; null if none.
- * Iterative, so a deep value cannot exhaust the stack.
+ * Path of the first string or key holding U+0000 (which Postgres cannot store) or of the first
+ * reserved key (`__proto__`, `constructor`, `prototype`); null if none. Iterative, so a deep value
+ * cannot exhaust the stack.
  */
-export function findNulCharacter(value: unknown, root = ''): string | null {
+export function findForbiddenContent(value: unknown, root = ''): { path: string; kind: 'nul' | 'reserved_key' } | null {
   const stack: [unknown, string][] = [[value, root]];
   while (stack.length > 0) {
     const [v, path] = stack.pop()!;
     if (typeof v === 'string') {
-      if (v.includes('\u0000')) return path;
+      if (v.includes('\u0000')) return { path, kind: 'nul' };
       continue;
     }
     if (v === null || typeof v !== 'object') continue;
-    for (const [k, child] of Object.entries(v as object)) {
+    for (const k of Object.keys(v as object)) {
       const childPath = path ? `${path}.${k}` : k;
-      if (k.includes('\u0000')) return childPath;
-      stack.push([child, childPath]);
+      if (k.includes('\u0000')) return { path: childPath, kind: 'nul' };
+      if (RESERVED_KEYS.has(k)) return { path: childPath, kind: 'reserved_key' };
+      stack.push([(v as Record<string, unknown>)[k], childPath]);
     }
   }
   return null;
@@ -125,3 +136,22 @@ export function IsHttpUrl(options?: ValidationOptions) {
 /** A display name: a string of 1–200 characters that is not blank. */
 export const IsDisplayName = () =>
   applyDecorators(IsString(), Length(1, 200), Matches(/\S/, { message: '$property must not be blank' }));
+
+/**
+ * A body or query field that may be left out but, when present, must be valid: unlike
+ * class-validator's IsOptional, `null` is not a way of leaving it out and is refused.
+ */
+export const OptionalField = () => ValidateIf((_, v) => v !== undefined);
+
+/** A field that may be left out or be `null` (which the operation documents, e.g. "null clears it"). */
+export const NullableField = () => ValidateIf((_, v) => v !== undefined && v !== null);
+
+/** Query-string booleans: `true` / `false` become booleans; anything else fails the IsBoolean check after it. */
+export const QueryBoolean = () => Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value));
+
+/**
+ * Query-string numbers in plain decimal notation (`12`, `-3`, `0.5`) become numbers; anything else
+ * (`0x10`, `1e3`, an empty value, spaces) stays a string and fails the number check after it.
+ */
+export const QueryNumber = () =>
+  Transform(({ value }) => (typeof value === 'string' && /^-?\d{1,20}(\.\d{1,20})?$/.test(value) ? Number(value) : value));

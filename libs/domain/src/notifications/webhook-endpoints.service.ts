@@ -39,7 +39,7 @@ export interface WebhookEndpointWithSecret {
 
 export interface EndpointInput {
   url?: string;
-  description?: string;
+  description?: string | null;
   event_types?: string[];
   enabled?: boolean;
 }
@@ -118,7 +118,7 @@ export class WebhookEndpointsService {
       await this.checkUrl(input.url);
       e.url = input.url;
     }
-    if (input.description !== undefined) e.description = input.description;
+    if (input.description !== undefined) e.description = input.description ?? '';
     if (input.event_types !== undefined) e.event_types = uniq(input.event_types);
     if (input.enabled === true && !e.enabled) {
       Object.assign(e, { enabled: true, disabled_at: null, disabled_reason: null, failing_since: null, consecutive_failures: 0 });

@@ -1,13 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, Max, Min, IsObject, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, Max, Min, IsObject, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { AGENT_STATUSES, AGENT_TYPES, AgentStatus, AgentType } from '@greenlight/contracts';
 import type { AgentView as AgentModel } from '@greenlight/domain';
 import { EvalRunListItemView } from '../../evaluation/dto/eval-run.dto';
-import { IsDisplayName, IsHttpUrl, PageQuery } from '@greenlight/http';
+import { IsDisplayName, IsHttpUrl, PageQuery, OptionalField, NullableField } from '@greenlight/http';
 
 export class CreateAgentDto {
   @ApiPropertyOptional({ format: 'uuid', description: "Required for global keys; org keys always create in their own org" })
-  @IsOptional()
+  @OptionalField()
   @IsUUID()
   org_id?: string;
 
@@ -16,7 +16,7 @@ export class CreateAgentDto {
   name: string;
 
   @ApiPropertyOptional({ maxLength: 5000 })
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @MaxLength(5000)
   description?: string;
@@ -26,7 +26,7 @@ export class CreateAgentDto {
   agent_type: AgentType;
 
   @ApiPropertyOptional({ enum: AGENT_STATUSES, default: 'draft' })
-  @IsOptional()
+  @OptionalField()
   @IsIn(AGENT_STATUSES)
   status?: AgentStatus;
 
@@ -36,44 +36,41 @@ export class CreateAgentDto {
     description: 'HTTP(S) endpoint evaluation runs POST `{ "input": ... }` to',
     maxLength: 2048,
   })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
+  @NullableField()
   @IsHttpUrl()
   @MaxLength(2048)
   api_endpoint?: string | null;
 
   @ApiPropertyOptional({ nullable: true, example: 'search-team@example.com', maxLength: 200 })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
+  @NullableField()
   @IsString()
   @MaxLength(200)
   owner?: string | null;
 
   @ApiPropertyOptional({ format: 'uuid', nullable: true, description: 'A built-in profile or one of your org; default by agent_type' })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
+  @NullableField()
   @IsUUID()
   eval_profile_id?: string | null;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { team: 'support' } })
-  @IsOptional()
+  @OptionalField()
   @IsObject()
   metadata?: Record<string, unknown>;
 }
 
 export class ListAgentsQuery extends PageQuery {
   @ApiPropertyOptional({ format: 'uuid', description: 'Global keys only; org keys always see their own org' })
-  @IsOptional()
+  @OptionalField()
   @IsUUID()
   org_id?: string;
 
   @ApiPropertyOptional({ enum: AGENT_STATUSES })
-  @IsOptional()
+  @OptionalField()
   @IsIn(AGENT_STATUSES)
   status?: AgentStatus;
 
   @ApiPropertyOptional({ enum: AGENT_TYPES })
-  @IsOptional()
+  @OptionalField()
   @IsIn(AGENT_TYPES)
   agent_type?: AgentType;
 }
@@ -102,27 +99,27 @@ export class AgentLatestView {
 
 export class InvokeContractDto {
   @ApiPropertyOptional({ maxLength: 20000, example: 'How do I reset my password?', description: 'Sent as {"input": ...}' })
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @MaxLength(20_000)
   sample_input?: string;
 
   @ApiPropertyOptional({ minimum: 100, maximum: 60000 })
-  @IsOptional()
+  @OptionalField()
   @IsInt()
   @Min(100)
   @Max(60_000)
   timeout_ms?: number;
 
   @ApiPropertyOptional({ example: 'data.answer' })
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @Matches(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/)
   @MaxLength(200)
   response_output_path?: string;
 
   @ApiPropertyOptional({ example: 'data.citations' })
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @Matches(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/)
   @MaxLength(200)

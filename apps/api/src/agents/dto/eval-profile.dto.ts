@@ -1,25 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsNumber,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  Matches,
-  Max,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsString, IsUUID, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { AGENT_TYPES, AgentType } from '@greenlight/contracts';
 import type { EvalProfileView as EvalProfileModel } from '@greenlight/domain';
-import { IsDisplayName, PageQuery, QueryBoolean } from '@greenlight/http';
+import { IsDisplayName, PageQuery, QueryBoolean, OptionalField } from '@greenlight/http';
 
 export class ProfileDimensionView {
   @ApiProperty({ example: 'groundedness' }) key: string;
@@ -65,12 +49,12 @@ export class EvalProfileView implements EvalProfileModel {
 
 export class ListEvalProfilesQuery extends PageQuery {
   @ApiPropertyOptional({ enum: AGENT_TYPES })
-  @IsOptional()
+  @OptionalField()
   @IsIn(AGENT_TYPES)
   agent_type?: AgentType;
 
   @ApiPropertyOptional({ type: Boolean })
-  @IsOptional()
+  @OptionalField()
   @QueryBoolean()
   @IsBoolean()
   is_builtin?: boolean;
@@ -81,9 +65,9 @@ const KEY = /^[a-z][a-z0-9_]{0,63}$/;
 export class ProfileDimensionDto {
   @ApiProperty({ example: 'tone', pattern: KEY.source }) @IsString() @Matches(KEY) key: string;
   @ApiProperty({ example: 'Tone' }) @IsString() @Length(1, 200) name: string;
-  @ApiPropertyOptional({ maxLength: 1000 }) @IsOptional() @IsString() @Length(0, 1000) description?: string;
-  @ApiPropertyOptional({ default: 1, minimum: 0.01, maximum: 100 }) @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0.01) @Max(100) weight?: number;
-  @ApiPropertyOptional({ default: true, description: 'Criteria-mode results must score this dimension' }) @IsOptional() @IsBoolean() required?: boolean;
+  @ApiPropertyOptional({ maxLength: 1000 }) @OptionalField() @IsString() @Length(0, 1000) description?: string;
+  @ApiPropertyOptional({ default: 1, minimum: 0.01, maximum: 100 }) @OptionalField() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0.01) @Max(100) weight?: number;
+  @ApiPropertyOptional({ default: true, description: 'Criteria-mode results must score this dimension' }) @OptionalField() @IsBoolean() required?: boolean;
 }
 
 export class LikertRangeDto {
@@ -93,28 +77,28 @@ export class LikertRangeDto {
 
 export class ScoringScaleDto {
   @ApiPropertyOptional({ type: LikertRangeDto, description: 'Range of each criteria dimension score (default 1..5)' })
-  @IsOptional()
+  @OptionalField()
   @ValidateNested()
   @Type(() => LikertRangeDto)
   criteria?: LikertRangeDto;
 
   @ApiPropertyOptional({ type: LikertRangeDto, description: 'Range of the overall quality score (default 1..5)' })
-  @IsOptional()
+  @OptionalField()
   @ValidateNested()
   @Type(() => LikertRangeDto)
   quality?: LikertRangeDto;
 
   @ApiPropertyOptional({ example: 4, description: 'Quality score at or above which a result passes (default 4)' })
-  @IsOptional()
+  @OptionalField()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   pass_threshold?: number;
 }
 
 export class CreateEvalProfileDto {
-  @ApiPropertyOptional({ format: 'uuid', description: 'Global keys: the org (required). Org keys: always their own org.' }) @IsOptional() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'Global keys: the org (required). Org keys: always their own org.' }) @OptionalField() @IsUUID() org_id?: string;
   @ApiProperty({ example: 'Support answers (strict)' }) @IsDisplayName() name: string;
   @ApiProperty({ enum: AGENT_TYPES }) @IsIn(AGENT_TYPES) agent_type: AgentType;
-  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @Length(0, 2000) description?: string;
+  @ApiPropertyOptional({ maxLength: 2000 }) @OptionalField() @IsString() @Length(0, 2000) description?: string;
   @ApiProperty({ type: [ProfileDimensionDto], description: '1 to 50 dimensions with unique keys' })
   @IsArray()
   @ArrayMinSize(1)
@@ -130,5 +114,5 @@ export class CreateEvalProfileDto {
   @Matches(KEY, { each: true })
   issue_tags: string[];
 
-  @ApiPropertyOptional({ type: ScoringScaleDto }) @IsOptional() @ValidateNested() @Type(() => ScoringScaleDto) scoring_scale?: ScoringScaleDto;
+  @ApiPropertyOptional({ type: ScoringScaleDto }) @OptionalField() @ValidateNested() @Type(() => ScoringScaleDto) scoring_scale?: ScoringScaleDto;
 }

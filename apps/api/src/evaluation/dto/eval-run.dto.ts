@@ -1,22 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsNumber,
-  IsObject,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { AGENT_TYPES, AgentType } from '@greenlight/contracts';
-import { IsDisplayName, PageQuery, QueryBoolean } from '@greenlight/http';
+import { IsDisplayName, PageQuery, QueryBoolean, OptionalField, QueryNumber } from '@greenlight/http';
 
 const RUN_TYPES = ['standard', 'regression', 'smoke', 'calibration'] as const;
 const RUN_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
@@ -25,56 +11,56 @@ const DOT_PATH = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/;
 /** Run knobs; also the shape of a template's `config`. */
 export class RunOptionsDto {
   @ApiPropertyOptional({ enum: ['deterministic', 'provider'], default: 'deterministic' })
-  @IsOptional()
+  @OptionalField()
   @IsIn(['deterministic', 'provider'])
   judge_mode?: 'deterministic' | 'provider';
 
   @ApiPropertyOptional({ example: 'gpt-4o-mini', description: 'Provider judge model; default EVAL_JUDGE_MODEL' })
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @Matches(/^\S{1,200}$/)
   judge_model?: string;
 
   @ApiPropertyOptional({ enum: ['auto', 'simulated', 'agent_http'], default: 'auto', description: 'auto: agent_http when the agent has an api_endpoint' })
-  @IsOptional()
+  @OptionalField()
   @IsIn(['auto', 'simulated', 'agent_http'])
   executor_mode?: 'auto' | 'simulated' | 'agent_http';
 
   @ApiPropertyOptional({ minimum: 100, maximum: 600000, description: 'Per-call agent timeout; default EVAL_AGENT_TIMEOUT_MS' })
-  @IsOptional()
+  @OptionalField()
   @IsInt()
   @Min(100)
   @Max(600_000)
   agent_timeout_ms?: number;
 
   @ApiPropertyOptional({ example: 'data.answer', description: 'Dot path of the output in the agent response' })
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @MaxLength(200)
   @Matches(DOT_PATH)
   response_output_path?: string;
 
   @ApiPropertyOptional({ example: 'data.citations', description: 'Dot path of the sources in the agent response' })
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @MaxLength(200)
   @Matches(DOT_PATH)
   response_sources_path?: string;
 
   @ApiPropertyOptional({ default: false, description: 'Block execution while the golden set quality gate fails' })
-  @IsOptional()
+  @OptionalField()
   @IsBoolean()
   require_golden_set_quality_gate?: boolean;
 
   @ApiPropertyOptional({ minimum: 0, default: 1 })
-  @IsOptional()
+  @OptionalField()
   @IsInt()
   @Min(0)
   @Max(1_000_000)
   min_active_case_count?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 1, default: 0 })
-  @IsOptional()
+  @OptionalField()
   @IsNumber()
   @Min(0)
   @Max(1)
@@ -87,50 +73,50 @@ export class CreateEvalRunDto extends RunOptionsDto {
   agent_id: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: "Required unless the template has a default golden set" })
-  @IsOptional()
+  @OptionalField()
   @IsUUID()
   golden_set_id?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Start from an eval template; fields given here override it' })
-  @IsOptional()
+  @OptionalField()
   @IsUUID()
   template_id?: string;
 
   @ApiPropertyOptional({ maxLength: 200, example: 'nightly 2026-11-22' })
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @MaxLength(200)
   name?: string;
 
   @ApiPropertyOptional({ enum: RUN_TYPES, default: 'standard' })
-  @IsOptional()
+  @OptionalField()
   @IsIn(RUN_TYPES)
   run_type?: (typeof RUN_TYPES)[number];
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Free-form context kept with the run' })
-  @IsOptional()
+  @OptionalField()
   @IsObject()
   design_context?: Record<string, unknown>;
 }
 
 export class ListEvalRunsQuery extends PageQuery {
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() org_id?: string;
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() agent_id?: string;
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() golden_set_id?: string;
-  @ApiPropertyOptional({ enum: RUN_STATUSES }) @IsOptional() @IsIn(RUN_STATUSES) status?: (typeof RUN_STATUSES)[number];
-  @ApiPropertyOptional({ enum: RUN_TYPES }) @IsOptional() @IsIn(RUN_TYPES) run_type?: (typeof RUN_TYPES)[number];
+  @ApiPropertyOptional({ format: 'uuid' }) @OptionalField() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) @OptionalField() @IsUUID() agent_id?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) @OptionalField() @IsUUID() golden_set_id?: string;
+  @ApiPropertyOptional({ enum: RUN_STATUSES }) @OptionalField() @IsIn(RUN_STATUSES) status?: (typeof RUN_STATUSES)[number];
+  @ApiPropertyOptional({ enum: RUN_TYPES }) @OptionalField() @IsIn(RUN_TYPES) run_type?: (typeof RUN_TYPES)[number];
 }
 
 export class GetEvalRunQuery {
   @ApiPropertyOptional({ type: Boolean, default: false, description: 'Include the first `results_limit` results' })
-  @IsOptional()
+  @OptionalField()
   @QueryBoolean()
   @IsBoolean()
   include_results?: boolean;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
+  @OptionalField()
+  @QueryNumber()
   @IsInt()
   @Min(1)
   @Max(200)
@@ -138,20 +124,20 @@ export class GetEvalRunQuery {
 }
 
 export class ListResultsQuery extends PageQuery {
-  @ApiPropertyOptional({ enum: ['answer', 'criteria'] }) @IsOptional() @IsIn(['answer', 'criteria']) evaluation_mode?: 'answer' | 'criteria';
-  @ApiPropertyOptional({ enum: ['scored', 'error'] }) @IsOptional() @IsIn(['scored', 'error']) status?: 'scored' | 'error';
-  @ApiPropertyOptional({ type: Boolean }) @IsOptional() @QueryBoolean() @IsBoolean() answer_correct?: boolean;
-  @ApiPropertyOptional({ type: Boolean }) @IsOptional() @QueryBoolean() @IsBoolean() source_correct?: boolean;
-  @ApiPropertyOptional({ type: Boolean }) @IsOptional() @QueryBoolean() @IsBoolean() passed?: boolean;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsNumber() @Min(0) @Max(100) min_quality_score?: number;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsNumber() @Min(0) @Max(100) max_quality_score?: number;
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() case_id?: string;
-  @ApiPropertyOptional({ example: 'hallucination' }) @IsOptional() @IsString() @MaxLength(64) issue_tag?: string;
+  @ApiPropertyOptional({ enum: ['answer', 'criteria'] }) @OptionalField() @IsIn(['answer', 'criteria']) evaluation_mode?: 'answer' | 'criteria';
+  @ApiPropertyOptional({ enum: ['scored', 'error'] }) @OptionalField() @IsIn(['scored', 'error']) status?: 'scored' | 'error';
+  @ApiPropertyOptional({ type: Boolean }) @OptionalField() @QueryBoolean() @IsBoolean() answer_correct?: boolean;
+  @ApiPropertyOptional({ type: Boolean }) @OptionalField() @QueryBoolean() @IsBoolean() source_correct?: boolean;
+  @ApiPropertyOptional({ type: Boolean }) @OptionalField() @QueryBoolean() @IsBoolean() passed?: boolean;
+  @ApiPropertyOptional() @OptionalField() @QueryNumber() @IsNumber() @Min(0) @Max(100) min_quality_score?: number;
+  @ApiPropertyOptional() @OptionalField() @QueryNumber() @IsNumber() @Min(0) @Max(100) max_quality_score?: number;
+  @ApiPropertyOptional({ format: 'uuid' }) @OptionalField() @IsUUID() case_id?: string;
+  @ApiPropertyOptional({ example: 'hallucination' }) @OptionalField() @IsString() @MaxLength(64) issue_tag?: string;
 }
 
 export class ListArtifactsQuery extends PageQuery {
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() case_id?: string;
-  @ApiPropertyOptional({ enum: ['answer', 'criteria'] }) @IsOptional() @IsIn(['answer', 'criteria']) evaluation_mode?: 'answer' | 'criteria';
+  @ApiPropertyOptional({ format: 'uuid' }) @OptionalField() @IsUUID() case_id?: string;
+  @ApiPropertyOptional({ enum: ['answer', 'criteria'] }) @OptionalField() @IsIn(['answer', 'criteria']) evaluation_mode?: 'answer' | 'criteria';
 }
 
 class JudgeConfigView {
@@ -316,25 +302,25 @@ export class EvalRunArtifactView {
 }
 
 export class CreateEvalTemplateDto {
-  @ApiPropertyOptional({ format: 'uuid', description: 'Required for global keys' }) @IsOptional() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'Required for global keys' }) @OptionalField() @IsUUID() org_id?: string;
   @ApiProperty({ example: 'Nightly search regression', maxLength: 200 })
   @IsDisplayName()
   name: string;
-  @ApiPropertyOptional({ maxLength: 5000 }) @IsOptional() @IsString() @MaxLength(5000) description?: string;
+  @ApiPropertyOptional({ maxLength: 5000 }) @OptionalField() @IsString() @MaxLength(5000) description?: string;
   @ApiProperty({ enum: AGENT_TYPES }) @IsIn(AGENT_TYPES) agent_type: AgentType;
-  @ApiPropertyOptional({ enum: RUN_TYPES, default: 'standard' }) @IsOptional() @IsIn(RUN_TYPES) run_type?: (typeof RUN_TYPES)[number];
+  @ApiPropertyOptional({ enum: RUN_TYPES, default: 'standard' }) @OptionalField() @IsIn(RUN_TYPES) run_type?: (typeof RUN_TYPES)[number];
   @ApiPropertyOptional({ format: 'uuid', description: 'Default golden set of runs made from the template' })
-  @IsOptional()
+  @OptionalField()
   @IsUUID()
   golden_set_id?: string;
-  @ApiPropertyOptional({ type: RunOptionsDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => RunOptionsDto) config?: RunOptionsDto;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @IsOptional() @IsObject() design_context?: Record<string, unknown>;
+  @ApiPropertyOptional({ type: RunOptionsDto }) @OptionalField() @IsObject() @ValidateNested() @Type(() => RunOptionsDto) config?: RunOptionsDto;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @OptionalField() @IsObject() design_context?: Record<string, unknown>;
 }
 
 export class ListEvalTemplatesQuery extends PageQuery {
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() org_id?: string;
-  @ApiPropertyOptional({ enum: AGENT_TYPES }) @IsOptional() @IsIn(AGENT_TYPES) agent_type?: AgentType;
-  @ApiPropertyOptional({ enum: RUN_TYPES }) @IsOptional() @IsIn(RUN_TYPES) run_type?: (typeof RUN_TYPES)[number];
+  @ApiPropertyOptional({ format: 'uuid' }) @OptionalField() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ enum: AGENT_TYPES }) @OptionalField() @IsIn(AGENT_TYPES) agent_type?: AgentType;
+  @ApiPropertyOptional({ enum: RUN_TYPES }) @OptionalField() @IsIn(RUN_TYPES) run_type?: (typeof RUN_TYPES)[number];
 }
 
 export class EvalTemplateView {

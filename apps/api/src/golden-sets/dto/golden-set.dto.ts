@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { Allow, ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
-import { IsDisplayName, PageQuery, QueryBoolean } from '@greenlight/http';
+import { Allow, ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsDisplayName, PageQuery, QueryBoolean, OptionalField, QueryNumber } from '@greenlight/http';
 
 
 export class CaseInputDto {
@@ -31,7 +31,7 @@ export class NewGoldenSetDto {
   name: string;
 
   @ApiPropertyOptional({ maxLength: 5000 })
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @MaxLength(5000)
   description?: string;
@@ -51,18 +51,18 @@ export class UploadGoldenSetDto extends NewGoldenSetDto {
 
 export class UploadGoldenSetFileDto extends NewGoldenSetDto {
   @ApiPropertyOptional({ enum: ['csv', 'jsonl', 'xlsx'], description: 'Default: from the file name or content type' })
-  @IsOptional()
+  @OptionalField()
   @IsIn(['csv', 'jsonl', 'xlsx'])
   format?: 'csv' | 'jsonl' | 'xlsx';
 
   @ApiPropertyOptional({ example: 'faq.csv', maxLength: 255 })
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @MaxLength(255)
   filename?: string;
 
   @ApiPropertyOptional({ description: 'The file, base64-encoded (JSON requests). Multipart requests send it as the `file` part instead.' })
-  @IsOptional()
+  @OptionalField()
   @IsString()
   content_base64?: string;
 
@@ -74,20 +74,20 @@ export class UploadGoldenSetFileDto extends NewGoldenSetDto {
 
 export class GoldenSetCasesQuery extends PageQuery {
   @ApiPropertyOptional({ type: Boolean, default: false, description: 'Include superseded cases' })
-  @IsOptional()
+  @OptionalField()
   @QueryBoolean()
   @IsBoolean()
   include_inactive?: boolean;
 
   @ApiPropertyOptional({ enum: ['answer', 'criteria'] })
-  @IsOptional()
+  @OptionalField()
   @IsIn(['answer', 'criteria'])
   evaluation_mode?: 'answer' | 'criteria';
 }
 
 export class VerifyCaseDto {
   @ApiPropertyOptional({ maxLength: 5000, example: 'Checked against the help center article.' })
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @MaxLength(5000)
   notes?: string;
@@ -99,7 +99,7 @@ export class SupersedeCaseDto {
   case: Record<string, unknown>;
 
   @ApiPropertyOptional({ maxLength: 5000 })
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @MaxLength(5000)
   notes?: string;
@@ -107,16 +107,16 @@ export class SupersedeCaseDto {
 
 export class QualityGateQuery {
   @ApiPropertyOptional({ minimum: 0, maximum: 1_000_000, default: 1 })
-  @IsOptional()
-  @Type(() => Number)
+  @OptionalField()
+  @QueryNumber()
   @IsInt()
   @Min(0)
   @Max(1_000_000)
   min_active_case_count: number = 1;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 1, default: 0 })
-  @IsOptional()
-  @Type(() => Number)
+  @OptionalField()
+  @QueryNumber()
   @IsNumber()
   @Min(0)
   @Max(1)

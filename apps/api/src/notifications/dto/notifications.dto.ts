@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import { WEBHOOK_EVENT_TYPES } from '@greenlight/contracts';
 import type {
   DeadLetterSummaryView as DeadLetterSummaryModel,
@@ -9,40 +9,44 @@ import type {
   TestDeliveryView as TestDeliveryModel,
   WebhookEndpointView as WebhookEndpointModel,
 } from '@greenlight/domain';
-import { IsHttpUrl, PageQuery, QueryBoolean } from '@greenlight/http';
+import { IsHttpUrl, PageQuery, QueryBoolean, OptionalField, NullableField } from '@greenlight/http';
 
 const EVENTS = [...WEBHOOK_EVENT_TYPES];
 const OUTBOX_STATUSES = ['pending', 'sending', 'delivered', 'dead'] as const;
 
 export class CreateWebhookEndpointDto {
-  @ApiPropertyOptional({ format: 'uuid', description: 'Global keys: the org (required). Org keys: always their own org.' }) @IsOptional() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'Global keys: the org (required). Org keys: always their own org.' }) @OptionalField() @IsUUID() org_id?: string;
   @ApiProperty({ example: 'https://hooks.example.com/greenlight', maxLength: 2048 }) @IsHttpUrl() url: string;
-  @ApiPropertyOptional({ maxLength: 500, example: 'CI notifications' }) @IsOptional() @IsString() @Length(0, 500) description?: string;
+  @ApiPropertyOptional({ maxLength: 500, example: 'CI notifications' }) @OptionalField() @IsString() @Length(0, 500) description?: string;
   @ApiPropertyOptional({ enum: EVENTS, isArray: true, description: 'Events to receive; empty or omitted = every event' })
-  @IsOptional()
+  @OptionalField()
   @IsArray()
   @ArrayMaxSize(EVENTS.length)
   @IsIn(EVENTS, { each: true })
   event_types?: string[];
 
-  @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() enabled?: boolean;
+  @ApiPropertyOptional({ default: true }) @OptionalField() @IsBoolean() enabled?: boolean;
 }
 
 export class UpdateWebhookEndpointDto {
-  @ApiPropertyOptional({ maxLength: 2048 }) @IsOptional() @IsHttpUrl() url?: string;
-  @ApiPropertyOptional({ maxLength: 500 }) @IsOptional() @IsString() @Length(0, 500) description?: string;
-  @ApiPropertyOptional({ enum: EVENTS, isArray: true }) @IsOptional() @IsArray() @ArrayMaxSize(EVENTS.length) @IsIn(EVENTS, { each: true }) event_types?: string[];
-  @ApiPropertyOptional({ description: 'true re-enables a disabled endpoint (its failure streak is cleared)' }) @IsOptional() @IsBoolean() enabled?: boolean;
+  @ApiPropertyOptional({ maxLength: 2048 }) @OptionalField() @IsHttpUrl() url?: string;
+  @ApiPropertyOptional({ type: String, maxLength: 500, nullable: true, description: 'null clears it' })
+  @NullableField()
+  @IsString()
+  @Length(0, 500)
+  description?: string | null;
+  @ApiPropertyOptional({ enum: EVENTS, isArray: true }) @OptionalField() @IsArray() @ArrayMaxSize(EVENTS.length) @IsIn(EVENTS, { each: true }) event_types?: string[];
+  @ApiPropertyOptional({ description: 'true re-enables a disabled endpoint (its failure streak is cleared)' }) @OptionalField() @IsBoolean() enabled?: boolean;
 }
 
 export class ListWebhookEndpointsQuery extends PageQuery {
-  @ApiPropertyOptional({ format: 'uuid', description: 'Global keys only; org keys always see their own org' }) @IsOptional() @IsUUID() org_id?: string;
-  @ApiPropertyOptional({ type: Boolean }) @IsOptional() @QueryBoolean() @IsBoolean() enabled?: boolean;
+  @ApiPropertyOptional({ format: 'uuid', description: 'Global keys only; org keys always see their own org' }) @OptionalField() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ type: Boolean }) @OptionalField() @QueryBoolean() @IsBoolean() enabled?: boolean;
 }
 
 export class ListDeliveriesQuery extends PageQuery {
-  @ApiPropertyOptional({ enum: ['delivered', 'failed'] }) @IsOptional() @IsIn(['delivered', 'failed']) outcome?: 'delivered' | 'failed';
-  @ApiPropertyOptional({ enum: EVENTS }) @IsOptional() @IsIn(EVENTS) event_type?: string;
+  @ApiPropertyOptional({ enum: ['delivered', 'failed'] }) @OptionalField() @IsIn(['delivered', 'failed']) outcome?: 'delivered' | 'failed';
+  @ApiPropertyOptional({ enum: EVENTS }) @OptionalField() @IsIn(EVENTS) event_type?: string;
 }
 
 export class WebhookEndpointView implements WebhookEndpointModel {
@@ -105,20 +109,20 @@ export class TestDeliveryView implements TestDeliveryModel {
 }
 
 export class ListOutboxQuery extends PageQuery {
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() org_id?: string;
-  @ApiPropertyOptional({ enum: OUTBOX_STATUSES }) @IsOptional() @IsIn(OUTBOX_STATUSES) status?: (typeof OUTBOX_STATUSES)[number];
-  @ApiPropertyOptional({ example: 'eval_run.completed' }) @IsOptional() @IsString() @Length(1, 100) event_type?: string;
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() endpoint_id?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) @OptionalField() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ enum: OUTBOX_STATUSES }) @OptionalField() @IsIn(OUTBOX_STATUSES) status?: (typeof OUTBOX_STATUSES)[number];
+  @ApiPropertyOptional({ example: 'eval_run.completed' }) @OptionalField() @IsString() @Length(1, 100) event_type?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) @OptionalField() @IsUUID() endpoint_id?: string;
 }
 
 export class DrainOutboxDto {
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() org_id?: string;
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 }) @IsOptional() @IsInt() @Min(1) @Max(1000) limit?: number;
+  @ApiPropertyOptional({ format: 'uuid' }) @OptionalField() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 }) @OptionalField() @IsInt() @Min(1) @Max(1000) limit?: number;
 }
 
 export class DeadLetterSummaryQuery {
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() org_id?: string;
-  @ApiPropertyOptional({ example: 'eval_run.failed' }) @IsOptional() @IsString() @Length(1, 100) event_type?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) @OptionalField() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ example: 'eval_run.failed' }) @OptionalField() @IsString() @Length(1, 100) event_type?: string;
 }
 
 export class OutboxItemView implements OutboxItemModel {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
 import type {
   AlertDeliveryView as AlertDeliveryModel,
   MaintenanceMetricsView as MaintenanceMetricsModel,
@@ -10,26 +10,26 @@ import type {
   ReapStaleRunsResult as ReapStaleRunsModel,
   ScheduleSummaryView as ScheduleSummaryModel,
 } from '@greenlight/domain';
-import { PageQuery } from '@greenlight/http';
+import { PageQuery, OptionalField, QueryNumber } from '@greenlight/http';
 import { PruneView, ReapView } from './queue-ops.dto';
 
 const ORG_DOC = 'Global keys: required (the org to act on). Org keys always act on their own org; another org answers 404.';
 const SCHEDULE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
 
 export class MaintenanceOrgQuery {
-  @ApiPropertyOptional({ format: 'uuid', description: ORG_DOC }) @IsOptional() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: ORG_DOC }) @OptionalField() @IsUUID() org_id?: string;
 }
 
 class WindowDaysQuery {
-  @ApiPropertyOptional({ format: 'uuid', description: ORG_DOC }) @IsOptional() @IsUUID() org_id?: string;
-  @ApiPropertyOptional({ minimum: 1, maximum: 365, default: 30 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(365) window_days?: number;
+  @ApiPropertyOptional({ format: 'uuid', description: ORG_DOC }) @OptionalField() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ minimum: 1, maximum: 365, default: 30 }) @OptionalField() @QueryNumber() @IsInt() @Min(1) @Max(365) window_days?: number;
 }
 
 export class MaintenanceMetricsQuery extends WindowDaysQuery {}
 
 export class ScheduleSummaryQuery extends WindowDaysQuery {
   @ApiPropertyOptional({ example: 'nightly', description: 'One schedule; all schedules when omitted' })
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @Matches(SCHEDULE_NAME)
   schedule_name?: string;
@@ -37,33 +37,33 @@ export class ScheduleSummaryQuery extends WindowDaysQuery {
 
 /** Reap and prune parameters a call may override. */
 class MaintenanceOverridesDto {
-  @ApiPropertyOptional({ minimum: 10, maximum: 604800 }) @IsOptional() @IsInt() @Min(10) @Max(604800) stale_run_seconds?: number;
-  @ApiPropertyOptional({ minimum: 1, maximum: 604800 }) @IsOptional() @IsInt() @Min(1) @Max(604800) max_runtime_seconds?: number;
-  @ApiPropertyOptional({ minimum: 0, maximum: 3650 }) @IsOptional() @IsInt() @Min(0) @Max(3650) retention_days?: number;
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000 }) @IsOptional() @IsInt() @Min(1) @Max(1000) reap_limit?: number;
-  @ApiPropertyOptional({ minimum: 1, maximum: 100000 }) @IsOptional() @IsInt() @Min(1) @Max(100000) prune_limit?: number;
+  @ApiPropertyOptional({ minimum: 10, maximum: 604800 }) @OptionalField() @IsInt() @Min(10) @Max(604800) stale_run_seconds?: number;
+  @ApiPropertyOptional({ minimum: 1, maximum: 604800 }) @OptionalField() @IsInt() @Min(1) @Max(604800) max_runtime_seconds?: number;
+  @ApiPropertyOptional({ minimum: 0, maximum: 3650 }) @OptionalField() @IsInt() @Min(0) @Max(3650) retention_days?: number;
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000 }) @OptionalField() @IsInt() @Min(1) @Max(1000) reap_limit?: number;
+  @ApiPropertyOptional({ minimum: 1, maximum: 100000 }) @OptionalField() @IsInt() @Min(1) @Max(100000) prune_limit?: number;
 }
 
 export class UpsertMaintenancePolicyDto extends MaintenanceOverridesDto {
-  @ApiPropertyOptional({ format: 'uuid', description: ORG_DOC }) @IsOptional() @IsUUID() org_id?: string;
-  @ApiPropertyOptional({ description: "The worker's scheduled maintenance covers this org" }) @IsOptional() @IsBoolean() schedule_enabled?: boolean;
-  @ApiPropertyOptional({ description: 'Schedule anomalies are alerted (notify)' }) @IsOptional() @IsBoolean() schedule_alert_enabled?: boolean;
+  @ApiPropertyOptional({ format: 'uuid', description: ORG_DOC }) @OptionalField() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ description: "The worker's scheduled maintenance covers this org" }) @OptionalField() @IsBoolean() schedule_enabled?: boolean;
+  @ApiPropertyOptional({ description: 'Schedule anomalies are alerted (notify)' }) @OptionalField() @IsBoolean() schedule_alert_enabled?: boolean;
   @ApiPropertyOptional({ minimum: 0, maximum: 1, description: 'Alert when the dedupe hit rate is above this' })
-  @IsOptional()
+  @OptionalField()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(1)
   schedule_alert_dedupe_hit_rate_threshold?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 1, description: 'Alert when the execution success rate is below this' })
-  @IsOptional()
+  @OptionalField()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(1)
   schedule_alert_min_execution_success_rate?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 10080, description: 'The same anomaly is not alerted again within this many minutes' })
-  @IsOptional()
+  @OptionalField()
   @IsInt()
   @Min(0)
   @Max(10080)
@@ -71,53 +71,53 @@ export class UpsertMaintenancePolicyDto extends MaintenanceOverridesDto {
 }
 
 export class RunMaintenanceDto extends MaintenanceOverridesDto {
-  @ApiPropertyOptional({ format: 'uuid', description: ORG_DOC }) @IsOptional() @IsUUID() org_id?: string;
-  @ApiPropertyOptional({ default: true, description: 'Report what would be reaped and pruned without changing anything' }) @IsOptional() @IsBoolean() dry_run?: boolean;
+  @ApiPropertyOptional({ format: 'uuid', description: ORG_DOC }) @OptionalField() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ default: true, description: 'Report what would be reaped and pruned without changing anything' }) @OptionalField() @IsBoolean() dry_run?: boolean;
 }
 
 export class ScheduleTriggerDto extends RunMaintenanceDto {
   @ApiProperty({ example: 'nightly', pattern: SCHEDULE_NAME.source }) @IsString() @Matches(SCHEDULE_NAME) schedule_name: string;
   @ApiPropertyOptional({ minimum: 1, maximum: 10080, default: 60, description: 'Dedupe window: one completed run per window' })
-  @IsOptional()
+  @OptionalField()
   @IsInt()
   @Min(1)
   @Max(10080)
   window_minutes?: number;
 
-  @ApiPropertyOptional({ default: false, description: 'Run even if this window already has a completed run' }) @IsOptional() @IsBoolean() force?: boolean;
+  @ApiPropertyOptional({ default: false, description: 'Run even if this window already has a completed run' }) @OptionalField() @IsBoolean() force?: boolean;
 }
 
 export class ReapStaleMaintenanceRunsDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Global keys: one org, or every org when omitted. Org keys: their own org.' })
-  @IsOptional()
+  @OptionalField()
   @IsUUID()
   org_id?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 604800, default: 900, description: 'A maintenance run still running after this long is stale' })
-  @IsOptional()
+  @OptionalField()
   @IsInt()
   @Min(1)
   @Max(604800)
   max_runtime_seconds?: number;
 
-  @ApiPropertyOptional({ default: false }) @IsOptional() @IsBoolean() dry_run?: boolean;
+  @ApiPropertyOptional({ default: false }) @OptionalField() @IsBoolean() dry_run?: boolean;
 }
 
 export class NotifyScheduleDto {
-  @ApiPropertyOptional({ format: 'uuid', description: ORG_DOC }) @IsOptional() @IsUUID() org_id?: string;
-  @ApiPropertyOptional({ example: 'nightly' }) @IsOptional() @IsString() @Matches(SCHEDULE_NAME) schedule_name?: string;
-  @ApiPropertyOptional({ minimum: 1, maximum: 365, default: 30 }) @IsOptional() @IsInt() @Min(1) @Max(365) window_days?: number;
-  @ApiPropertyOptional({ default: false }) @IsOptional() @IsBoolean() dry_run?: boolean;
+  @ApiPropertyOptional({ format: 'uuid', description: ORG_DOC }) @OptionalField() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ example: 'nightly' }) @OptionalField() @IsString() @Matches(SCHEDULE_NAME) schedule_name?: string;
+  @ApiPropertyOptional({ minimum: 1, maximum: 365, default: 30 }) @OptionalField() @IsInt() @Min(1) @Max(365) window_days?: number;
+  @ApiPropertyOptional({ default: false }) @OptionalField() @IsBoolean() dry_run?: boolean;
   @ApiPropertyOptional({ default: false, description: 'Send even without an anomaly, with alerts disabled, or within the cooldown' })
-  @IsOptional()
+  @OptionalField()
   @IsBoolean()
   force_notify?: boolean;
 }
 
 export class ListMaintenanceRunsQuery extends PageQuery {
-  @ApiPropertyOptional({ format: 'uuid', description: 'Global keys: one org, or every org when omitted' }) @IsOptional() @IsUUID() org_id?: string;
-  @ApiPropertyOptional({ enum: ['running', 'completed', 'failed'] }) @IsOptional() @IsIn(['running', 'completed', 'failed']) status?: 'running' | 'completed' | 'failed';
-  @ApiPropertyOptional({ enum: ['api', 'schedule'] }) @IsOptional() @IsIn(['api', 'schedule']) trigger?: 'api' | 'schedule';
+  @ApiPropertyOptional({ format: 'uuid', description: 'Global keys: one org, or every org when omitted' }) @OptionalField() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ enum: ['running', 'completed', 'failed'] }) @OptionalField() @IsIn(['running', 'completed', 'failed']) status?: 'running' | 'completed' | 'failed';
+  @ApiPropertyOptional({ enum: ['api', 'schedule'] }) @OptionalField() @IsIn(['api', 'schedule']) trigger?: 'api' | 'schedule';
 }
 
 export class MaintenancePolicyView implements MaintenancePolicyModel {

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import { QueueName } from '@greenlight/contracts';
 import type {
   CancelJobView as CancelJobModel,
@@ -13,31 +13,31 @@ import type {
   ReplayView as ReplayModel,
   RetryJobView as RetryJobModel,
 } from '@greenlight/domain';
-import { PageQuery } from '@greenlight/http';
+import { PageQuery, OptionalField } from '@greenlight/http';
 
 const QUEUES = Object.values(QueueName);
 const ORG_DOC = 'Global keys: the org to act on (none = every org). Org keys always act on their own org; another org answers 404.';
 
 export class OrgScopeQuery {
-  @ApiPropertyOptional({ format: 'uuid', description: ORG_DOC }) @IsOptional() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: ORG_DOC }) @OptionalField() @IsUUID() org_id?: string;
 }
 
 export class JobLookupQuery {
   @ApiPropertyOptional({ enum: QUEUES, description: 'The queue holding the job; all queues are searched when omitted' })
-  @IsOptional()
+  @OptionalField()
   @IsIn(QUEUES)
   queue?: QueueName;
 }
 
 export class ListFailedJobsQuery extends PageQuery {
-  @ApiPropertyOptional({ format: 'uuid', description: ORG_DOC }) @IsOptional() @IsUUID() org_id?: string;
-  @ApiPropertyOptional({ enum: QUEUES }) @IsOptional() @IsIn(QUEUES) queue?: QueueName;
-  @ApiPropertyOptional({ example: 'eval.run.chunk' }) @IsOptional() @IsString() @Length(1, 100) name?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: ORG_DOC }) @OptionalField() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ enum: QUEUES }) @OptionalField() @IsIn(QUEUES) queue?: QueueName;
+  @ApiPropertyOptional({ example: 'eval.run.chunk' }) @OptionalField() @IsString() @Length(1, 100) name?: string;
 }
 
 export class RetryJobDto {
   @ApiPropertyOptional({ minimum: 0, maximum: 3600, default: 0, description: 'Requeue after this many seconds' })
-  @IsOptional()
+  @OptionalField()
   @IsInt()
   @Min(0)
   @Max(3600)
@@ -45,50 +45,50 @@ export class RetryJobDto {
 }
 
 export class ReplayFailedJobsDto {
-  @ApiPropertyOptional({ format: 'uuid', description: ORG_DOC }) @IsOptional() @IsUUID() org_id?: string;
-  @ApiPropertyOptional({ enum: QUEUES }) @IsOptional() @IsIn(QUEUES) queue?: QueueName;
+  @ApiPropertyOptional({ format: 'uuid', description: ORG_DOC }) @OptionalField() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ enum: QUEUES }) @OptionalField() @IsIn(QUEUES) queue?: QueueName;
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 10, description: 'Oldest failed jobs first' })
-  @IsOptional()
+  @OptionalField()
   @IsInt()
   @Min(1)
   @Max(100)
   limit?: number;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 3600, default: 0 }) @IsOptional() @IsInt() @Min(0) @Max(3600) delay_seconds?: number;
-  @ApiPropertyOptional({ default: false, description: 'Only report what would be replayed' }) @IsOptional() @IsBoolean() dry_run?: boolean;
+  @ApiPropertyOptional({ minimum: 0, maximum: 3600, default: 0 }) @OptionalField() @IsInt() @Min(0) @Max(3600) delay_seconds?: number;
+  @ApiPropertyOptional({ default: false, description: 'Only report what would be replayed' }) @OptionalField() @IsBoolean() dry_run?: boolean;
 }
 
 export class ReapStaleJobsDto {
-  @ApiPropertyOptional({ format: 'uuid', description: ORG_DOC }) @IsOptional() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: ORG_DOC }) @OptionalField() @IsUUID() org_id?: string;
   @ApiPropertyOptional({ minimum: 10, maximum: 604800, description: "No live job and no progress for this long (default: the org's policy)" })
-  @IsOptional()
+  @OptionalField()
   @IsInt()
   @Min(10)
   @Max(604800)
   stale_run_seconds?: number;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 604800, description: "Running longer than this is a timeout (default: the org's policy)" })
-  @IsOptional()
+  @OptionalField()
   @IsInt()
   @Min(1)
   @Max(604800)
   max_runtime_seconds?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, description: "Most runs reaped (default: the org's policy)" }) @IsOptional() @IsInt() @Min(1) @Max(1000) limit?: number;
-  @ApiPropertyOptional({ default: false }) @IsOptional() @IsBoolean() dry_run?: boolean;
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, description: "Most runs reaped (default: the org's policy)" }) @OptionalField() @IsInt() @Min(1) @Max(1000) limit?: number;
+  @ApiPropertyOptional({ default: false }) @OptionalField() @IsBoolean() dry_run?: boolean;
 }
 
 export class PruneJobsDto {
-  @ApiPropertyOptional({ format: 'uuid', description: ORG_DOC }) @IsOptional() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: ORG_DOC }) @OptionalField() @IsUUID() org_id?: string;
   @ApiPropertyOptional({ minimum: 0, maximum: 3650, description: "Keep finished jobs this many days (default: the org's policy)" })
-  @IsOptional()
+  @OptionalField()
   @IsInt()
   @Min(0)
   @Max(3650)
   retention_days?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100000, description: "Most jobs removed (default: the org's policy)" }) @IsOptional() @IsInt() @Min(1) @Max(100000) limit?: number;
-  @ApiPropertyOptional({ default: false }) @IsOptional() @IsBoolean() dry_run?: boolean;
+  @ApiPropertyOptional({ minimum: 1, maximum: 100000, description: "Most jobs removed (default: the org's policy)" }) @OptionalField() @IsInt() @Min(1) @Max(100000) limit?: number;
+  @ApiPropertyOptional({ default: false }) @OptionalField() @IsBoolean() dry_run?: boolean;
 }
 
 class QueueStateCountsView {

@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateIf } from 'class-validator';
+import { IsDate, IsIn, IsInt, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import { API_KEY_STATUSES, ApiKeyStatus, ROLES, Role } from '@greenlight/contracts';
 import type { ApiKeyView as ApiKeyModel, CreatedApiKey } from '@greenlight/domain';
-import { PageQuery } from '@greenlight/http';
+import { PageQuery, OptionalField, NullableField } from '@greenlight/http';
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'ci-pipeline', minLength: 1, maxLength: 200 })
@@ -20,20 +20,18 @@ export class CreateApiKeyDto {
     nullable: true,
     description: "Org of the key. Omitted: the caller's org, or a global key when the caller is global. null: a global key (admin only).",
   })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
+  @NullableField()
   @IsUUID()
   org_id?: string | null;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Default: now + API_KEY_DEFAULT_TTL_DAYS (90)' })
-  @IsOptional()
+  @OptionalField()
   @Type(() => Date)
   @IsDate()
   expires_at?: Date;
 
   @ApiPropertyOptional({ nullable: true, minimum: 0, maximum: 1_000_000, description: 'Own per-minute limit; null uses the platform default' })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
+  @NullableField()
   @IsInt()
   @Min(0)
   @Max(1_000_000)
@@ -42,12 +40,12 @@ export class CreateApiKeyDto {
 
 export class ListApiKeysQuery extends PageQuery {
   @ApiPropertyOptional({ enum: API_KEY_STATUSES })
-  @IsOptional()
+  @OptionalField()
   @IsIn(API_KEY_STATUSES)
   status?: ApiKeyStatus;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Global keys only; org keys always see their own org' })
-  @IsOptional()
+  @OptionalField()
   @IsUUID()
   org_id?: string;
 }

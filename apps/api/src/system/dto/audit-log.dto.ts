@@ -1,42 +1,42 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import type { AuditLogView as AuditLogModel } from '@greenlight/domain';
-import { PageQuery } from '@greenlight/http';
+import { PageQuery, OptionalField, QueryNumber } from '@greenlight/http';
 
 export class ListAuditLogsQuery extends PageQuery {
   @ApiPropertyOptional({ format: 'uuid', description: 'Global keys only; org keys always see their own org' })
-  @IsOptional()
+  @OptionalField()
   @IsUUID()
   org_id?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @Length(1, 128)
   request_id?: string;
 
   @ApiPropertyOptional({ example: '/api/v1/agents' })
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @Length(1, 2048)
   path?: string;
 
   @ApiPropertyOptional({ enum: ['POST', 'PUT', 'PATCH', 'DELETE'] })
-  @IsOptional()
+  @OptionalField()
   @IsIn(['POST', 'PUT', 'PATCH', 'DELETE'])
   method?: string;
 
   @ApiPropertyOptional({ minimum: 100, maximum: 599 })
-  @IsOptional()
-  @Type(() => Number)
+  @OptionalField()
+  @QueryNumber()
   @IsInt()
   @Min(100)
   @Max(599)
   status_code?: number;
 
   @ApiPropertyOptional({ example: 'VALIDATION_ERROR' })
-  @IsOptional()
+  @OptionalField()
   @IsString()
   @Length(1, 64)
   error_code?: string;
