@@ -1,9 +1,11 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import { AppConfig, ConfigError } from '@greenlight/config';
+import { RedisPrefixConflictError } from '@greenlight/queue';
 
 /**
  * Entry point of both apps: validate config (a bad variable exits 78 with its name), build the app,
- * listen. Any other start-up failure exits 1 with the reason.
+ * listen. A Redis prefix owned by another database exits 78 too; any other start-up failure exits 1
+ * with the reason.
  */
 export function runHttpApp(
   name: string,
@@ -29,6 +31,11 @@ export function runHttpApp(
     new Logger(name).log(describe(config, bound));
   };
   start().catch((err) => {
+    if (err instanceof RedisPrefixConflictError) {
+      // A deployment mistake, not a crash: one clear line and the configuration exit code.
+      process.stderr.write(`greenlight ${name}: ${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
     process.stderr.write(`greenlight ${name} failed to start: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);
   });

@@ -1,3 +1,4 @@
 export * from './redis-options';
 export * from './redis.module';
 export * from './queue.module';
+export * from './prefix-owner';

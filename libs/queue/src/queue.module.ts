@@ -3,6 +3,7 @@ import { Global, Injectable, Module } from '@nestjs/common';
 import type { JobsOptions, Queue } from 'bullmq';
 import { AppConfig } from '@greenlight/config';
 import { JOB_QUEUE, JobName, JobPayloads, QueueName } from '@greenlight/contracts';
+import { PrefixOwnership } from './prefix-owner';
 import { bullConnection } from './redis-options';
 
 export const ALL_QUEUES: QueueName[] = Object.values(QueueName);
@@ -43,11 +44,13 @@ export class JobProducer {
         prefix: config.get('REDIS_PREFIX'),
         defaultJobOptions: { removeOnComplete: { age: 86_400, count: 10_000 }, removeOnFail: { age: 7 * 86_400 } },
       }),
+      // Processors start once PrefixOwnership has claimed the prefix for this database.
+      extraOptions: { manualRegistration: true },
     }),
     BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
     BullModule.registerFlowProducer({ name: EVAL_FLOWS }),
   ],
-  providers: [JobProducer],
-  exports: [BullModule, JobProducer],
+  providers: [JobProducer, PrefixOwnership],
+  exports: [BullModule, JobProducer, PrefixOwnership],
 })
 export class QueueModule {}

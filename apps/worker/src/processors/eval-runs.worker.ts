@@ -3,7 +3,7 @@ import { Job, Worker } from 'bullmq';
 import { AppConfig } from '@greenlight/config';
 import { JobPayloads, JobsOf, QueueName } from '@greenlight/contracts';
 import { AsyncRunExecutor, cappedBackoff } from '@greenlight/domain';
-import { bullConnection, JobProducer } from '@greenlight/queue';
+import { bullConnection, JobProducer, PrefixOwnership } from '@greenlight/queue';
 
 type EvalJob = JobsOf<typeof QueueName.EvalRuns>;
 
@@ -21,6 +21,7 @@ export class EvalRunsWorker implements OnApplicationBootstrap, OnApplicationShut
     private readonly executor: AsyncRunExecutor,
     private readonly queues: JobProducer,
     private readonly config: AppConfig,
+    private readonly ownership: PrefixOwnership,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -33,6 +34,7 @@ export class EvalRunsWorker implements OnApplicationBootstrap, OnApplicationShut
     this.worker = new Worker(
       QueueName.EvalRuns,
       async (job: Job, token?: string) => {
+        await this.ownership.leaveForeignJob(job, token);
         const handler = handlers[job.name as EvalJob] as ((j: Job, t?: string) => Promise<unknown>) | undefined;
         if (!handler) throw new Error(`no handler for job "${job.name}" on queue ${QueueName.EvalRuns}`);
         return handler(job, token);

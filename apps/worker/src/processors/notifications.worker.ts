@@ -3,7 +3,7 @@ import { Job, Worker } from 'bullmq';
 import { AppConfig } from '@greenlight/config';
 import { JobName, JobPayloads, JobsOf, QueueName } from '@greenlight/contracts';
 import { WebhookDeliveryService } from '@greenlight/domain';
-import { bullConnection, JobProducer } from '@greenlight/queue';
+import { bullConnection, JobProducer, PrefixOwnership } from '@greenlight/queue';
 
 type NotificationJob = JobsOf<typeof QueueName.Notifications>;
 export const SWEEP_SCHEDULER_ID = 'notify-sweep';
@@ -22,6 +22,7 @@ export class NotificationsWorker implements OnApplicationBootstrap, OnApplicatio
     private readonly delivery: WebhookDeliveryService,
     private readonly queues: JobProducer,
     private readonly config: AppConfig,
+    private readonly ownership: PrefixOwnership,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -32,7 +33,8 @@ export class NotificationsWorker implements OnApplicationBootstrap, OnApplicatio
     };
     this.worker = new Worker(
       QueueName.Notifications,
-      async (job: Job) => {
+      async (job: Job, token?: string) => {
+        await this.ownership.leaveForeignJob(job, token);
         const handler = handlers[job.name as NotificationJob] as ((j: Job) => Promise<unknown>) | undefined;
         if (!handler) throw new Error(`no handler for job "${job.name}" on queue ${QueueName.Notifications}`);
         return handler(job);

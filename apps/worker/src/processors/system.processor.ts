@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { JobPayloads, JobsOf, QueueName } from '@greenlight/contracts';
 import { IdempotencyStore, MaintenanceService } from '@greenlight/domain';
+import { PrefixOwnership } from '@greenlight/queue';
 
 type SystemJob = JobsOf<typeof QueueName.System>;
 
@@ -15,6 +16,7 @@ export class SystemProcessor extends WorkerHost {
   constructor(
     private readonly idempotency: IdempotencyStore,
     private readonly maintenance: MaintenanceService,
+    private readonly ownership: PrefixOwnership,
   ) {
     super();
     this.handlers = {
@@ -32,7 +34,8 @@ export class SystemProcessor extends WorkerHost {
     };
   }
 
-  async process(job: Job): Promise<unknown> {
+  async process(job: Job, token?: string): Promise<unknown> {
+    await this.ownership.leaveForeignJob(job, token);
     const handler = this.handlers[job.name as SystemJob] as ((data: unknown) => Promise<unknown>) | undefined;
     if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}" on queue ${QueueName.System}`);
     return handler(job.data);
