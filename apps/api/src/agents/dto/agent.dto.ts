@@ -31,6 +31,7 @@ export class CreateAgentDto {
   status?: AgentStatus;
 
   @ApiPropertyOptional({
+    type: String,
     nullable: true,
     example: 'https://agents.example.com/support-search',
     description: 'HTTP(S) endpoint evaluation runs POST `{ "input": ... }` to',
@@ -41,13 +42,13 @@ export class CreateAgentDto {
   @MaxLength(2048)
   api_endpoint?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, example: 'search-team@example.com', maxLength: 200 })
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'search-team@example.com', maxLength: 200 })
   @NullableField()
   @IsString()
   @MaxLength(200)
   owner?: string | null;
 
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, description: 'A built-in profile or one of your org; default by agent_type' })
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'A built-in profile or one of your org; default by agent_type' })
   @NullableField()
   @IsUUID()
   eval_profile_id?: string | null;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsString, IsUUID, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsString, IsUUID, Length, Matches, Max, Min, ValidateNested, IsObject } from 'class-validator';
 import { AGENT_TYPES, AgentType } from '@greenlight/contracts';
 import type { EvalProfileView as EvalProfileModel } from '@greenlight/domain';
 import { IsDisplayName, PageQuery, QueryBoolean, OptionalField } from '@greenlight/http';
@@ -78,12 +78,14 @@ export class LikertRangeDto {
 export class ScoringScaleDto {
   @ApiPropertyOptional({ type: LikertRangeDto, description: 'Range of each criteria dimension score (default 1..5)' })
   @OptionalField()
+  @IsObject()
   @ValidateNested()
   @Type(() => LikertRangeDto)
   criteria?: LikertRangeDto;
 
   @ApiPropertyOptional({ type: LikertRangeDto, description: 'Range of the overall quality score (default 1..5)' })
   @OptionalField()
+  @IsObject()
   @ValidateNested()
   @Type(() => LikertRangeDto)
   quality?: LikertRangeDto;
@@ -114,5 +116,5 @@ export class CreateEvalProfileDto {
   @Matches(KEY, { each: true })
   issue_tags: string[];
 
-  @ApiPropertyOptional({ type: ScoringScaleDto }) @OptionalField() @ValidateNested() @Type(() => ScoringScaleDto) scoring_scale?: ScoringScaleDto;
+  @ApiPropertyOptional({ type: ScoringScaleDto }) @OptionalField() @IsObject() @ValidateNested() @Type(() => ScoringScaleDto) scoring_scale?: ScoringScaleDto;
 }

@@ -16,6 +16,7 @@ export class CreateApiKeyDto {
   role: Role;
 
   @ApiPropertyOptional({
+    type: String,
     format: 'uuid',
     nullable: true,
     description: "Org of the key. Omitted: the caller's org, or a global key when the caller is global. null: a global key (admin only).",
@@ -30,7 +31,7 @@ export class CreateApiKeyDto {
   @IsDate()
   expires_at?: Date;
 
-  @ApiPropertyOptional({ nullable: true, minimum: 0, maximum: 1_000_000, description: 'Own per-minute limit; null uses the platform default' })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 0, maximum: 1_000_000, description: 'Own per-minute limit; null uses the platform default' })
   @NullableField()
   @IsInt()
   @Min(0)
