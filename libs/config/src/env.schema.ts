@@ -96,6 +96,35 @@ function eventList(): Parser<string[]> {
   };
 }
 
+/** Browser origins allowed to call the API cross-origin: `*` or `scheme://host[:port]` each; empty = none. */
+function originList(): Parser<string[]> {
+  const rule = 'must be * or a comma-separated list of origins like https://app.example.com';
+  return (raw) => {
+    const parts = raw.split(',').map((p) => p.trim()).filter(Boolean);
+    for (const p of parts) {
+      if (p === '*') continue;
+      let u: URL;
+      try {
+        u = new URL(p);
+      } catch {
+        throw new Error(`${rule}; "${p}" is not one`);
+      }
+      const bare = p.replace(/\/$/, '').toLowerCase();
+      if (!['http:', 'https:'].includes(u.protocol) || u.origin !== bare) throw new Error(`${rule}; "${p}" is not one`);
+    }
+    return parts.map((p) => (p === '*' ? p : new URL(p).origin));
+  };
+}
+
+/** A shared secret: empty, or at least 16 characters without spaces. */
+function optionalToken(): Parser<string> {
+  return (raw) => {
+    const v = raw.trim();
+    if (v !== '' && !/^\S{16,512}$/.test(v)) throw new Error('must be empty or 16-512 characters without spaces');
+    return v;
+  };
+}
+
 export const ENV_SCHEMA = {
   NODE_ENV: { parse: oneOf(['development', 'production', 'test'] as const), default: 'development', doc: 'Runtime mode' },
   DATABASE_URL: {
@@ -124,6 +153,13 @@ export const ENV_SCHEMA = {
   AUDIT_LOG_FLUSH_MS: { parse: int(10, 60_000), default: 500, doc: 'How often buffered audit rows are written' },
   LOG_LEVEL: { parse: oneOf(['error', 'warn', 'log', 'debug', 'verbose'] as const), default: 'log', doc: 'Log verbosity' },
   SWAGGER_ENABLED: { parse: bool(), default: true, doc: 'Serve Swagger UI at /docs and the document at /docs-json' },
+  AUTH_FAILURE_LIMIT_PER_MINUTE: {
+    parse: int(0, 100_000),
+    default: 30,
+    doc: 'Failed authentications per client address and minute before the address gets 429 (0 disables the throttle); known-good keys still pass',
+  },
+  CORS_ORIGINS: { parse: originList(), default: [] as string[], doc: 'Comma-separated browser origins allowed cross-origin (* = any); empty = no CORS headers' },
+  METRICS_TOKEN: { parse: optionalToken(), default: '', doc: 'When set, /metrics requires Authorization: Bearer <token>' },
 
   OUTBOUND_ALLOWED_HOSTS: {
     parse: optionalText(),
@@ -188,7 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfigValue
     try {
       out[name] = spec.parse(raw);
     } catch (err) {
-      const shown = /URL$/.test(name) ? redactUrl(raw) : raw;
+      const shown = /URL$/.test(name) ? redactUrl(raw) : /TOKEN$/.test(name) ? '<redacted>' : raw;
       problems.push(`${name}: ${(err as Error).message} (got ${JSON.stringify(shown)})`);
     }
   }

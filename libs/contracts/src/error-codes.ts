@@ -19,6 +19,8 @@ export enum ErrorCode {
   IDEMPOTENCY_IN_PROGRESS = 'IDEMPOTENCY_IN_PROGRESS',
 
   API_KEY_SCOPE_ROLE_INVALID = 'API_KEY_SCOPE_ROLE_INVALID',
+  /** An org admin asked for a key limit above the platform's (or none): only global admins may raise it. */
+  API_KEY_RATE_LIMIT_FORBIDDEN = 'API_KEY_RATE_LIMIT_FORBIDDEN',
   ORG_SCOPE_FORBIDDEN = 'ORG_SCOPE_FORBIDDEN',
   ORG_NAME_TAKEN = 'ORG_NAME_TAKEN',
   AGENT_NAME_TAKEN = 'AGENT_NAME_TAKEN',
@@ -68,6 +70,7 @@ export const ERROR_HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.IDEMPOTENCY_KEY_REUSED]: 422,
   [ErrorCode.IDEMPOTENCY_IN_PROGRESS]: 409,
   [ErrorCode.API_KEY_SCOPE_ROLE_INVALID]: 400,
+  [ErrorCode.API_KEY_RATE_LIMIT_FORBIDDEN]: 403,
   [ErrorCode.ORG_SCOPE_FORBIDDEN]: 403,
   [ErrorCode.ORG_NAME_TAKEN]: 409,
   [ErrorCode.AGENT_NAME_TAKEN]: 409,
