@@ -21,6 +21,7 @@ import {
   ListEvalRunsQuery,
   ListResultsQuery,
 } from './dto/eval-run.dto';
+import { RUN_TYPE_MAPPING_DOC } from './dto/run-type';
 
 @ApiTags('Evaluation')
 @Controller('api/v1/eval/runs')
@@ -67,7 +68,9 @@ export class EvalRunsController {
   @Auth('member')
   @ApiOperation({
     summary: 'Create an eval run (pending); its configuration is frozen now',
-    description: 'Execute it with POST /eval/runs/{run_id}/execute. From a template when template_id is given; fields here override it.',
+    description:
+      'Execute it with POST /eval/runs/{run_id}/execute. From a template when template_id is given; fields here override it. ' +
+      `run_type: standard (default), regression, smoke or calibration. ${RUN_TYPE_MAPPING_DOC}`,
   })
   @ApiBody({
     type: CreateEvalRunDto,
@@ -119,7 +122,8 @@ export class EvalRunsController {
     summary: 'Execute a pending run now, in this request (small runs, debugging)',
     description:
       'Calls the agent for every case, judges each answer, stores results and artifacts, and answers with the run and its summary. ' +
-      'Judge or policy failures fail the run and answer with their code (EVAL_JUDGE_CONFIG_ERROR, EVAL_JUDGE_PROVIDER_ERROR, EVAL_POLICY_CONTRACT_ERROR).',
+      'Judge or policy failures fail the run and answer with their code (EVAL_JUDGE_CONFIG_ERROR, EVAL_JUDGE_PROVIDER_ERROR, EVAL_POLICY_CONTRACT_ERROR). ' +
+      'A cancelled run answers 409 EVAL_RUN_CANCELLED (start reopens it); any other run that is not pending answers 409 EVAL_RUN_STATUS_TRANSITION_INVALID.',
   })
   @ApiEnvelope(EvalRunExecuteView)
   execute(@CurrentActor() actor: Actor, @Param('run_id', UuidParamPipe) runId: string) {

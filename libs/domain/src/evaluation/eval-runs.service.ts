@@ -69,6 +69,8 @@ export interface RunView {
   design_context: Record<string, unknown>;
   total_cases: number;
   completed_cases: number;
+  /** Results stored for the run: the counter every result write moves in the same statement (free to read). */
+  result_count: number;
   progress: number;
   failure_code: string | null;
   failure_reason: string | null;
@@ -488,6 +490,7 @@ export function presentRun(r: EvalRunEntity): RunView {
     design_context: r.design_context,
     total_cases: r.total_cases,
     completed_cases: r.completed_cases,
+    result_count: r.completed_cases,
     progress: r.total_cases === 0 ? 0 : Math.round((r.completed_cases / r.total_cases) * 10_000) / 10_000,
     failure_code: r.failure_code,
     failure_reason: r.failure_reason,

@@ -88,6 +88,7 @@ export class RunExecutionService {
   /** `POST /eval/runs/{id}/execute`: the whole run in this request (small runs, debugging). */
   async executeSync(actor: Actor, runId: string): Promise<{ run: RunView; summary: RunSummary }> {
     const run = await this.runs.load(actor, runId);
+    if (run.status === 'cancelled') throw cancelledError(run.id);
     const max = this.config.get('EVAL_SYNC_MAX_CASES');
     if (run.total_cases > max) {
       throw new DomainError(ErrorCode.EVAL_RUN_TOO_LARGE_FOR_SYNC, `the run has ${run.total_cases} cases; execute runs at most ${max} synchronously`, {
@@ -99,7 +100,11 @@ export class RunExecutionService {
     if (run.status !== 'pending') throw transitionError(run.id, run.status, 'running');
     await this.checkGates(run);
     // Claiming a new epoch makes any start job queued for this run stale: never two executions at once.
-    const running = await this.runs.transition(run.id, 'pending', 'running', { bump_epoch: true });
+    const running = await this.runs.transition(run.id, 'pending', 'running', { bump_epoch: true }).catch((err: unknown) => {
+      // Cancelled by someone else since it was read: the same answer as a run that was cancelled already.
+      const lostToCancel = err instanceof DomainError && err.code === ErrorCode.EVAL_RUN_STATUS_TRANSITION_INVALID && asObject(err.details).status === 'cancelled';
+      throw lostToCancel ? cancelledError(run.id) : err;
+    });
     const ctx = this.prepare(running);
     const started = performance.now();
     try {
@@ -604,6 +609,14 @@ function toCaseRow(c: GoldenSetCaseEntity): CaseRow {
     criteria: c.criteria,
     dimensions: c.dimensions,
   };
+}
+
+/** A cancelled run is not executed again in place; `start` reopens it (its results are cleared). */
+function cancelledError(runId: string): DomainError {
+  return new DomainError(ErrorCode.EVAL_RUN_CANCELLED, 'the run was cancelled; start it again (POST .../start reopens it) or create a new run', {
+    run_id: runId,
+    status: 'cancelled',
+  });
 }
 
 function asObject(v: unknown): Record<string, unknown> {

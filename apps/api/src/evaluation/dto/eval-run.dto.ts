@@ -3,8 +3,8 @@ import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { AGENT_TYPES, AgentType } from '@greenlight/contracts';
 import { IsDisplayName, PageQuery, QueryBoolean, OptionalField, QueryNumber } from '@greenlight/http';
+import { RUN_TYPES, RunTypeField, RunTypeName } from './run-type';
 
-const RUN_TYPES = ['standard', 'regression', 'smoke', 'calibration'] as const;
 const RUN_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
 const DOT_PATH = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/;
 
@@ -88,10 +88,8 @@ export class CreateEvalRunDto extends RunOptionsDto {
   @MaxLength(200)
   name?: string;
 
-  @ApiPropertyOptional({ enum: RUN_TYPES, default: 'standard' })
-  @OptionalField()
-  @IsIn(RUN_TYPES)
-  run_type?: (typeof RUN_TYPES)[number];
+  @RunTypeField({ default: 'standard' })
+  run_type?: RunTypeName;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Free-form context kept with the run' })
   @OptionalField()
@@ -104,7 +102,7 @@ export class ListEvalRunsQuery extends PageQuery {
   @ApiPropertyOptional({ format: 'uuid' }) @OptionalField() @IsUUID() agent_id?: string;
   @ApiPropertyOptional({ format: 'uuid' }) @OptionalField() @IsUUID() golden_set_id?: string;
   @ApiPropertyOptional({ enum: RUN_STATUSES }) @OptionalField() @IsIn(RUN_STATUSES) status?: (typeof RUN_STATUSES)[number];
-  @ApiPropertyOptional({ enum: RUN_TYPES }) @OptionalField() @IsIn(RUN_TYPES) run_type?: (typeof RUN_TYPES)[number];
+  @RunTypeField() run_type?: RunTypeName;
 }
 
 export class GetEvalRunQuery {
@@ -191,6 +189,12 @@ export class EvalRunView {
   @ApiProperty({ type: 'object', additionalProperties: true }) design_context: Record<string, unknown>;
   @ApiProperty() total_cases: number;
   @ApiProperty() completed_cases: number;
+  @ApiProperty({
+    description:
+      'Results stored for the run (scored and error results). Kept with each result write, so reading it costs nothing; ' +
+      'it equals completed_cases, and goes back to 0 when the run is reopened.',
+  })
+  result_count: number;
   @ApiProperty({ description: 'completed_cases / total_cases' }) progress: number;
   @ApiProperty({ nullable: true, type: String }) failure_code: string | null;
   @ApiProperty({ nullable: true, type: String }) failure_reason: string | null;
@@ -308,7 +312,7 @@ export class CreateEvalTemplateDto {
   name: string;
   @ApiPropertyOptional({ maxLength: 5000 }) @OptionalField() @IsString() @MaxLength(5000) description?: string;
   @ApiProperty({ enum: AGENT_TYPES }) @IsIn(AGENT_TYPES) agent_type: AgentType;
-  @ApiPropertyOptional({ enum: RUN_TYPES, default: 'standard' }) @OptionalField() @IsIn(RUN_TYPES) run_type?: (typeof RUN_TYPES)[number];
+  @RunTypeField({ default: 'standard' }) run_type?: RunTypeName;
   @ApiPropertyOptional({ format: 'uuid', description: 'Default golden set of runs made from the template' })
   @OptionalField()
   @IsUUID()
@@ -320,7 +324,7 @@ export class CreateEvalTemplateDto {
 export class ListEvalTemplatesQuery extends PageQuery {
   @ApiPropertyOptional({ format: 'uuid' }) @OptionalField() @IsUUID() org_id?: string;
   @ApiPropertyOptional({ enum: AGENT_TYPES }) @OptionalField() @IsIn(AGENT_TYPES) agent_type?: AgentType;
-  @ApiPropertyOptional({ enum: RUN_TYPES }) @OptionalField() @IsIn(RUN_TYPES) run_type?: (typeof RUN_TYPES)[number];
+  @RunTypeField() run_type?: RunTypeName;
 }
 
 export class EvalTemplateView {
