@@ -4,7 +4,7 @@ import { Auth, CurrentActor } from '@greenlight/auth';
 import { NotificationOpsService } from '@greenlight/domain';
 import { ApiEnvelope, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
-import { DeadLetterSummaryQuery, DeadLetterSummaryView, DrainOutboxDto, DrainView, ListOutboxQuery, OutboxItemView } from './dto/notifications.dto';
+import { DeadLetterSummaryQuery, DeadLetterSummaryView, DrainOutboxDto, DrainOutboxQuery, DrainView, ListOutboxQuery, OutboxItemView } from './dto/notifications.dto';
 
 /** The notification outbox (seed steps 85–89): one row per event and endpoint; its id is the delivery id. */
 @ApiTags('Operations')
@@ -32,10 +32,13 @@ export class NotificationOpsController {
   @Post('drain')
   @HttpCode(200)
   @Auth('admin')
-  @ApiOperation({ summary: 'Make pending deliveries due now (oldest first, up to limit) and make sure each has a job' })
+  @ApiOperation({
+    summary: 'Make pending deliveries due now (oldest first, up to limit) and make sure each has a job',
+    description: 'limit (1..1000, default 100) may be sent in the query string or in the body; when both are given, the query string wins.',
+  })
   @ApiEnvelope(DrainView)
-  drain(@CurrentActor() actor: Actor, @Body() body: DrainOutboxDto) {
-    return this.ops.drain(actor, { org_id: body.org_id, limit: body.limit ?? 100 });
+  drain(@CurrentActor() actor: Actor, @Query() query: DrainOutboxQuery, @Body() body: DrainOutboxDto) {
+    return this.ops.drain(actor, { org_id: body.org_id, limit: query.limit ?? body.limit ?? 100 });
   }
 
   @Get(':outbox_id')

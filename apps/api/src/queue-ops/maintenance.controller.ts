@@ -24,10 +24,11 @@ import {
   ScheduleTriggerView,
   UpsertMaintenancePolicyDto,
 } from './dto/maintenance.dto';
+import { staleRunSeconds } from './dto/stale-run-alias';
 
 function overrides(b: RunMaintenanceDto) {
   return {
-    stale_run_seconds: b.stale_run_seconds,
+    stale_run_seconds: staleRunSeconds(b),
     max_runtime_seconds: b.max_runtime_seconds,
     retention_days: b.retention_days,
     reap_limit: b.reap_limit,
@@ -55,11 +56,12 @@ export class MaintenanceController {
   @Post('maintenance-policy')
   @HttpCode(200)
   @Auth('admin')
+  @RequireIdempotencyKey()
   @ApiOperation({ summary: "Create or update the org's maintenance policy; fields left out keep their current value" })
   @ApiEnvelope(MaintenancePolicyView)
   upsertPolicy(@CurrentActor() actor: Actor, @Body() body: UpsertMaintenancePolicyDto) {
-    const { org_id, ...input } = body;
-    return this.maintenance.upsertPolicy(actor, org_id, input);
+    const { org_id, stale_heartbeat_seconds: _alias, ...input } = body;
+    return this.maintenance.upsertPolicy(actor, org_id, { ...input, stale_run_seconds: staleRunSeconds(body) });
   }
 
   @Post('maintenance/run')
@@ -117,6 +119,7 @@ export class MaintenanceController {
   @Post('maintenance/schedule-trigger')
   @HttpCode(200)
   @Auth('admin')
+  @RequireIdempotencyKey()
   @ApiOperation({
     summary: 'Scheduler-safe maintenance trigger: at most one completed run per schedule window',
     description:

@@ -21,6 +21,7 @@ import {
   RetryJobDto,
   RetryJobView,
 } from './dto/queue-ops.dto';
+import { staleRunSeconds } from './dto/stale-run-alias';
 
 const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9:_.-]{0,254}$/;
 
@@ -96,7 +97,8 @@ export class QueueOpsController {
   })
   @ApiEnvelope(ReapView)
   reapStale(@CurrentActor() actor: Actor, @Body() body: ReapStaleJobsDto) {
-    return this.maintenance.reapJobs(actor, body);
+    const { stale_heartbeat_seconds: _alias, ...input } = body;
+    return this.maintenance.reapJobs(actor, { ...input, stale_run_seconds: staleRunSeconds(body) });
   }
 
   @Post('jobs/prune')

@@ -9,7 +9,7 @@ import type {
   TestDeliveryView as TestDeliveryModel,
   WebhookEndpointView as WebhookEndpointModel,
 } from '@greenlight/domain';
-import { IsHttpUrl, PageQuery, QueryBoolean, OptionalField, NullableField } from '@greenlight/http';
+import { IsHttpUrl, PageQuery, QueryBoolean, QueryNumber, OptionalField, NullableField } from '@greenlight/http';
 
 const EVENTS = [...WEBHOOK_EVENT_TYPES];
 const OUTBOX_STATUSES = ['pending', 'sending', 'delivered', 'dead'] as const;
@@ -117,7 +117,23 @@ export class ListOutboxQuery extends PageQuery {
 
 export class DrainOutboxDto {
   @ApiPropertyOptional({ format: 'uuid' }) @OptionalField() @IsUUID() org_id?: string;
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 }) @OptionalField() @IsInt() @Min(1) @Max(1000) limit?: number;
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100, description: 'A limit in the query string wins over this one' })
+  @OptionalField()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+}
+
+/** `?limit=` as well as the body: the query form is the one schedulers and older clients send. */
+export class DrainOutboxQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, description: 'Wins over a limit in the body' })
+  @OptionalField()
+  @QueryNumber()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
 }
 
 export class DeadLetterSummaryQuery {

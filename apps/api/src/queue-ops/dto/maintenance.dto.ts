@@ -12,6 +12,7 @@ import type {
 } from '@greenlight/domain';
 import { PageQuery, OptionalField, QueryNumber } from '@greenlight/http';
 import { PruneView, ReapView } from './queue-ops.dto';
+import { StaleHeartbeatSecondsField } from './stale-run-alias';
 
 const ORG_DOC = 'Global keys: required (the org to act on). Org keys always act on their own org; another org answers 404.';
 const SCHEDULE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
@@ -38,6 +39,7 @@ export class ScheduleSummaryQuery extends WindowDaysQuery {
 /** Reap and prune parameters a call may override. */
 class MaintenanceOverridesDto {
   @ApiPropertyOptional({ minimum: 10, maximum: 604800 }) @OptionalField() @IsInt() @Min(10) @Max(604800) stale_run_seconds?: number;
+  @StaleHeartbeatSecondsField() stale_heartbeat_seconds?: number;
   @ApiPropertyOptional({ minimum: 1, maximum: 604800 }) @OptionalField() @IsInt() @Min(1) @Max(604800) max_runtime_seconds?: number;
   @ApiPropertyOptional({ minimum: 0, maximum: 3650 }) @OptionalField() @IsInt() @Min(0) @Max(3650) retention_days?: number;
   @ApiPropertyOptional({ minimum: 1, maximum: 1000 }) @OptionalField() @IsInt() @Min(1) @Max(1000) reap_limit?: number;

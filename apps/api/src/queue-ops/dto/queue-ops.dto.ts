@@ -14,6 +14,7 @@ import type {
   RetryJobView as RetryJobModel,
 } from '@greenlight/domain';
 import { PageQuery, OptionalField } from '@greenlight/http';
+import { StaleHeartbeatSecondsField } from './stale-run-alias';
 
 const QUEUES = Object.values(QueueName);
 const ORG_DOC = 'Global keys: the org to act on (none = every org). Org keys always act on their own org; another org answers 404.';
@@ -66,6 +67,8 @@ export class ReapStaleJobsDto {
   @Min(10)
   @Max(604800)
   stale_run_seconds?: number;
+
+  @StaleHeartbeatSecondsField() stale_heartbeat_seconds?: number;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 604800, description: "Running longer than this is a timeout (default: the org's policy)" })
   @OptionalField()
