@@ -290,6 +290,7 @@ describe('auth, roles and tenancy', () => {
         body: () => ({ org_id: A.org_id, retention_days: 7 }),
         role: 'admin',
         ok: 200,
+        idempotent: true,
       },
       {
         label: 'POST /system/queue/maintenance/run',
@@ -319,6 +320,7 @@ describe('auth, roles and tenancy', () => {
         body: () => ({ org_id: A.org_id, schedule_name: 'matrix' }),
         role: 'admin',
         ok: 200,
+        idempotent: true,
       },
       {
         label: 'GET /system/queue/maintenance/schedule-summary',

@@ -61,9 +61,9 @@ describe('queue maintenance (API)', () => {
     expectError(await h.http.get(`${BASE}/maintenance-policy`).query({ org_id: '7c9e6679-7425-40de-944b-e07fc1f90ae7' }).set(bearer(g.api_key)), 404, 'NOT_FOUND');
     expectError(await h.http.get(`${BASE}/maintenance-policy`).set(bearer(A.member)), 403, 'FORBIDDEN');
 
-    const saved = expectSuccess(await h.http.post(`${BASE}/maintenance-policy`).set(bearer(A.admin)).send({ retention_days: 3, reap_limit: 7 }), 200);
+    const saved = expectSuccess(await h.http.post(`${BASE}/maintenance-policy`).set(bearer(A.admin)).set(idem()).send({ retention_days: 3, reap_limit: 7 }), 200);
     expect(saved).toMatchObject({ source: 'org', retention_days: 3, reap_limit: 7, stale_run_seconds: 1200, prune_limit: 1000 });
-    const again = expectSuccess(await h.http.post(`${BASE}/maintenance-policy`).set(bearer(g.api_key)).send({ org_id: A.org_id, schedule_alert_cooldown_minutes: 15 }), 200);
+    const again = expectSuccess(await h.http.post(`${BASE}/maintenance-policy`).set(bearer(g.api_key)).set(idem()).send({ org_id: A.org_id, schedule_alert_cooldown_minutes: 15 }), 200);
     expect(again).toMatchObject({ retention_days: 3, reap_limit: 7, schedule_alert_cooldown_minutes: 15 });
     for (const [field, value] of [
       ['retention_days', -1],
@@ -73,7 +73,7 @@ describe('queue maintenance (API)', () => {
       ['schedule_alert_min_execution_success_rate', 'high'],
       ['schedule_enabled', 'yes'],
     ] as const) {
-      expectValidation(await h.http.post(`${BASE}/maintenance-policy`).set(bearer(A.admin)).send({ [field]: value }), [field]);
+      expectValidation(await h.http.post(`${BASE}/maintenance-policy`).set(bearer(A.admin)).set(idem()).send({ [field]: value }), [field]);
     }
     expect(expectSuccess(await h.http.get(`${BASE}/maintenance-policy`).set(bearer(B.admin)), 200).source).toBe('default');
   });
@@ -153,22 +153,22 @@ describe('queue maintenance (API)', () => {
   it('schedule trigger dedupes within its window; the summary and the audit codes say what happened', async () => {
     await awayFromMinuteEdge(5);
     const body = { schedule_name: 'nightly', window_minutes: 60 };
-    const first = expectSuccess(await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).send(body), 200);
+    const first = expectSuccess(await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).set(idem()).send(body), 200);
     expect(first).toMatchObject({ executed: true, deduped: false, schedule_name: 'nightly', window_minutes: 60, run: { trigger: 'schedule', schedule_name: 'nightly', dry_run: true } });
     expect(new Date(first.window_started_at).getTime() % 3_600_000).toBe(0);
     const requestId = freshRequestId('dedupe');
-    const second = expectSuccess(await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).set('X-Request-Id', requestId).send(body), 200);
+    const second = expectSuccess(await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).set(idem()).set('X-Request-Id', requestId).send(body), 200);
     expect(second).toMatchObject({ executed: false, deduped: true, dedupe_key: first.dedupe_key, run: { id: first.run.id }, reap: null, prune: null });
-    const forced = expectSuccess(await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).send({ ...body, force: true }), 200);
+    const forced = expectSuccess(await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).set(idem()).send({ ...body, force: true }), 200);
     expect(forced).toMatchObject({ executed: true, deduped: false });
     expect(forced.run.id).not.toBe(first.run.id);
-    const live = expectSuccess(await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).send({ ...body, dry_run: false }), 200);
+    const live = expectSuccess(await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).set(idem()).send({ ...body, dry_run: false }), 200);
     expect(live).toMatchObject({ executed: true, run: { dry_run: false } });
     expect(live.dedupe_key).not.toBe(first.dedupe_key);
-    const other = expectSuccess(await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).send({ schedule_name: 'hourly' }), 200);
+    const other = expectSuccess(await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).set(idem()).send({ schedule_name: 'hourly' }), 200);
     expect(other.executed).toBe(true);
-    expectValidation(await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).send({ schedule_name: 'bad name!' }), ['schedule_name']);
-    expectValidation(await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).send({}), ['schedule_name']);
+    expectValidation(await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).set(idem()).send({ schedule_name: 'bad name!' }), ['schedule_name']);
+    expectValidation(await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).set(idem()).send({}), ['schedule_name']);
 
     const summary = expectSuccess(await h.http.get(`${BASE}/maintenance/schedule-summary`).query({ schedule_name: 'nightly' }).set(bearer(A.admin)), 200);
     expect(summary).toMatchObject({
@@ -198,11 +198,11 @@ describe('queue maintenance (API)', () => {
     // the dedupe hit rate is 0.25: under the default threshold (0.5), and alerts are off by default
     const calm = expectSuccess(await notify({}), 200);
     expect(calm).toMatchObject({ outcome: 'skipped', reason: 'no anomaly', anomalies: [] });
-    expectSuccess(await h.http.post(`${BASE}/maintenance-policy`).set(bearer(A.admin)).send({ schedule_alert_dedupe_hit_rate_threshold: 0.2 }), 200);
+    expectSuccess(await h.http.post(`${BASE}/maintenance-policy`).set(bearer(A.admin)).set(idem()).send({ schedule_alert_dedupe_hit_rate_threshold: 0.2 }), 200);
     const disabled = expectSuccess(await notify({}), 200);
     expect(disabled).toMatchObject({ outcome: 'skipped', anomalies: [{ kind: 'dedupe_hit_rate_high', value: 0.25, threshold: 0.2 }] });
     expect(disabled.reason).toMatch(/disabled/);
-    expectSuccess(await h.http.post(`${BASE}/maintenance-policy`).set(bearer(A.admin)).send({ schedule_alert_enabled: true, schedule_alert_cooldown_minutes: 30 }), 200);
+    expectSuccess(await h.http.post(`${BASE}/maintenance-policy`).set(bearer(A.admin)).set(idem()).send({ schedule_alert_enabled: true, schedule_alert_cooldown_minutes: 30 }), 200);
     expect(expectSuccess(await notify({ dry_run: true }), 200)).toMatchObject({ outcome: 'dry_run' });
     const sent = expectSuccess(await notify({}), 200);
     expect(sent).toMatchObject({ outcome: 'sent', channel: 'activity_feed', cooldown_minutes: 30, summary: { dedupe_hit_rate: 0.25 } });
@@ -256,9 +256,9 @@ describe('scheduled maintenance in the worker', () => {
     const alsoStale = await pendingRun(h, skipped);
     await makeStale(db, stale);
     await makeStale(db, alsoStale);
-    expectSuccess(await h.http.post(`${BASE}/maintenance-policy`).set(bearer(skipped.admin)).send({ schedule_enabled: false, stale_run_seconds: 10 }), 200);
+    expectSuccess(await h.http.post(`${BASE}/maintenance-policy`).set(bearer(skipped.admin)).set(idem()).send({ schedule_enabled: false, stale_run_seconds: 10 }), 200);
     // With a saved policy the org is swept every time, live runs or not (without one, only while it has live runs).
-    expectSuccess(await h.http.post(`${BASE}/maintenance-policy`).set(bearer(o.admin)).send({ retention_days: 3 }), 200);
+    expectSuccess(await h.http.post(`${BASE}/maintenance-policy`).set(bearer(o.admin)).set(idem()).send({ retention_days: 3 }), 200);
     await awayFromMinuteEdge(8);
     const env = { ...process.env, QUEUE_MAINTENANCE_INTERVAL_MS: '1000' };
     workers = [await createWorkerApp(AppConfig.fromEnv(env)), await createWorkerApp(AppConfig.fromEnv(env))];
