@@ -26,6 +26,17 @@ describe('evaluation core (golden sets, runs, execute)', () => {
     return expectSuccess(await post(keys.member, '/api/v1/agents', agentBody({ api_endpoint: endpoint, ...extra })), 201).id;
   }
 
+  /**
+   * An agent whose endpoint the save-time check would refuse today, as if it had been saved under a
+   * looser OUTBOUND_ALLOWED_HOSTS: every call must still refuse it.
+   */
+  async function newAgentSavedEarlier(keys: OrgKeys, endpoint: string): Promise<string> {
+    expectError(await post(keys.member, '/api/v1/agents', agentBody({ api_endpoint: endpoint })), 400, 'OUTBOUND_URL_REFUSED');
+    const id = await newAgent(keys, null);
+    await h.app.get(DataSource).query(`UPDATE agents SET api_endpoint = $1 WHERE id = $2`, [endpoint, id]);
+    return id;
+  }
+
   async function newSet(keys: OrgKeys, agentId: string, cases: unknown[]): Promise<string> {
     const data = expectSuccess(await post(keys.member, '/api/v1/golden-sets/upload', { agent_id: agentId, name: uniqueName('Set'), cases }), 201);
     return data.golden_set.id;
@@ -345,14 +356,14 @@ describe('evaluation core (golden sets, runs, execute)', () => {
     agent.behave(() => ({ status: 500, body: 'no' }));
     const broken = await newAgent(o, agent.url);
     expectError(await post(o.member, `/api/v1/agents/${broken}/invoke-contract/validate`, {}), 502, 'AGENT_INVOKE_CONTRACT_RUNTIME_ERROR');
-    const metadata = await newAgent(o, 'http://169.254.169.254/latest/meta-data');
+    const metadata = await newAgentSavedEarlier(o, 'http://169.254.169.254/latest/meta-data');
     expectError(await post(o.member, `/api/v1/agents/${metadata}/invoke-contract/validate`, {}), 400, 'AGENT_INVOKE_CONTRACT_CONFIG_ERROR');
   });
 
   it('the SSRF guard refuses private agent endpoints during a run', async () => {
     // 127.0.0.1 is allow-listed in this app; loopback forms are checked below by an app without the allow-list.
     for (const url of ['http://169.254.169.254/latest/meta-data', 'http://10.0.0.1/x']) {
-      const agentId = await newAgent(o, url);
+      const agentId = await newAgentSavedEarlier(o, url);
       const setId = await newSet(o, agentId, [answerCase(1)]);
       const run = await newRun(o, agentId, setId);
       const executed = expectSuccess(await post(o.member, `/api/v1/eval/runs/${run.id}/execute`, {}), 200);
@@ -364,7 +375,9 @@ describe('evaluation core (golden sets, runs, execute)', () => {
     try {
       for (const url of [`http://[::ffff:127.0.0.1]:${new URL(agent.url).port}/invoke`, `http://2130706433:${new URL(agent.url).port}/invoke`, agent.url]) {
         const agentRes = await strict.http.post('/api/v1/agents').set(bearer(o.member)).send(agentBody({ api_endpoint: url }));
-        const agentId = expectSuccess(agentRes, 201).id;
+        expectError(agentRes, 400, 'OUTBOUND_URL_REFUSED');
+        // Saved while 127.0.0.1 was allowed: the call-time check refuses it all the same.
+        const agentId = await newAgent(o, url);
         const setId = expectSuccess(
           await strict.http.post('/api/v1/golden-sets/upload').set(bearer(o.member)).send({ agent_id: agentId, name: uniqueName('S'), cases: [answerCase(1)] }),
           201,

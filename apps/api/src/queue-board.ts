@@ -3,8 +3,8 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter as BullBoardExpressAdapter } from '@bull-board/express';
 import { INestApplication } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import { KeyAuthenticator } from '@greenlight/auth';
 import { ErrorCode } from '@greenlight/contracts';
-import { ApiKeysService } from '@greenlight/domain';
 import { errorEnvelope } from '@greenlight/http';
 import { ALL_QUEUES, JobProducer } from '@greenlight/queue';
 import { requestState } from '@greenlight/tenancy';
@@ -32,19 +32,23 @@ export function mountQueueBoard(app: INestApplication): void {
   board.setBasePath(QUEUE_BOARD_PATH);
   const producer = app.get(JobProducer);
   createBullBoard({ queues: ALL_QUEUES.map((name) => new BullMQAdapter(producer.queue(name))), serverAdapter: board });
-  const keys = app.get(ApiKeysService);
+  const authenticator = app.get(KeyAuthenticator);
 
   const guard = async (req: Request, res: Response, next: NextFunction) => {
     const state = requestState(req);
-    const deny = (status: number, code: ErrorCode, message: string) => {
+    const deny = (status: number, code: ErrorCode, message: string, details: Record<string, unknown> | null = null) => {
       state.error_code = code;
       if (status === 401) res.setHeader('WWW-Authenticate', 'Basic realm="Greenlight queues", charset="UTF-8"');
-      res.status(status).json(errorEnvelope(code, message, null, state.request_id));
+      res.status(status).json(errorEnvelope(code, message, details, state.request_id));
     };
     const key = presentedKey(req);
     if (!key) return deny(401, ErrorCode.UNAUTHORIZED, 'sign in with a global admin API key (HTTP Basic password or Bearer)');
     try {
-      const result = await keys.authenticate(key);
+      const result = await authenticator.authenticate(req.ip ?? req.socket.remoteAddress, key);
+      if ('throttled' in result) {
+        res.setHeader('Retry-After', String(result.throttled.retry_after_seconds));
+        return deny(429, ErrorCode.RATE_LIMITED, 'too many failed authentication attempts from this address', { scope: 'client_address', ...result.throttled });
+      }
       if ('rejected' in result) return deny(401, ErrorCode.UNAUTHORIZED, 'API key is not valid');
       if (result.key.role !== 'admin' || result.key.org_id !== null) {
         return deny(403, ErrorCode.FORBIDDEN, 'the queue board shows every org: it needs a global admin key');

@@ -6,9 +6,11 @@ import { ApiKeysService, DomainError, KeyRejection } from '@greenlight/domain';
 import { PUBLIC_ROUTE } from '@greenlight/http';
 import { requestState } from '@greenlight/tenancy';
 import { REQUIRED_ROLE } from './auth.decorator';
+import { KeyAuthenticator } from './key-authenticator';
 import { RateLimiter } from './rate-limiter';
 
 const REJECTION_MESSAGES: Record<KeyRejection, string> = {
+  malformed: 'API key is not valid: keys look like gl_<8 hex>_<43 characters>',
   unknown: 'API key is not valid',
   revoked: 'API key has been revoked',
   expired: 'API key has expired',
@@ -17,8 +19,8 @@ const REJECTION_MESSAGES: Record<KeyRejection, string> = {
 
 /**
  * Global guard: every route is either `@Public()` or `@Auth(role)`; a route with neither is refused
- * (fail closed). Authenticates the bearer key, applies the per-key rate limit, checks the role and
- * puts the Actor on the request.
+ * (fail closed). Authenticates the bearer key (failed attempts are throttled per client address),
+ * applies the per-key rate limit, checks the role and puts the Actor on the request.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -27,6 +29,7 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeysService,
+    private readonly authenticator: KeyAuthenticator,
     private readonly limiter: RateLimiter,
   ) {}
 
@@ -46,7 +49,17 @@ export class ApiKeyGuard implements CanActivate {
         'WWW-Authenticate': 'Bearer',
       });
     }
-    const result = await this.keys.authenticate(match[1]);
+    const result = await this.authenticator.authenticate(req.ip ?? req.socket.remoteAddress, match[1]);
+    if ('throttled' in result) {
+      const t = result.throttled;
+      throw new DomainError(
+        ErrorCode.RATE_LIMITED,
+        `too many failed authentication attempts from this address; retry in ${t.retry_after_seconds} s`,
+        { scope: 'client_address', limit: t.limit, window_seconds: t.window_seconds, retry_after_seconds: t.retry_after_seconds },
+        429,
+        { 'Retry-After': String(t.retry_after_seconds) },
+      );
+    }
     if ('rejected' in result) {
       throw new DomainError(ErrorCode.UNAUTHORIZED, REJECTION_MESSAGES[result.rejected], null, 401, {
         'WWW-Authenticate': 'Bearer error="invalid_token"',

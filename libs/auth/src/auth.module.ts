@@ -1,7 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { ApiKeyGuard } from './api-key.guard';
+import { KeyAuthenticator } from './key-authenticator';
 import { RateLimiter } from './rate-limiter';
 
 @Global()
-@Module({ providers: [ApiKeyGuard, RateLimiter], exports: [ApiKeyGuard, RateLimiter] })
+@Module({ providers: [ApiKeyGuard, KeyAuthenticator, RateLimiter], exports: [ApiKeyGuard, KeyAuthenticator, RateLimiter] })
 export class AuthModule {}

@@ -16,7 +16,10 @@ export class ApiKeysController {
   @SensitiveResponse('api_key')
   @ApiOperation({
     summary: 'Create an API key; the plaintext key is returned once',
-    description: 'An Idempotency-Key replay answers with api_key null: the plaintext is never stored.',
+    description:
+      'An Idempotency-Key replay answers with api_key null: the plaintext is never stored. ' +
+      'rate_limit_per_minute: 0 means no limit; org admins may only set 1 up to the platform limit (API_RATE_LIMIT_PER_MINUTE), ' +
+      'anything looser answers 403 API_KEY_RATE_LIMIT_FORBIDDEN (global admins may set any value).',
   })
   @ApiBody({
     type: CreateApiKeyDto,

@@ -3,11 +3,14 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { AgentStatus, AgentType, ErrorCode } from '@greenlight/contracts';
 import { AgentEntity, Page, PageRequest } from '@greenlight/database';
-import { Actor, orgFilter, scopedById } from '@greenlight/tenancy';
+import { Actor, scopedById } from '@greenlight/tenancy';
 import { ActivityService } from '../activity/activity.service';
 import { DomainError } from '../domain-error';
 import { isUniqueViolation } from '../pg-errors';
+import { GuardedHttpClient } from '../outbound/guarded-http-client';
+import { assertSavableUrl } from '../outbound/saved-url-check';
 import { EvalProfilesService } from '../profiles/eval-profiles.service';
+import { resolveOrgScope } from '../orgs/org-scope';
 import { OrgsService } from '../orgs/orgs.service';
 
 export interface AgentView {
@@ -51,12 +54,13 @@ export class AgentsService {
     private readonly orgs: OrgsService,
     private readonly profiles: EvalProfilesService,
     private readonly activity: ActivityService,
+    private readonly http: GuardedHttpClient,
   ) {}
 
   async list(actor: Actor, filter: AgentListFilter, page: PageRequest): Promise<Page<AgentView>> {
+    const org = await resolveOrgScope(this.dataSource, actor, filter.org_id, false);
     const qb = this.agents.createQueryBuilder('a');
-    const org = orgFilter(actor, filter.org_id);
-    if (org !== undefined) qb.andWhere('a.org_id = :org', { org });
+    if (org !== null) qb.andWhere('a.org_id = :org', { org });
     if (filter.status) qb.andWhere('a.status = :status', { status: filter.status });
     if (filter.agent_type) qb.andWhere('a.agent_type = :type', { type: filter.agent_type });
     qb.orderBy('a.created_at', 'DESC').addOrderBy('a.id', 'ASC').take(page.limit).skip(page.offset);
@@ -72,6 +76,11 @@ export class AgentsService {
       ]);
     }
     await this.orgs.assertAccessible(actor, orgId);
+    if (input.api_endpoint) {
+      // The same policy every call applies; a name that does not resolve yet is accepted (the agent
+      // may not be deployed) and is checked again, with its addresses, at every call.
+      await assertSavableUrl(this.http, input.api_endpoint, { field: 'api_endpoint', label: 'agent api_endpoint', allowUnresolved: true });
+    }
     if (input.eval_profile_id) {
       const profile = await this.profiles.findUsableBy(orgId, input.eval_profile_id);
       if (!profile) {

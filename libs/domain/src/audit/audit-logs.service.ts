@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { ApiAuditLogEntity, Page, PageRequest } from '@greenlight/database';
-import { Actor, orgFilter } from '@greenlight/tenancy';
+import { Actor } from '@greenlight/tenancy';
+import { resolveOrgScope } from '../orgs/org-scope';
 
 export interface AuditLogView {
   id: string;
@@ -39,9 +40,9 @@ export class AuditLogsService {
   }
 
   async list(actor: Actor, filter: AuditLogFilter, page: PageRequest): Promise<Page<AuditLogView>> {
+    const org = await resolveOrgScope(this.logs.manager.connection, actor, filter.org_id, false);
     const qb = this.logs.createQueryBuilder('l');
-    const org = orgFilter(actor, filter.org_id);
-    if (org !== undefined) qb.andWhere('l.org_id = :org', { org });
+    if (org !== null) qb.andWhere('l.org_id = :org', { org });
     if (filter.request_id) qb.andWhere('l.request_id = :rid', { rid: filter.request_id });
     if (filter.path) qb.andWhere('l.path = :path', { path: filter.path });
     if (filter.method) qb.andWhere('l.method = :method', { method: filter.method.toUpperCase() });

@@ -13,12 +13,13 @@ import {
   RunStatus,
   RunType,
 } from '@greenlight/database';
-import { Actor, orgFilter, scopedById } from '@greenlight/tenancy';
+import { Actor, scopedById } from '@greenlight/tenancy';
 import { ActivityService } from '../activity/activity.service';
 import { AgentsService } from '../agents/agents.service';
 import { DomainError } from '../domain-error';
 import { EvalProfilesService } from '../profiles/eval-profiles.service';
 import { NotificationOutbox, OutboxRef } from '../notifications/outbox.service';
+import { resolveOrgScope } from '../orgs/org-scope';
 import { EvalTemplatesService } from './eval-templates.service';
 import { RequestedExecutorMode, resolveExecutorConfig } from './executors';
 import { CASES_AS_OF_SQL, RunConfig } from './run-config';
@@ -260,9 +261,9 @@ export class EvalRunsService {
     filter: { org_id?: string; agent_id?: string; status?: RunStatus; run_type?: RunType; golden_set_id?: string },
     page: PageRequest,
   ): Promise<Page<RunView & { rates: RunRates }>> {
+    const org = await resolveOrgScope(this.db, actor, filter.org_id, false);
     const qb = this.db.getRepository(EvalRunEntity).createQueryBuilder('r');
-    const org = orgFilter(actor, filter.org_id);
-    if (org !== undefined) qb.andWhere('r.org_id = :org', { org });
+    if (org !== null) qb.andWhere('r.org_id = :org', { org });
     if (filter.agent_id) qb.andWhere('r.agent_id = :agent', { agent: filter.agent_id });
     if (filter.status) qb.andWhere('r.status = :status', { status: filter.status });
     if (filter.run_type) qb.andWhere('r.run_type = :rt', { rt: filter.run_type });

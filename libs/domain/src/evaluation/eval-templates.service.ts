@@ -3,9 +3,10 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AgentType, ErrorCode } from '@greenlight/contracts';
 import { EvalTemplateEntity, Page, PageRequest, RunType } from '@greenlight/database';
-import { Actor, orgFilter, scopedById } from '@greenlight/tenancy';
+import { Actor, scopedById } from '@greenlight/tenancy';
 import { DomainError } from '../domain-error';
 import { GoldenSetsService } from '../golden-sets/golden-sets.service';
+import { resolveOrgScope } from '../orgs/org-scope';
 import { OrgsService } from '../orgs/orgs.service';
 import { isUniqueViolation } from '../pg-errors';
 
@@ -63,9 +64,9 @@ export class EvalTemplatesService {
   }
 
   async list(actor: Actor, filter: { org_id?: string; agent_type?: AgentType; run_type?: RunType }, page: PageRequest): Promise<Page<EvalTemplateView>> {
+    const org = await resolveOrgScope(this.templates.manager.connection, actor, filter.org_id, false);
     const qb = this.templates.createQueryBuilder('t');
-    const org = orgFilter(actor, filter.org_id);
-    if (org !== undefined) qb.andWhere('t.org_id = :org', { org });
+    if (org !== null) qb.andWhere('t.org_id = :org', { org });
     if (filter.agent_type) qb.andWhere('t.agent_type = :at', { at: filter.agent_type });
     if (filter.run_type) qb.andWhere('t.run_type = :rt', { rt: filter.run_type });
     qb.orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'ASC').take(page.limit).skip(page.offset);

@@ -4,10 +4,11 @@ import { Repository } from 'typeorm';
 import { ApiKeyStatus, ErrorCode, Role, roleSatisfies } from '@greenlight/contracts';
 import { AppConfig } from '@greenlight/config';
 import { ApiKeyEntity, Page, PageRequest } from '@greenlight/database';
-import { Actor, orgFilter } from '@greenlight/tenancy';
+import { Actor } from '@greenlight/tenancy';
 import { DomainError } from '../domain-error';
+import { resolveOrgScope } from '../orgs/org-scope';
 import { OrgsService } from '../orgs/orgs.service';
-import { generateApiKey, hashApiKey } from './api-key-codec';
+import { API_KEY_PATTERN, generateApiKey, hashApiKey } from './api-key-codec';
 
 export interface ApiKeyView {
   id: string;
@@ -38,7 +39,7 @@ export interface CreateApiKeyInput {
 }
 
 /** Why a presented key was refused; the guard turns each into a 401 message. */
-export type KeyRejection = 'unknown' | 'revoked' | 'expired' | 'misconfigured';
+export type KeyRejection = 'malformed' | 'unknown' | 'revoked' | 'expired' | 'misconfigured';
 
 const MAX_TTL_DAYS = 3650;
 const TOUCH_INTERVAL_MS = 60_000;
@@ -67,7 +68,25 @@ export class ApiKeysService {
     if (!roleSatisfies(actor.role, input.role)) {
       throw new DomainError(ErrorCode.FORBIDDEN, 'cannot create a key with a stronger role than your own');
     }
+    if (actor.org_id !== null) this.assertOrgMayChooseLimit(input.rate_limit_per_minute);
     return this.insert({ ...input, org_id: orgId }, actor.key_id);
+  }
+
+  /**
+   * An org admin may give a key a stricter limit than the platform's, never a looser one: 0 (no
+   * limit) or a number above API_RATE_LIMIT_PER_MINUTE is for global admins only. When the platform
+   * has no limit, nothing an org asks for is looser.
+   */
+  private assertOrgMayChooseLimit(requested: number | null | undefined): void {
+    if (requested === undefined || requested === null) return;
+    const platform = this.config.get('API_RATE_LIMIT_PER_MINUTE');
+    if (platform <= 0) return;
+    if (requested >= 1 && requested <= platform) return;
+    throw new DomainError(
+      ErrorCode.API_KEY_RATE_LIMIT_FORBIDDEN,
+      `org admins may set rate_limit_per_minute from 1 to the platform limit of ${platform}; a higher limit or none (0) needs a global admin key`,
+      { field: 'rate_limit_per_minute', requested, platform_limit_per_minute: platform },
+    );
   }
 
   /** Creates a key without an actor: for the bootstrap command. */
@@ -110,9 +129,9 @@ export class ApiKeysService {
   }
 
   async list(actor: Actor, filter: { status?: ApiKeyStatus; org_id?: string }, page: PageRequest): Promise<Page<ApiKeyView>> {
+    const org = await resolveOrgScope(this.keys.manager.connection, actor, filter.org_id, false);
     const qb = this.keys.createQueryBuilder('k');
-    const org = orgFilter(actor, filter.org_id);
-    if (org !== undefined) qb.andWhere('k.org_id = :org', { org });
+    if (org !== null) qb.andWhere('k.org_id = :org', { org });
     if (filter.status) qb.andWhere('k.status = :status', { status: filter.status });
     qb.orderBy('k.created_at', 'DESC').addOrderBy('k.id', 'ASC').take(page.limit).skip(page.offset);
     const [rows, total] = await qb.getManyAndCount();
@@ -134,8 +153,12 @@ export class ApiKeysService {
     return present(updated);
   }
 
-  /** Looks a presented key up by its hash and checks it can be used now. */
+  /**
+   * Looks a presented key up by its hash and checks it can be used now. Text that cannot be a key is
+   * refused without touching the database.
+   */
   async authenticate(plaintext: string): Promise<{ key: ApiKeyEntity } | { rejected: KeyRejection }> {
+    if (!API_KEY_PATTERN.test(plaintext)) return { rejected: 'malformed' };
     const key = await this.keys.findOneBy({ key_hash: hashApiKey(plaintext) });
     if (!key) return { rejected: 'unknown' };
     if (key.status !== 'active') return { rejected: 'revoked' };

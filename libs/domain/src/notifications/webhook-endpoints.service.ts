@@ -8,7 +8,7 @@ import { Actor, scopedById } from '@greenlight/tenancy';
 import { generateWebhookSecret } from '@greenlight/webhooks';
 import { DomainError } from '../domain-error';
 import { GuardedHttpClient } from '../outbound/guarded-http-client';
-import { OutboundError } from '../outbound/outbound.types';
+import { assertSavableUrl } from '../outbound/saved-url-check';
 import { resolveOrgScope } from '../orgs/org-scope';
 import { NotificationOutbox } from './outbox.service';
 import { AttemptResult, WebhookDeliveryService } from './webhook-delivery.service';
@@ -185,15 +185,8 @@ export class WebhookEndpointsService {
   }
 
   /** The SSRF policy of every outbound call, applied when the URL is saved (and again at each delivery). */
-  private async checkUrl(url: string): Promise<void> {
-    try {
-      await this.http.assertAllowedUrl(url);
-    } catch (err) {
-      if (err instanceof OutboundError) {
-        throw new DomainError(ErrorCode.OUTBOUND_URL_REFUSED, `webhook URL refused: ${err.message}`, { field: 'url', kind: err.kind, ...err.details });
-      }
-      throw err;
-    }
+  private checkUrl(url: string): Promise<void> {
+    return assertSavableUrl(this.http, url, { field: 'url', label: 'webhook URL' });
   }
 }
 
