@@ -10,6 +10,7 @@ import { MetricsService } from './metrics.service';
 import { mountSwagger } from './openapi';
 import { requestObserver } from './request-observer';
 import { bodyParserErrorHandler, jsonContentTypeMiddleware, jsonDepthGuard, requestStateMiddleware } from './request-pipeline';
+import { applySecurityHeaders } from './security-headers';
 import { ApiValidationPipe } from './validation';
 
 /**
@@ -40,7 +41,8 @@ export interface HttpAppOptions {
 
 /**
  * The request pipeline of both apps, in order: request id and versioning, observation (metrics,
- * audit), JSON body parsing with a size cap, then Nest's guards, pipes, interceptors and one filter.
+ * audit), security headers and CORS, JSON body parsing with a size cap, then Nest's guards, pipes,
+ * interceptors and one filter.
  * The app must be created with `bodyParser: false`.
  */
 export function configureHttpApp(app: INestApplication, options: HttpAppOptions): void {
@@ -49,6 +51,7 @@ export function configureHttpApp(app: INestApplication, options: HttpAppOptions)
   expressApp.disable('x-powered-by');
   app.use(requestStateMiddleware);
   app.use(requestObserver(options.audit ? app.get(AuditLogWriter) : null, app.get(MetricsService)));
+  applySecurityHeaders(app);
   app.use(jsonContentTypeMiddleware(options.multipartPaths));
   const jsonTypes = ['application/json', 'application/*+json'];
   const jsonParser = express.json({ limit: config.get('API_BODY_LIMIT_BYTES'), type: jsonTypes });

@@ -189,7 +189,8 @@ export function mountSwagger(app: INestApplication): OpenAPIObject {
   SwaggerModule.setup('docs', app, doc, {
     jsonDocumentUrl: 'docs-json',
     customSiteTitle: 'Greenlight API',
-    swaggerOptions: { persistAuthorization: true, displayOperationId: true },
+    // No online validator badge: it would load an image from another origin, which the CSP refuses.
+    swaggerOptions: { persistAuthorization: true, displayOperationId: true, validatorUrl: null },
   });
   return doc;
 }
