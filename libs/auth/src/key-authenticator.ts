@@ -16,8 +16,8 @@ export type KeyCheck = { key: ApiKeyEntity } | { rejected: KeyRejection } | Auth
 
 const WINDOW_SECONDS = 60;
 const REDIS_TIMEOUT_MS = 250;
-/** How long a key that authenticated is remembered as one a client really holds. */
-const KNOWN_KEY_TTL_SECONDS = 86_400;
+/** How long a key is remembered as one a client really holds, after its creation or last use. */
+const KNOWN_KEY_TTL_SECONDS = 30 * 86_400;
 /** How long this process trusts its own memory of a known key before asking Redis again. */
 const LOCAL_MEMO_MS = 300_000;
 const LOCAL_MEMO_MAX = 10_000;
@@ -32,9 +32,9 @@ const RELEASE_SCRIPT = `if redis.call('EXISTS', KEYS[1]) == 1 then return redis.
  * every api process shares the count). A key this platform has not seen authenticate recently takes a
  * failure slot *before* its database lookup and gives it back when it turns out valid, so a burst of
  * guesses costs at most the limit in lookups, however parallel it is; past the limit the address gets
- * 429 with no lookup at all. Keys that authenticated within the last day are "known" and are always
- * looked up, so a client whose neighbour (or whose own typo loop) exhausted the address still gets in
- * with its real key. Text that cannot be a key fails without a lookup. If Redis does not answer, keys
+ * 429 with no lookup at all. Keys created through the API or used within the last 30 days are
+ * "known" and are always looked up, so a client whose neighbour (or whose own typo loop) exhausted the
+ * address still gets in with its real key. Text that cannot be a key fails without a lookup. If Redis does not answer, keys
  * are checked as if there were no throttle: losing Redis must not lock everyone out.
  */
 @Injectable()
@@ -83,6 +83,12 @@ export class KeyAuthenticator {
     return result;
   }
 
+  /** Marks a key just created as known, so it works at once even from a throttled address. */
+  async rememberNewKey(plaintext: string): Promise<void> {
+    if (this.config.get('AUTH_FAILURE_LIMIT_PER_MINUTE') <= 0) return;
+    await this.remember(knownKeyFingerprint(plaintext));
+  }
+
   private get prefix(): string {
     return this.config.get('REDIS_PREFIX');
   }
@@ -94,9 +100,12 @@ export class KeyAuthenticator {
   private async isKnown(fingerprint: string): Promise<boolean> {
     const until = this.knownLocally.get(fingerprint);
     if (until !== undefined && until > Date.now()) return true;
-    const exists = await this.safely(() => this.redis.exists(this.knownKey(fingerprint)));
-    if (exists === 1) this.memo(fingerprint);
-    return exists === 1;
+    // Checking a known key also extends its memory: keys in use stay known.
+    const key = this.knownKey(fingerprint);
+    const reply = await this.safely(() => this.redis.multi().exists(key).expire(key, KNOWN_KEY_TTL_SECONDS).exec());
+    const known = reply?.[0]?.[1] === 1;
+    if (known) this.memo(fingerprint);
+    return known;
   }
 
   private async remember(fingerprint: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Auth, CurrentActor } from '@greenlight/auth';
+import { Auth, CurrentActor, KeyAuthenticator } from '@greenlight/auth';
 import { ApiKeysService } from '@greenlight/domain';
 import { ApiEnvelope, SensitiveResponse, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
@@ -9,7 +9,10 @@ import { ApiKeyCreatedView, ApiKeyView, CreateApiKeyDto, ListApiKeysQuery } from
 @ApiTags('System')
 @Controller('api/v1/system/api-keys')
 export class ApiKeysController {
-  constructor(private readonly keys: ApiKeysService) {}
+  constructor(
+    private readonly keys: ApiKeysService,
+    private readonly authenticator: KeyAuthenticator,
+  ) {}
 
   @Post()
   @Auth('admin')
@@ -32,8 +35,10 @@ export class ApiKeysController {
     },
   })
   @ApiEnvelope(ApiKeyCreatedView, { status: 201, description: 'Created; data.api_key holds the plaintext key' })
-  create(@CurrentActor() actor: Actor, @Body() body: CreateApiKeyDto) {
-    return this.keys.create(actor, body);
+  async create(@CurrentActor() actor: Actor, @Body() body: CreateApiKeyDto) {
+    const created = await this.keys.create(actor, body);
+    await this.authenticator.rememberNewKey(created.api_key);
+    return created;
   }
 
   @Get()
