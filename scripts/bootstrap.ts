@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@greenlight/config';
 import { ApiKeyEntity, buildDataSourceOptions, OrgEntity } from '@greenlight/database';
-import { ApiKeysService, OrgsService } from '@greenlight/domain';
+import { ApiKeysService, hashApiKey, OrgsService } from '@greenlight/domain';
 
 /**
  * `npm run bootstrap -- --org "<name>"`: creates the org (or reuses it) and a new global admin key,
@@ -28,6 +28,27 @@ export async function bootstrapOrg(config: AppConfig, orgName: string): Promise<
     }
     const key = await keys.createUnchecked({ name: `bootstrap admin (${org.name})`, role: 'admin', org_id: null });
     return { org_id: org.id, api_key: key.api_key, created_org: createdOrg };
+  } finally {
+    await ds.destroy();
+  }
+}
+
+/**
+ * Revokes an active global key given its plaintext (the quick start retires its previous demo key this
+ * way). Answers whether a key was revoked: false for an unknown, org-scoped or already revoked key.
+ */
+export async function revokeGlobalKey(config: AppConfig, plaintext: string): Promise<boolean> {
+  const ds = new DataSource({ ...buildDataSourceOptions(config), extra: { max: 1 } });
+  await ds.initialize();
+  try {
+    const result = await ds
+      .getRepository(ApiKeyEntity)
+      .createQueryBuilder()
+      .update()
+      .set({ status: 'revoked', revoked_at: () => 'now()' })
+      .where('key_hash = :hash AND org_id IS NULL AND status = :active', { hash: hashApiKey(plaintext), active: 'active' })
+      .execute();
+    return (result.affected ?? 0) > 0;
   } finally {
     await ds.destroy();
   }

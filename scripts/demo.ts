@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { apiCaller } from './api-call';
+import { apiCaller, pacedDelay } from './api-call';
 
 /** The quick start's demo: register the sample agent, upload the sample golden set, run an evaluation. */
 export interface DemoResult {
@@ -19,6 +19,19 @@ export interface DemoResult {
   failing: { input: string; actual_output: string | null; issue_tags: string[] }[];
 }
 
+/** Polling rhythm: quick while cases complete, slower while nothing moves. */
+const POLL_MIN_MS = 250;
+const POLL_MAX_MS = 2_000;
+/** Calls kept in the rate-limit window for after the run ends (summary, failing results, cases) and one spare. */
+const CALLS_AFTER_RUN = 4;
+
+export interface DemoOptions {
+  /** A run not finished after this long is reported as such (default 120 s). */
+  deadlineMs?: number;
+  /** Told when the key's rate limit makes the demo wait. */
+  onRateLimited?: (waitMs: number) => void;
+}
+
 export async function runDemo(
   base: string,
   key: string,
@@ -26,9 +39,10 @@ export async function runDemo(
   agentUrl: string,
   samplesDir: string,
   onProgress: (done: number, total: number, status: string) => void = () => undefined,
-  deadlineMs = 120_000,
+  opts: DemoOptions = {},
 ): Promise<DemoResult> {
-  const callApi = apiCaller(base, key);
+  const deadlineMs = opts.deadlineMs ?? 120_000;
+  const callApi = apiCaller(base, key, { onRateLimited: (ms) => opts.onRateLimited?.(ms) });
   const name = 'Acme Support Assistant';
   const agents = await callApi<{ items: { id: string; name: string }[] }>('GET', `/api/v1/agents?org_id=${orgId}&limit=200`);
   const agent =
@@ -56,19 +70,27 @@ export async function runDemo(
   });
   // Through the worker: start enqueues, the worker executes; progress is polled until the run ends.
   await callApi('POST', `/api/v1/eval/runs/${run.id}/start`);
+  // The polls share the key's rate limit with everything else the demo asks: they back off while
+  // nothing moves and are spread over what is left of the window, so a long run never hits 429.
   let last = -1;
+  let idlePolls = 0;
   const deadline = Date.now() + deadlineMs;
   for (;;) {
     const r = await callApi<{ status: string; completed_cases: number; total_cases: number }>('GET', `/api/v1/eval/runs/${run.id}`);
     if (r.completed_cases !== last) {
       onProgress(r.completed_cases, r.total_cases, r.status);
       last = r.completed_cases;
+      idlePolls = 0;
+    } else {
+      idlePolls += 1;
     }
     if (['completed', 'failed', 'cancelled'].includes(r.status)) break;
     if (Date.now() > deadline) {
       throw new Error(`run ${run.id} is still ${r.status} (${r.completed_cases}/${r.total_cases}) after ${deadlineMs / 1000} s: see .greenlight/logs/worker.log`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const rhythm = Math.min(POLL_MAX_MS, POLL_MIN_MS * 1.5 ** idlePolls);
+    const wait = Math.min(pacedDelay(rhythm, callApi.budget(), CALLS_AFTER_RUN), Math.max(0, deadline - Date.now()) + 100);
+    await new Promise((resolve) => setTimeout(resolve, wait));
   }
   const executed = { summary: await callApi<DemoResult['summary']>('GET', `/api/v1/eval/runs/${run.id}/summary`) };
   const failing = await callApi<{ items: { case_id: string; actual_output: string | null; issue_tags: string[] }[] }>('GET',

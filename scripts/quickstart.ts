@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppConfig, redactUrl } from '@greenlight/config';
 import { ensureDatabase, runMigrations } from '@greenlight/database';
-import { bootstrapOrg } from './bootstrap';
 import { formatDemo, runDemo } from './demo';
+import { renewDemoKey } from './demo-key';
 import {
   findRedisServer,
   postgresAnswers,
@@ -172,10 +172,9 @@ async function start(): Promise<void> {
     waitReady('sample_agent', `http://127.0.0.1:${agentPort}/health`, pids.sample_agent),
   ]);
 
-  const demo = await bootstrapOrg(config, 'Greenlight Demo');
-  const demoFile = join(STATE, 'demo.json');
-  writeFileSync(demoFile, `${JSON.stringify(demo, null, 2)}\n`);
-  chmodSync(demoFile, 0o600);
+  // A new demo key each start; the previous start's key (in .greenlight/demo.json) is revoked.
+  const demo = await renewDemoKey(config, join(STATE, 'demo.json'));
+  if (demo.revoked_previous) say('revoked the previous demo key');
 
   const check = await fetch(`http://127.0.0.1:${port}/api/v1/agents`, { headers: { Authorization: `Bearer ${demo.api_key}` } });
   if (!check.ok) throw new Error(`the demo key could not list agents: HTTP ${check.status} ${await check.text()}`);
@@ -185,8 +184,14 @@ async function start(): Promise<void> {
   say(`ready in ${readyIn} s; demo key ${demo.api_key} (saved in .greenlight/demo.json)`);
   say('running the demo evaluation through the worker (start → progress → summary)');
   try {
-    const demoRun = await runDemo(`http://127.0.0.1:${port}`, demo.api_key, demo.org_id, `http://127.0.0.1:${agentPort}/invoke`, join(ROOT, 'samples'), (done, total, status) =>
-      say(`    run ${status}: ${done}/${total} cases`),
+    const demoRun = await runDemo(
+      `http://127.0.0.1:${port}`,
+      demo.api_key,
+      demo.org_id,
+      `http://127.0.0.1:${agentPort}/invoke`,
+      join(ROOT, 'samples'),
+      (done, total, status) => say(`    run ${status}: ${done}/${total} cases`),
+      { onRateLimited: (ms) => say(`    the key's rate limit is reached; waiting ${(ms / 1000).toFixed(0)} s`) },
     );
     process.stdout.write(`\n${formatDemo(demoRun, base)}\n`);
   } catch (err) {

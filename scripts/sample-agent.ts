@@ -100,5 +100,6 @@ export async function startSampleAgent(port = 0, latencyMs = 0): Promise<SampleA
 
 if (require.main === module) {
   const port = Number(process.env.SAMPLE_AGENT_PORT ?? 3002);
-  startSampleAgent(port).then((a) => process.stdout.write(`sample agent listening on ${a.url}\n`));
+  // SAMPLE_AGENT_LATENCY_MS: a slower agent, e.g. to watch a longer demo run.
+  startSampleAgent(port, Number(process.env.SAMPLE_AGENT_LATENCY_MS ?? 0) || 0).then((a) => process.stdout.write(`sample agent listening on ${a.url}\n`));
 }
