@@ -1,6 +1,6 @@
 // Writes the run's totals as one plain line, "tests: N passed, N failed[, N skipped]", to
-// .greenlight/test-summary.txt; .ci/run prints it as its closing line (Jest's own summary comes
-// after every reporter, so a reporter cannot print last).
+// .greenlight/test-summary.txt; `npm test` (run-jest.js) prints it as its closing line once Jest has
+// exited (Jest's own summary comes after every reporter, so a reporter cannot print last).
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
