@@ -157,7 +157,8 @@ const DESCRIPTION = `Greenlight tells a team whether an AI agent is ready to lau
 * **Envelope**: success \`{ data, meta: { request_id } }\`, error \`{ error: { code, message, details }, meta }\`.
 * **Versioning**: canonical routes are \`/api/v1/...\`; \`/api/...\` answers the same with \`Deprecation: true\`.
 * **Idempotency**: send \`Idempotency-Key\` on POST/PUT/PATCH/DELETE to make retries safe (kept 24 h, per API key).
-* **Rate limit**: per API key and minute; over it answers 429 \`RATE_LIMITED\` with \`Retry-After\`.
+* **Rate limit**: per API key and minute; over it answers 429 \`RATE_LIMITED\` with \`Retry-After\`. Org admins may give a key a stricter limit, never a looser one.
+* **Failed authentication** is throttled per client address: after repeated failures within a minute, 429 \`RATE_LIMITED\` with \`Retry-After\` (keys that are known keep working).
 * **Lists**: \`limit\` / \`offset\`; the answer has \`data.items\`, \`data.limit\`, \`data.offset\`, \`data.total\`.`;
 
 /** Builds the OpenAPI document: tags, BearerAuth, deterministic operation ids. */

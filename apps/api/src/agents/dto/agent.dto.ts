@@ -60,7 +60,7 @@ export class CreateAgentDto {
 }
 
 export class ListAgentsQuery extends PageQuery {
-  @ApiPropertyOptional({ format: 'uuid', description: 'Global keys only; org keys always see their own org' })
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only this org. Global keys: any org (404 when it does not exist); org keys: their own, another org answers 404' })
   @OptionalField()
   @IsUUID()
   org_id?: string;

@@ -98,7 +98,7 @@ export class CreateEvalRunDto extends RunOptionsDto {
 }
 
 export class ListEvalRunsQuery extends PageQuery {
-  @ApiPropertyOptional({ format: 'uuid' }) @OptionalField() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only this org. Global keys: any org (404 when it does not exist); org keys: their own, another org answers 404' }) @OptionalField() @IsUUID() org_id?: string;
   @ApiPropertyOptional({ format: 'uuid' }) @OptionalField() @IsUUID() agent_id?: string;
   @ApiPropertyOptional({ format: 'uuid' }) @OptionalField() @IsUUID() golden_set_id?: string;
   @ApiPropertyOptional({ enum: RUN_STATUSES }) @OptionalField() @IsIn(RUN_STATUSES) status?: (typeof RUN_STATUSES)[number];
@@ -322,7 +322,7 @@ export class CreateEvalTemplateDto {
 }
 
 export class ListEvalTemplatesQuery extends PageQuery {
-  @ApiPropertyOptional({ format: 'uuid' }) @OptionalField() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only this org. Global keys: any org (404 when it does not exist); org keys: their own, another org answers 404' }) @OptionalField() @IsUUID() org_id?: string;
   @ApiPropertyOptional({ enum: AGENT_TYPES }) @OptionalField() @IsIn(AGENT_TYPES) agent_type?: AgentType;
   @RunTypeField() run_type?: RunTypeName;
 }

@@ -40,7 +40,7 @@ export class UpdateWebhookEndpointDto {
 }
 
 export class ListWebhookEndpointsQuery extends PageQuery {
-  @ApiPropertyOptional({ format: 'uuid', description: 'Global keys only; org keys always see their own org' }) @OptionalField() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only this org. Global keys: any org (404 when it does not exist); org keys: their own, another org answers 404' }) @OptionalField() @IsUUID() org_id?: string;
   @ApiPropertyOptional({ type: Boolean }) @OptionalField() @QueryBoolean() @IsBoolean() enabled?: boolean;
 }
 

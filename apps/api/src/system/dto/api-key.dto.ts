@@ -31,7 +31,14 @@ export class CreateApiKeyDto {
   @IsDate()
   expires_at?: Date;
 
-  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 0, maximum: 1_000_000, description: 'Own per-minute limit; null uses the platform default' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    minimum: 0,
+    maximum: 1_000_000,
+    description:
+      'Own per-minute limit; null uses the platform default, 0 means none. Org admins may only set 1 up to API_RATE_LIMIT_PER_MINUTE (anything looser: 403 API_KEY_RATE_LIMIT_FORBIDDEN)',
+  })
   @NullableField()
   @IsInt()
   @Min(0)
@@ -45,7 +52,7 @@ export class ListApiKeysQuery extends PageQuery {
   @IsIn(API_KEY_STATUSES)
   status?: ApiKeyStatus;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'Global keys only; org keys always see their own org' })
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only this org. Global keys: any org (404 when it does not exist); org keys: their own, another org answers 404' })
   @OptionalField()
   @IsUUID()
   org_id?: string;
