@@ -205,6 +205,10 @@ export const ENV_SCHEMA = {
   WEBHOOK_MAX_ENDPOINTS_PER_ORG: { parse: int(1, 1000), default: 20, doc: 'Most webhook endpoints one org may register' },
   GOLDEN_SET_MAX_FILE_BYTES: { parse: int(1024, 100 * 1024 * 1024), default: 10 * 1024 * 1024, doc: 'Largest golden set file accepted by upload-file' },
   GOLDEN_SET_MAX_ROWS: { parse: int(1, 1_000_000), default: 50_000, doc: 'Most cases one golden set upload may hold' },
+  GOLDEN_SET_MAX_INPUT_CHARS: { parse: int(100, 1_000_000), default: 20_000, doc: 'Longest case input (characters), in JSON uploads, supersede and file rows' },
+  GOLDEN_SET_MAX_EXPECTED_ANSWER_CHARS: { parse: int(100, 1_000_000), default: 20_000, doc: 'Longest expected answer of a case (characters)' },
+  GOLDEN_SET_MAX_CRITERIA_CHARS: { parse: int(100, 1_000_000), default: 10_000, doc: 'Longest criteria (rubric) of a case (characters)' },
+  GOLDEN_SET_PARSE_CONCURRENCY: { parse: int(1, 64), default: 2, doc: 'Uploaded files parsed at once, each in its own worker thread; more wait their turn' },
 } satisfies Record<string, VarSpec<unknown>>;
 
 type Schema = typeof ENV_SCHEMA;

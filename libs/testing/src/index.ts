@@ -1,2 +1,3 @@
 export * from './test-environment';
 export * from './large-golden-set-csv';
+export * from './xlsx-package';

@@ -1,9 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '@greenlight/config';
 import { ErrorCode } from '@greenlight/contracts';
 import { Actor } from '@greenlight/tenancy';
 import { DomainError } from '../domain-error';
-import { detectFormat, GoldenSetFileError, GoldenSetFileFormat, parseGoldenSetFile } from './golden-set-file.parser';
+import { caseTextLimits } from './case-text-limits';
+import { FileParseThreads } from './file-parse-threads';
+import { detectFormat, GoldenSetFileError, GoldenSetFileFormat } from './golden-set-file.parser';
 import { GoldenSetsService, GoldenSetUploadView, NewGoldenSet } from './golden-sets.service';
 
 export interface UploadedFile {
@@ -22,13 +24,24 @@ const FILE_ERROR_CODES: Record<GoldenSetFileError['reason'], ErrorCode> = {
   bad_encoding: ErrorCode.GOLDEN_SET_FILE_UNREADABLE,
 };
 
-/** csv / jsonl / xlsx uploads: parse with limits, report row issues, store the valid rows. */
+/**
+ * csv / jsonl / xlsx uploads: parse with limits in a worker thread (GOLDEN_SET_PARSE_CONCURRENCY at
+ * once), report row issues, store the valid rows.
+ */
 @Injectable()
-export class GoldenSetFileIngestService {
+export class GoldenSetFileIngestService implements OnModuleDestroy {
+  private readonly threads: FileParseThreads;
+
   constructor(
     private readonly goldenSets: GoldenSetsService,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.threads = new FileParseThreads({ concurrency: config.get('GOLDEN_SET_PARSE_CONCURRENCY') });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.threads.close();
+  }
 
   async upload(actor: Actor, meta: NewGoldenSet, file: UploadedFile): Promise<GoldenSetUploadView> {
     const format = file.format ?? detectFormat(file.filename, file.content_type);
@@ -39,9 +52,10 @@ export class GoldenSetFileIngestService {
     }
     let parsed;
     try {
-      parsed = await parseGoldenSetFile(format, file.content, {
+      parsed = await this.threads.parse(format, file.content, {
         max_bytes: this.config.get('GOLDEN_SET_MAX_FILE_BYTES'),
         max_rows: this.config.get('GOLDEN_SET_MAX_ROWS'),
+        case_text: caseTextLimits(this.config),
       });
     } catch (err) {
       if (err instanceof GoldenSetFileError) {

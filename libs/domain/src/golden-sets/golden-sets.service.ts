@@ -16,6 +16,7 @@ import { ActivityService } from '../activity/activity.service';
 import { AgentsService } from '../agents/agents.service';
 import { DomainError } from '../domain-error';
 import { CaseInput, validateCaseInput } from './case-input';
+import { caseTextLimits } from './case-text-limits';
 import type { FileIngestReport } from './golden-set-file.parser';
 
 export interface GoldenSetView {
@@ -63,6 +64,7 @@ export interface QualityGateStatus {
 }
 
 const INSERT_BATCH = 1000;
+const VALIDATE_BATCH = 2000;
 
 /** Golden sets: uploads (JSON and files, one transaction each), listing, governance and the quality gate. */
 @Injectable()
@@ -79,15 +81,19 @@ export class GoldenSetsService {
     this.checkRowCount(rawCases.length);
     const cases: CaseInput[] = [];
     const problems: { index: number; field: string; message: string }[] = [];
-    rawCases.forEach((raw, index) => {
+    const options = { form: 'json' as const, limits: caseTextLimits(this.config) };
+    for (let index = 0; index < rawCases.length; index++) {
+      // Thousands of cases take a while to check; let other requests in between.
+      if (index > 0 && index % VALIDATE_BATCH === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const raw = rawCases[index];
       if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
-        problems.push({ index, field: 'cases', message: 'must be an object' });
-        return;
+        problems.push({ index, field: `cases.${index}`, message: 'must be an object' });
+        continue;
       }
-      const checked = validateCaseInput(raw as Record<string, unknown>);
+      const checked = validateCaseInput(raw as Record<string, unknown>, options);
       if (checked.ok) cases.push(checked.value);
       else for (const i of checked.issues) problems.push({ index, field: `cases.${index}.${i.field}`, message: i.message });
-    });
+    }
     if (problems.length > 0) {
       throw DomainError.validation(
         `${new Set(problems.map((p) => p.index)).size} of ${rawCases.length} cases are invalid; nothing was stored`,
@@ -215,7 +221,7 @@ export class GoldenSetsService {
     replacement: Record<string, unknown>,
     notes: string | null,
   ): Promise<{ superseded: GoldenSetCaseView; replacement: GoldenSetCaseView; golden_set_version: number }> {
-    const checked = validateCaseInput(replacement);
+    const checked = validateCaseInput(replacement, { form: 'json', limits: caseTextLimits(this.config) });
     if (!checked.ok) {
       throw DomainError.validation(
         'the replacement case is invalid',
