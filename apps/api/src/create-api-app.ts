@@ -1,8 +1,8 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ApiKeyGuard } from '@greenlight/auth';
-import { AppConfig, logLevels } from '@greenlight/config';
-import { configureHttpApp, createExpressAdapter, IdempotencyInterceptor } from '@greenlight/http';
+import { AppConfig } from '@greenlight/config';
+import { attachLogger, configureHttpApp, createExpressAdapter, IdempotencyInterceptor, loggerFactoryOptions } from '@greenlight/http';
 import { AppModule } from './app.module';
 import { mountQueueBoard } from './queue-board';
 import { GOLDEN_SET_MULTIPART_PATHS, GOLDEN_SET_UPLOAD_PATHS } from './golden-sets/golden-sets.controller';
@@ -11,8 +11,9 @@ import { GOLDEN_SET_MULTIPART_PATHS, GOLDEN_SET_UPLOAD_PATHS } from './golden-se
 export async function createApiApp(config: AppConfig = AppConfig.fromEnv()): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule.forRoot(config), createExpressAdapter(), {
     bodyParser: false,
-    logger: logLevels(config.get('LOG_LEVEL')),
+    ...loggerFactoryOptions(config),
   });
+  attachLogger(app, config);
   configureHttpApp(app, {
     audit: true,
     swagger: true,

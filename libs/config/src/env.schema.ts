@@ -152,6 +152,11 @@ export const ENV_SCHEMA = {
   IDEMPOTENCY_TTL_HOURS: { parse: int(24, 24 * 30), default: 24, doc: 'How long Idempotency-Key responses are kept' },
   AUDIT_LOG_FLUSH_MS: { parse: int(10, 60_000), default: 500, doc: 'How often buffered audit rows are written' },
   LOG_LEVEL: { parse: oneOf(['error', 'warn', 'log', 'debug', 'verbose'] as const), default: 'log', doc: 'Log verbosity' },
+  LOG_FORMAT: {
+    parse: oneOf(['auto', 'json', 'pretty'] as const),
+    default: 'auto',
+    doc: 'json: one JSON object per line with request ids; pretty: readable lines; auto: pretty on a terminal, json otherwise',
+  },
   SWAGGER_ENABLED: { parse: bool(), default: true, doc: 'Serve Swagger UI at /docs and the document at /docs-json' },
   AUTH_FAILURE_LIMIT_PER_MINUTE: {
     parse: int(0, 100_000),

@@ -31,7 +31,11 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const res = ctx.getResponse<Response>();
     const state = requestState(req);
     const { status, code, message, details, headers } = this.describe(exception, req);
-    if (status >= 500) {
+    if (status >= 500 && exception instanceof DomainError) {
+      // A failure the product knows (agent or judge provider down, dependency unavailable): its code and
+      // message say it all, a stack would only look like a crash.
+      this.logger.warn(`request ${state.request_id} ${req.method} ${req.originalUrl} answered ${status} ${code}: ${message}`);
+    } else if (status >= 500) {
       this.logger.error(
         `request ${state.request_id} ${req.method} ${req.originalUrl} failed: ${(exception as Error)?.stack ?? String(exception)}`,
       );

@@ -14,3 +14,4 @@ export * from './openapi';
 export * from './http-platform.module';
 export * from './configure-http-app';
 export * from './run-http-app';
+export * from './logging';
