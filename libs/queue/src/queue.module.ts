@@ -4,11 +4,12 @@ import type { JobsOptions, Queue } from 'bullmq';
 import { AppConfig } from '@greenlight/config';
 import { JOB_QUEUE, JobName, JobPayloads, QueueName } from '@greenlight/contracts';
 import { PrefixOwnership } from './prefix-owner';
+import { EVAL_FLOWS } from './flows';
+import { QueueErrorLog } from './queue-error-log';
 import { bullConnection } from './redis-options';
 
 export const ALL_QUEUES: QueueName[] = Object.values(QueueName);
-/** Flow producer for a run's chunk jobs and their finalize parent. */
-export const EVAL_FLOWS = 'eval-flows';
+export { EVAL_FLOWS };
 
 /** Typed producer: enqueueing a payload that does not match its job name does not compile. */
 @Injectable()
@@ -50,7 +51,7 @@ export class JobProducer {
     BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
     BullModule.registerFlowProducer({ name: EVAL_FLOWS }),
   ],
-  providers: [JobProducer, PrefixOwnership],
+  providers: [JobProducer, PrefixOwnership, QueueErrorLog],
   exports: [BullModule, JobProducer, PrefixOwnership],
 })
 export class QueueModule {}

@@ -1,4 +1,4 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { JobPayloads, JobsOf, QueueName } from '@greenlight/contracts';
@@ -39,5 +39,11 @@ export class SystemProcessor extends WorkerHost {
     const handler = this.handlers[job.name as SystemJob] as ((data: unknown) => Promise<unknown>) | undefined;
     if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}" on queue ${QueueName.System}`);
     return handler(job.data);
+  }
+
+  /** Redis trouble, as the other consumers report it (without a listener BullMQ dumps it on stderr). */
+  @OnWorkerEvent('error')
+  onWorkerError(err: Error): void {
+    this.logger.warn(`worker error: ${err.message}`);
   }
 }
