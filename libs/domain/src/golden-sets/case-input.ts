@@ -149,8 +149,9 @@ export function validateCaseInput(raw: Record<string, unknown>, options: CaseVal
   };
 
   const choice = <T extends string>(field: string, allowed: readonly T[], message = `must be one of ${allowed.join(', ')}`): T | null => {
-    if (absent(field)) return null;
     const v = raw[field];
+    // An empty enum value is just not one of the values.
+    if (!(typed && typeof v === 'string') && absent(field)) return null;
     const s = typeof v !== 'string' ? null : typed ? v : v.trim().toLowerCase().replace(/[\s-]+/g, '_');
     if (s === null || !allowed.includes(s as T)) {
       add(field, message);
