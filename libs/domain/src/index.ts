@@ -23,6 +23,7 @@ export * from './evaluation/eval-runs.service';
 export * from './evaluation/run-execution.service';
 export * from './golden-sets/case-input';
 export * from './golden-sets/golden-set-file.parser';
+export * from './golden-sets/file-parse-threads';
 export * from './outbound/outbound.types';
 export * from './outbound/guarded-http-client';
 export * from './evaluation/deterministic-judge';

@@ -40,7 +40,15 @@ export class GoldenSetsController {
 
   @Post('golden-sets/upload')
   @Auth('member')
-  @ApiOperation({ summary: 'Upload a golden set as canonical JSON (all cases valid, one transaction)' })
+  @ApiOperation({
+    summary: 'Upload a golden set as canonical JSON (all cases valid, one transaction)',
+    description:
+      'The canonical, typed form: text fields are strings, expected_sources/dimensions/tags are arrays of strings, ' +
+      'evaluation_mode/difficulty/scenario_type hold exactly one of their values; null, blank values and blank list items are ' +
+      'refused (omit a field instead). input, expected_answer and criteria have length limits (GOLDEN_SET_MAX_INPUT_CHARS, ' +
+      'GOLDEN_SET_MAX_EXPECTED_ANSWER_CHARS, GOLDEN_SET_MAX_CRITERIA_CHARS). Any invalid case → 400 VALIDATION_ERROR with a ' +
+      'detail per case and field (`cases.3.input`); nothing is stored.',
+  })
   @ApiBody({
     type: UploadGoldenSetDto,
     examples: {
@@ -75,8 +83,14 @@ export class GoldenSetsController {
     summary: 'Upload a golden set file (csv, jsonl, xlsx): base64 in JSON, or multipart with a `file` part',
     description:
       'Column names are matched case-insensitively with aliases (question/prompt → input, answer/expected → expected_answer, ' +
-      'sources/citations → expected_sources, rubric → criteria, ...). Missing taxonomy fields get defaults. Each row is ' +
-      'validated; valid rows are stored and the report lists the rejected ones. No valid row → GOLDEN_SET_FILE_VALIDATION_FAILED.',
+      'sources/citations → expected_sources, rubric → criteria, ...). Missing taxonomy fields get defaults. Cells are converted ' +
+      'the way files hold them, unlike the typed JSON upload: numbers, booleans and dates become text, a list cell may be ' +
+      '"a; b | c" (or line breaks) or a JSON array, enum values match case-insensitively with spaces or dashes for underscores, ' +
+      'and empty cells count as absent. Each row is validated (same text limits as the JSON upload); valid rows are stored and ' +
+      'the report lists the rejected ones. No valid row → GOLDEN_SET_FILE_VALIDATION_FAILED. xlsx: the first worksheet, read as ' +
+      'a stream; a workbook unpacking to more than 10 × GOLDEN_SET_MAX_FILE_BYTES (at least 32 MB), counted as it inflates, ' +
+      'is 413 PAYLOAD_TOO_LARGE; more than GOLDEN_SET_MAX_ROWS data rows is 400 VALIDATION_ERROR; a damaged file is ' +
+      'GOLDEN_SET_FILE_UNREADABLE.',
   })
   @ApiBody({
     type: UploadGoldenSetFileDto,

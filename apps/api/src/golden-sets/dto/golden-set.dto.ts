@@ -6,12 +6,16 @@ import { IsDisplayName, PageQuery, QueryBoolean, OptionalField, QueryNumber } fr
 
 export class CaseInputDto {
   @ApiPropertyOptional({ description: 'Your own id of the case', maxLength: 200 }) external_id?: string;
-  @ApiProperty({ description: 'What is sent to the agent as `input`', example: 'How do I reset my password?' }) input: string;
+  @ApiProperty({ description: 'What is sent to the agent as `input`; at most GOLDEN_SET_MAX_INPUT_CHARS characters (default 20000)', example: 'How do I reset my password?' })
+  input: string;
   @ApiPropertyOptional({ enum: ['answer', 'criteria'], description: 'Inferred from the fields when omitted' }) evaluation_mode?: string;
-  @ApiPropertyOptional({ description: 'Answer mode: the correct answer', example: 'Use the "Forgot password" link on the sign-in page.' })
+  @ApiPropertyOptional({
+    description: 'Answer mode: the correct answer; at most GOLDEN_SET_MAX_EXPECTED_ANSWER_CHARS characters (default 20000)',
+    example: 'Use the "Forgot password" link on the sign-in page.',
+  })
   expected_answer?: string;
   @ApiPropertyOptional({ type: [String], description: 'Answer mode: sources the answer should cite' }) expected_sources?: string[];
-  @ApiPropertyOptional({ description: 'Criteria mode: the rubric' }) criteria?: string;
+  @ApiPropertyOptional({ description: 'Criteria mode: the rubric; at most GOLDEN_SET_MAX_CRITERIA_CHARS characters (default 10000)' }) criteria?: string;
   @ApiPropertyOptional({ type: [String], description: "Criteria mode: profile dimension keys to score (default: the profile's required ones)" })
   dimensions?: string[];
   @ApiPropertyOptional({ enum: ['easy', 'medium', 'hard'], default: 'medium' }) difficulty?: string;
