@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ApiKeyGuard } from '@greenlight/auth';
 import { AppConfig } from '@greenlight/config';
-import { attachLogger, configureHttpApp, createExpressAdapter, IdempotencyInterceptor, loggerFactoryOptions } from '@greenlight/http';
+import { configureHttpApp, createExpressAdapter, IdempotencyInterceptor, loggerFactoryOptions } from '@greenlight/http';
 import { AppModule } from './app.module';
 import { mountQueueBoard } from './queue-board';
 import { GOLDEN_SET_MULTIPART_PATHS, GOLDEN_SET_UPLOAD_PATHS } from './golden-sets/golden-sets.controller';
@@ -11,9 +11,8 @@ import { GOLDEN_SET_MULTIPART_PATHS, GOLDEN_SET_UPLOAD_PATHS } from './golden-se
 export async function createApiApp(config: AppConfig = AppConfig.fromEnv()): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule.forRoot(config), createExpressAdapter(), {
     bodyParser: false,
-    ...loggerFactoryOptions(config),
+    ...loggerFactoryOptions(config, 'api'),
   });
-  attachLogger(app, config);
   configureHttpApp(app, {
     audit: true,
     swagger: true,

@@ -7,6 +7,7 @@ import { AuditLogWriter } from './audit-log.writer';
 import { EnvelopeInterceptor } from './envelope.interceptor';
 import { ApiExceptionFilter } from './exception.filter';
 import { MetricsService } from './metrics.service';
+import { requestLogging } from './logging';
 import { mountSwagger } from './openapi';
 import { requestObserver } from './request-observer';
 import { bodyParserErrorHandler, jsonContentTypeMiddleware, jsonDepthGuard, requestStateMiddleware } from './request-pipeline';
@@ -40,8 +41,8 @@ export interface HttpAppOptions {
 }
 
 /**
- * The request pipeline of both apps, in order: request id and versioning, observation (metrics,
- * audit), security headers and CORS, JSON body parsing with a size cap, then Nest's guards, pipes,
+ * The request pipeline of both apps, in order: request id and versioning, request logging (JSON logs),
+ * observation (metrics, audit), security headers and CORS, JSON body parsing with a size cap, then Nest's guards, pipes,
  * interceptors and one filter.
  * The app must be created with `bodyParser: false`.
  */
@@ -50,6 +51,8 @@ export function configureHttpApp(app: INestApplication, options: HttpAppOptions)
   const expressApp = app as NestExpressApplication;
   expressApp.disable('x-powered-by');
   app.use(requestStateMiddleware);
+  // JSON logs: each request's closing line, and its request id on every line logged inside it.
+  for (const middleware of requestLogging(app)) app.use(middleware);
   app.use(requestObserver(options.audit ? app.get(AuditLogWriter) : null, app.get(MetricsService)));
   applySecurityHeaders(app);
   app.use(jsonContentTypeMiddleware(options.multipartPaths));

@@ -7,7 +7,6 @@ import { AuditLogWriter } from './audit-log.writer';
 import { HealthController, HealthService, SERVICE_NAME } from './health';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { MetricsController } from './metrics.controller';
-import { loggingModules } from './logging';
 import { MetricsService } from './metrics.service';
 
 /** Cross-cutting HTTP pieces shared by both apps: health, metrics, audit writer, idempotency. */
@@ -31,11 +30,10 @@ export class HttpPlatformModule {
   }
 }
 
-/** What both apps stand on: config, logging, Postgres, Redis, BullMQ producers, domain services, HTTP platform. */
+/** What both apps stand on: config, Postgres, Redis, BullMQ producers, domain services, HTTP platform. */
 export function platformModules(config: AppConfig, service: 'api' | 'worker') {
   return [
     ConfigModule.forRoot(config),
-    ...loggingModules(config, service),
     DatabaseModule,
     RedisModule,
     QueueModule,
