@@ -79,6 +79,22 @@ const BASE_ENV = {
   EVAL_AGENT_TIMEOUT_MS: '5000',
 };
 
+/** An api with an in-process worker under `env`, two orgs and a recording agent, for one describe block. */
+function capWorld(env: Record<string, string>): { h: ApiHarness; A: OrgKeys; B: OrgKeys; agent: RecordingAgent } {
+  const w = {} as { h: ApiHarness; A: OrgKeys; B: OrgKeys; agent: RecordingAgent };
+  beforeAll(async () => {
+    w.agent = await startRecordingAgent(80);
+    w.h = await startApi({ ...BASE_ENV, ...env }, { worker: true });
+    const g = await globalAdmin(w.h.config);
+    [w.A, w.B] = await Promise.all([orgWithKeys(w.h, g.api_key), orgWithKeys(w.h, g.api_key)]);
+  });
+  afterAll(async () => {
+    await w.h?.close();
+    await w.agent?.close();
+  });
+  return w;
+}
+
 const start = async (h: ApiHarness, keys: OrgKeys, id: string) => expectSuccess(await h.http.post(`/api/v1/eval/runs/${id}/start`).set(bearer(keys.member)), 202);
 
 /** Samples how many eval-runs jobs are active in BullMQ until stopped; returns the highest count seen. */
@@ -103,24 +119,11 @@ function sampleActiveJobs(h: ApiHarness): { stop(): Promise<number> } {
 
 describe('EVAL_WORKER_MAX_CONCURRENCY_GLOBAL: jobs and agent calls across every org', () => {
   const CAP = 3;
-  let h: ApiHarness;
-  let A: OrgKeys;
-  let B: OrgKeys;
-  let agent: RecordingAgent;
-
-  beforeAll(async () => {
-    agent = await startRecordingAgent(80);
-    // The global cap is stored on the queue in Redis: a prefix of its own keeps it from other tests.
-    h = await startApi({ ...BASE_ENV, EVAL_WORKER_MAX_CONCURRENCY_GLOBAL: String(CAP), REDIS_PREFIX: `${process.env.REDIS_PREFIX}_gcap` }, { worker: true });
-    const g = await globalAdmin(h.config);
-    [A, B] = await Promise.all([orgWithKeys(h, g.api_key), orgWithKeys(h, g.api_key)]);
-  });
-  afterAll(async () => {
-    await h.close();
-    await agent.close();
-  });
+  // The global cap is stored on the queue in Redis: a prefix of its own keeps it from other tests.
+  const world = capWorld({ EVAL_WORKER_MAX_CONCURRENCY_GLOBAL: String(CAP), REDIS_PREFIX: `${process.env.REDIS_PREFIX}_gcap` });
 
   it(`never more than ${CAP} jobs or agent calls at once, whichever orgs they belong to`, async () => {
+    const { h, A, B, agent } = world;
     const [a, b] = await Promise.all([newRunOfCases(h, A, agent.urlFor('a'), 12), newRunOfCases(h, B, agent.urlFor('b'), 12)]);
     const sampler = sampleActiveJobs(h);
     await Promise.all([start(h, A, a), start(h, B, b)]);
@@ -138,23 +141,10 @@ describe('EVAL_WORKER_MAX_CONCURRENCY_GLOBAL: jobs and agent calls across every 
 
 describe('EVAL_WORKER_MAX_CONCURRENCY_PER_ORG: one org at its cap does not block another', () => {
   const CAP = 2;
-  let h: ApiHarness;
-  let A: OrgKeys;
-  let B: OrgKeys;
-  let agent: RecordingAgent;
-
-  beforeAll(async () => {
-    agent = await startRecordingAgent(80);
-    h = await startApi({ ...BASE_ENV, EVAL_WORKER_MAX_CONCURRENCY_PER_ORG: String(CAP), REDIS_PREFIX: `${process.env.REDIS_PREFIX}_ocap` }, { worker: true });
-    const g = await globalAdmin(h.config);
-    [A, B] = await Promise.all([orgWithKeys(h, g.api_key), orgWithKeys(h, g.api_key)]);
-  });
-  afterAll(async () => {
-    await h.close();
-    await agent.close();
-  });
+  const world = capWorld({ EVAL_WORKER_MAX_CONCURRENCY_PER_ORG: String(CAP), REDIS_PREFIX: `${process.env.REDIS_PREFIX}_ocap` });
 
   it(`each org has at most ${CAP} agent calls at once; a small run of another org finishes while a big one is held at the cap`, async () => {
+    const { h, A, B, agent } = world;
     const [big, small] = await Promise.all([newRunOfCases(h, A, agent.urlFor('a'), 30), newRunOfCases(h, B, agent.urlFor('b'), 6)]);
     await start(h, A, big);
     await waitForRun(h, A.viewer, big, (r) => r.status === 'running' && r.completed_cases >= 2);

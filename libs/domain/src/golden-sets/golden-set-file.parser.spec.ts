@@ -1,36 +1,6 @@
-import { Workbook } from 'exceljs';
 import { makeLargeCsv } from '@greenlight/testing';
-import {
-  detectFormat,
-  FileParseLimits,
-  GOLDEN_SET_COLUMN_ALIASES,
-  GoldenSetFileError,
-  GoldenSetFileFormat,
-  MAX_REPORTED_ISSUES,
-  parseGoldenSetFile,
-} from './golden-set-file.parser';
-
-const MiB = 1024 * 1024;
-const LIMITS: FileParseLimits = { max_bytes: 10 * MiB, max_rows: 50_000 };
-
-const parse = (format: GoldenSetFileFormat, content: Buffer | string, limits: FileParseLimits = LIMITS) =>
-  parseGoldenSetFile(format, typeof content === 'string' ? Buffer.from(content, 'utf8') : content, limits);
-
-async function fileError(promise: Promise<unknown>, reason: GoldenSetFileError['reason']): Promise<GoldenSetFileError> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(GoldenSetFileError);
-  expect((err as GoldenSetFileError).reason).toBe(reason);
-  return err as GoldenSetFileError;
-}
-
-async function xlsx(build: (wb: Workbook) => void): Promise<Buffer> {
-  const wb = new Workbook();
-  build(wb);
-  return Buffer.from((await wb.xlsx.writeBuffer()) as ArrayBuffer);
-}
+import { detectFormat, GOLDEN_SET_COLUMN_ALIASES, GoldenSetFileFormat, MAX_REPORTED_ISSUES, parseGoldenSetFile } from './golden-set-file.parser';
+import { fileError, LIMITS, MiB, parse, xlsx } from './__fixtures__/file-parse';
 
 describe('GOLDEN_SET_COLUMN_ALIASES', () => {
   it('names every canonical field once and never gives one alias to two fields', () => {

@@ -1,29 +1,7 @@
-import { Workbook } from 'exceljs';
 import { makeXlsxLyingBomb, makeXlsxRowBomb, sharedStringsXml, worksheetXml, xlsxPackage, zipPackage } from '@greenlight/testing';
-import { FileParseLimits, GoldenSetFileError, GoldenSetFileFormat, parseGoldenSetFile } from '../golden-set-file.parser';
+import { parseGoldenSetFile } from '../golden-set-file.parser';
 import { unpackedBudget, XLSX_MAX_CELL_CHARS } from './xlsx-reader';
-
-const MiB = 1024 * 1024;
-const LIMITS: FileParseLimits = { max_bytes: 10 * MiB, max_rows: 50_000 };
-
-const parse = (format: GoldenSetFileFormat, content: Buffer | string, limits: FileParseLimits = LIMITS) =>
-  parseGoldenSetFile(format, typeof content === 'string' ? Buffer.from(content, 'utf8') : content, limits);
-
-async function fileError(promise: Promise<unknown>, reason: GoldenSetFileError['reason']): Promise<GoldenSetFileError> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(GoldenSetFileError);
-  expect((err as GoldenSetFileError).reason).toBe(reason);
-  return err as GoldenSetFileError;
-}
-
-async function xlsx(build: (wb: Workbook) => void): Promise<Buffer> {
-  const wb = new Workbook();
-  build(wb);
-  return Buffer.from((await wb.xlsx.writeBuffer()) as ArrayBuffer);
-}
+import { fileError, LIMITS, MiB, parse, xlsx } from '../__fixtures__/file-parse';
 
 describe('parseGoldenSetFile: xlsx', () => {
   it('reads the first worksheet, converting rich text, hyperlinks, formulas, numbers, booleans and dates', async () => {
