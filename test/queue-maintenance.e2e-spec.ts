@@ -233,6 +233,38 @@ describe('queue maintenance (API)', () => {
   });
 });
 
+describe('orphaned maintenance runs (API)', () => {
+  let h: ApiHarness;
+  let db: DataSource;
+  let C: OrgKeys;
+
+  beforeAll(async () => {
+    h = await startApi();
+    db = h.app.get(DataSource);
+    C = await orgWithKeys(h, (await globalAdmin(h.config)).api_key);
+  });
+  afterAll(() => h.close());
+
+  it('a running run whose lease expired is failed as orphaned by the next run (ledger and audit say so); a live lease still answers 409', async () => {
+    const [live] = await db.query(
+      `INSERT INTO queue_maintenance_runs (org_id, status, dry_run, trigger, policy, lease_expires_at) VALUES ($1, 'running', true, 'api', '{}', now() + interval '1 minute') RETURNING id`,
+      [C.org_id],
+    );
+    const busy = expectError(await h.http.post(`${BASE}/maintenance/run`).set(bearer(C.admin)).set(idem()).send({}), 409, 'QUEUE_MAINTENANCE_ALREADY_RUNNING');
+    expect(busy.details).toMatchObject({ running_run_id: live.id, lease_expires_at: expect.any(String) });
+
+    await db.query(`UPDATE queue_maintenance_runs SET lease_expires_at = now() - interval '1 second' WHERE id = $1`, [live.id]);
+    const requestId = freshRequestId('orphan');
+    const next = expectSuccess(await h.http.post(`${BASE}/maintenance/run`).set(bearer(C.admin)).set(idem()).set('X-Request-Id', requestId).send({}), 200);
+    expect(next.run).toMatchObject({ status: 'completed', lease_expires_at: expect.any(String) });
+    const orphan = expectSuccess(await h.http.get(`${BASE}/maintenance/runs/${live.id}`).set(bearer(C.admin)), 200);
+    expect(orphan).toMatchObject({ status: 'failed' });
+    expect(orphan.error_message).toMatch(/^orphaned: its lease expired at /);
+    const audit = await waitForAudit(h, C.admin, requestId, 2);
+    expect(audit.find((a: any) => a.error_code)).toMatchObject({ error_code: 'MAINTENANCE_RUN_ORPHANED', path: `${BASE}/maintenance/runs/${live.id}` });
+  });
+});
+
 describe('scheduled maintenance in the worker', () => {
   let h: ApiHarness;
   let db: DataSource;
@@ -251,7 +283,7 @@ describe('scheduled maintenance in the worker', () => {
     await h.close();
   });
 
-  it('two workers create one job scheduler; it reaps a dead run without anyone asking, once per window, and skips orgs that opted out', async () => {
+  it('two workers create one job scheduler; it reaps a dead run without anyone asking, once per interval, and skips orgs that opted out', async () => {
     const stale = await pendingRun(h, o);
     const alsoStale = await pendingRun(h, skipped);
     await makeStale(db, stale);
@@ -259,7 +291,6 @@ describe('scheduled maintenance in the worker', () => {
     expectSuccess(await h.http.post(`${BASE}/maintenance-policy`).set(bearer(skipped.admin)).set(idem()).send({ schedule_enabled: false, stale_run_seconds: 10 }), 200);
     // With a saved policy the org is swept every time, live runs or not (without one, only while it has live runs).
     expectSuccess(await h.http.post(`${BASE}/maintenance-policy`).set(bearer(o.admin)).set(idem()).send({ retention_days: 3 }), 200);
-    await awayFromMinuteEdge(8);
     const env = { ...process.env, QUEUE_MAINTENANCE_INTERVAL_MS: '1000' };
     workers = [await createWorkerApp(AppConfig.fromEnv(env)), await createWorkerApp(AppConfig.fromEnv(env))];
     for (const w of workers) await w.init();
@@ -273,13 +304,17 @@ describe('scheduled maintenance in the worker', () => {
       [run] = await db.query(`SELECT status, failure_code FROM eval_runs WHERE id = $1`, [stale]);
     } while (run.status === 'running' && Date.now() < deadline);
     expect(run).toEqual({ status: 'failed', failure_code: 'EVAL_RUN_STALE' });
-    await sleep(2500); // a few more sweeps within the same one-minute window
+    await sleep(3500); // a few more intervals: the window is the interval (1 s), not a clock minute
     const summary = expectSuccess(await h.http.get(`${BASE}/maintenance/schedule-summary`).query({ schedule_name: 'worker' }).set(bearer(o.admin)), 200);
-    expect(summary.executed_count).toBe(1);
-    expect(summary.deduped_count).toBeGreaterThanOrEqual(1);
+    expect(summary.executed_count).toBeGreaterThanOrEqual(3);
     const ledger = expectSuccess(await h.http.get(`${BASE}/maintenance/runs`).query({ trigger: 'schedule' }).set(bearer(o.admin)), 200);
-    expect(ledger.items).toHaveLength(1);
-    expect(ledger.items[0]).toMatchObject({ schedule_name: 'worker', dry_run: false, status: 'completed', requested_by_key_id: null });
+    expect(ledger.items.length).toBe(summary.executed_count);
+    for (const run of ledger.items) {
+      expect(run).toMatchObject({ schedule_name: 'worker', dry_run: false, status: 'completed', requested_by_key_id: null });
+      expect(new Date(run.window_started_at).getTime() % 1000).toBe(0);
+    }
+    // one run per window: no two share a window
+    expect(new Set(ledger.items.map((r: any) => r.dedupe_key)).size).toBe(ledger.items.length);
     // the org that disabled its schedule was left alone
     expect((await db.query(`SELECT status FROM eval_runs WHERE id = $1`, [alsoStale]))[0].status).toBe('running');
     expect(expectSuccess(await h.http.get(`${BASE}/maintenance/runs`).set(bearer(skipped.admin)), 200).total).toBe(0);

@@ -6,7 +6,7 @@ import { EvalRunsWorker } from './processors/eval-runs.worker';
 import { NotificationsWorker } from './processors/notifications.worker';
 import { SystemProcessor } from './processors/system.processor';
 import { RedisPolicyCheck } from './redis-policy.check';
-import { SystemSchedulers } from './schedulers/system.schedulers';
+import { JobSchedulers } from './schedulers/job-schedulers';
 
 /** The worker: BullMQ processors and schedulers, plus a health server. It consumes jobs. */
 @Module({})
@@ -15,7 +15,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: platformModules(config, 'worker'),
-      providers: [RedisPolicyCheck, SystemProcessor, SystemSchedulers, AsyncRunExecutor, EvalRunsWorker, NotificationsWorker],
+      providers: [RedisPolicyCheck, SystemProcessor, JobSchedulers, AsyncRunExecutor, EvalRunsWorker, NotificationsWorker],
     };
   }
 }

@@ -190,7 +190,21 @@ export const ENV_SCHEMA = {
   EVAL_WORKER_LOCK_MS: { parse: int(1000, 600_000), default: 30_000, doc: 'Job lock; a job of a dead worker is taken over after about this long' },
   EVAL_RUN_MAX_RUNTIME_SECONDS: { parse: int(1, 7 * 86_400), default: 6 * 3600, doc: 'A running run older than this is failed (EVAL_RUN_TIMEOUT)' },
   QUEUE_OPS_SCAN_LIMIT: { parse: int(100, 1_000_000), default: 20_000, doc: 'Most jobs per queue state that one queue-operations request inspects (org-scoped counts, failed-job lists, prune)' },
-  QUEUE_MAINTENANCE_INTERVAL_MS: { parse: int(0, 86_400_000), default: 300_000, doc: 'How often the worker runs scheduled queue maintenance (reap + prune per org policy); 0 = never' },
+  QUEUE_MAINTENANCE_INTERVAL_MS: {
+    parse: int(0, 86_400_000),
+    default: 300_000,
+    doc: 'How often the worker runs scheduled queue maintenance (reap + prune per org policy); also its dedupe window (at most one scheduled run per org per interval); 0 = never',
+  },
+  QUEUE_MAINTENANCE_LEASE_MS: {
+    parse: int(3000, 3_600_000),
+    default: 60_000,
+    doc: 'Lease of a running maintenance run, renewed every third of it; a run whose lease expired (its process died) is failed as orphaned by the next trigger',
+  },
+  JOB_SCHEDULER_CHECK_INTERVAL_MS: {
+    parse: int(1000, 3_600_000),
+    default: 30_000,
+    doc: 'How often the worker checks that every job scheduler (maintenance, outbox sweep, idempotency purge) exists in Redis and recreates lost ones; also on every Redis reconnect',
+  },
   QUEUE_STALE_RUN_SECONDS: { parse: int(10, 7 * 86_400), default: 900, doc: 'Platform default: a run with no live job and no progress for this long is stale (reap)' },
   QUEUE_RETENTION_DAYS: { parse: int(0, 3650), default: 7, doc: 'Platform default: finished jobs older than this are pruned' },
   NOTIFY_WEBHOOK_URL: { parse: optionalUrl(['http', 'https']), default: '', doc: 'Platform-wide webhook endpoint that receives the events of every org (empty = none)' },

@@ -14,8 +14,11 @@ export interface JobPayloads {
   'system.ping': { sent_at: string; note?: string };
   /** Deletes expired Idempotency-Key records; run by a job scheduler. */
   'system.purge_idempotency': Record<string, never>;
-  /** Scheduled queue maintenance: reap + prune for every org that has queue work, per its policy. */
-  'system.queue_maintenance': { schedule_name: string; window_minutes: number };
+  /**
+   * Scheduled queue maintenance: reap + prune for every org that has queue work, per its policy, at most
+   * once per window of `window_ms` (the schedule's interval). Jobs of earlier workers carry `window_minutes`.
+   */
+  'system.queue_maintenance': { schedule_name: string; window_ms?: number; window_minutes?: number };
   /** Starts a run: moves it to running and fans its cases out as chunk jobs under a finalize job. */
   'eval.run.start': { run_id: string; org_id: string; epoch: number };
   /** Executes some cases of a running run; a case that already has a result is skipped. */

@@ -20,6 +20,8 @@ import { WebhookDeliveryService } from './notifications/webhook-delivery.service
 import { WebhookEndpointsService } from './notifications/webhook-endpoints.service';
 import { MAINTENANCE_ALERT_NOTIFIER, OutboxAlertNotifier } from './queue-ops/maintenance-alerts';
 import { MaintenanceService } from './queue-ops/maintenance.service';
+import { MaintenanceRunner } from './queue-ops/maintenance-runner';
+import { MaintenanceSchedule } from './queue-ops/maintenance-schedule';
 import { QueueOpsService } from './queue-ops/queue-ops.service';
 
 const SERVICES = [
@@ -40,6 +42,8 @@ const SERVICES = [
   GuardedHttpClient,
   QueueOpsService,
   MaintenanceService,
+  MaintenanceRunner,
+  MaintenanceSchedule,
   NotificationOutbox,
   WebhookDeliveryService,
   WebhookEndpointsService,

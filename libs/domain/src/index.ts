@@ -38,6 +38,8 @@ export * from './orgs/org-scope';
 export * from './queue-ops/queue-ops.service';
 export * from './queue-ops/maintenance-alerts';
 export * from './queue-ops/maintenance.service';
+export * from './queue-ops/maintenance-runner';
+export * from './queue-ops/maintenance-schedule';
 export * from './notifications/outbox.service';
 export * from './notifications/webhook-delivery.service';
 export * from './notifications/webhook-endpoints.service';

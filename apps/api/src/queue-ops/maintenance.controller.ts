@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
-import { MaintenanceService, QueueOpsService } from '@greenlight/domain';
+import { MaintenanceSchedule, MaintenanceService, QueueOpsService } from '@greenlight/domain';
 import { ApiEnvelope, RequireIdempotencyKey, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import {
@@ -42,6 +42,7 @@ function overrides(b: RunMaintenanceDto) {
 export class MaintenanceController {
   constructor(
     private readonly maintenance: MaintenanceService,
+    private readonly schedule: MaintenanceSchedule,
     private readonly ops: QueueOpsService,
   ) {}
 
@@ -70,7 +71,9 @@ export class MaintenanceController {
   @RequireIdempotencyKey()
   @ApiOperation({
     summary: 'Run maintenance for an org now: reap stale runs, then prune finished jobs (dry_run defaults to true)',
-    description: 'Recorded in the runs ledger. One maintenance run per org at a time: another answers 409 QUEUE_MAINTENANCE_ALREADY_RUNNING.',
+    description:
+      'Recorded in the runs ledger. One maintenance run per org at a time: another answers 409 QUEUE_MAINTENANCE_ALREADY_RUNNING ' +
+      '(details: running_run_id, started_at, lease_expires_at). A running run whose lease expired (its process died) is failed as orphaned first, and this one runs.',
   })
   @ApiEnvelope(MaintenanceRunResultView)
   async run(@CurrentActor() actor: Actor, @Body() body: RunMaintenanceDto) {
@@ -129,7 +132,7 @@ export class MaintenanceController {
   @ApiEnvelope(ScheduleTriggerView)
   async scheduleTrigger(@CurrentActor() actor: Actor, @Body() body: ScheduleTriggerDto) {
     const org = (await this.ops.scope(actor, body.org_id, true))!;
-    return this.maintenance.scheduleTrigger(actor, org, {
+    return this.schedule.trigger(actor, org, {
       schedule_name: body.schedule_name,
       window_minutes: body.window_minutes ?? 60,
       dry_run: body.dry_run ?? true,

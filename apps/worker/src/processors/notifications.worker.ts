@@ -1,17 +1,17 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Worker } from 'bullmq';
 import { AppConfig } from '@greenlight/config';
-import { JobName, JobPayloads, JobsOf, QueueName } from '@greenlight/contracts';
+import { JobPayloads, JobsOf, QueueName } from '@greenlight/contracts';
 import { WebhookDeliveryService } from '@greenlight/domain';
-import { bullConnection, JobProducer, PrefixOwnership } from '@greenlight/queue';
+import { bullConnection, PrefixOwnership } from '@greenlight/queue';
 
 type NotificationJob = JobsOf<typeof QueueName.Notifications>;
-export const SWEEP_SCHEDULER_ID = 'notify-sweep';
 
 /**
  * Webhook deliveries. Each job is one attempt of one outbox row; the row, not the job, holds the
  * delivery's state, so a job lost with Redis or a worker killed mid-attempt costs at most a repeat
- * attempt (same delivery id, same body): the sweeper finds rows that are due and have no job.
+ * attempt (same delivery id, same body): the sweeper finds rows that are due and have no job. The
+ * sweep's job scheduler is kept with the others (JobSchedulers), so it comes back when Redis loses it.
  */
 @Injectable()
 export class NotificationsWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -20,7 +20,6 @@ export class NotificationsWorker implements OnApplicationBootstrap, OnApplicatio
 
   constructor(
     private readonly delivery: WebhookDeliveryService,
-    private readonly queues: JobProducer,
     private readonly config: AppConfig,
     private readonly ownership: PrefixOwnership,
   ) {}
@@ -48,10 +47,6 @@ export class NotificationsWorker implements OnApplicationBootstrap, OnApplicatio
       },
     );
     this.worker.on('error', (err) => this.logger.warn(`worker error: ${err.message}`));
-    const sweep: JobName = 'notify.sweep';
-    await this.queues
-      .queue(QueueName.Notifications)
-      .upsertJobScheduler(SWEEP_SCHEDULER_ID, { every: c.get('WEBHOOK_SWEEP_INTERVAL_MS') }, { name: sweep, data: {}, opts: { removeOnComplete: 100, removeOnFail: 100 } });
     this.logger.log(`consuming ${QueueName.Notifications}: concurrency ${c.get('WEBHOOK_DELIVERY_CONCURRENCY')}, sweep every ${c.get('WEBHOOK_SWEEP_INTERVAL_MS')} ms`);
   }
 

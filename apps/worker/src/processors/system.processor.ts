@@ -2,7 +2,7 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { JobPayloads, JobsOf, QueueName } from '@greenlight/contracts';
-import { IdempotencyStore, MaintenanceService } from '@greenlight/domain';
+import { IdempotencyStore, MaintenanceSchedule } from '@greenlight/domain';
 import { PrefixOwnership } from '@greenlight/queue';
 
 type SystemJob = JobsOf<typeof QueueName.System>;
@@ -11,11 +11,11 @@ type SystemJob = JobsOf<typeof QueueName.System>;
 @Processor(QueueName.System, { concurrency: 2 })
 export class SystemProcessor extends WorkerHost {
   private readonly logger = new Logger('SystemProcessor');
-  private readonly handlers: { [J in SystemJob]: (data: JobPayloads[J]) => Promise<unknown> };
+  private readonly handlers: { [J in SystemJob]: (data: JobPayloads[J], job: Job) => Promise<unknown> };
 
   constructor(
     private readonly idempotency: IdempotencyStore,
-    private readonly maintenance: MaintenanceService,
+    private readonly maintenance: MaintenanceSchedule,
     private readonly ownership: PrefixOwnership,
   ) {
     super();
@@ -26,9 +26,10 @@ export class SystemProcessor extends WorkerHost {
         if (deleted > 0) this.logger.log(`purged ${deleted} expired idempotency records`);
         return { deleted };
       },
-      'system.queue_maintenance': async (data) => {
-        const tally = await this.maintenance.sweep(data.schedule_name, data.window_minutes);
-        if (tally.executed || tally.errors) this.logger.log(`scheduled queue maintenance: ${JSON.stringify(tally)}`);
+      'system.queue_maintenance': async (data, job) => {
+        const windowMs = data.window_ms ?? (data.window_minutes ?? 5) * 60_000;
+        const tally = await this.maintenance.sweep(data.schedule_name, windowMs, scheduledAt(job));
+        if (tally.executed || tally.errors || tally.skipped || tally.deduped) this.logger.log(`scheduled queue maintenance: ${JSON.stringify(tally)}`);
         return tally;
       },
     };
@@ -36,9 +37,9 @@ export class SystemProcessor extends WorkerHost {
 
   async process(job: Job, token?: string): Promise<unknown> {
     await this.ownership.leaveForeignJob(job, token);
-    const handler = this.handlers[job.name as SystemJob] as ((data: unknown) => Promise<unknown>) | undefined;
+    const handler = this.handlers[job.name as SystemJob] as ((data: unknown, job: Job) => Promise<unknown>) | undefined;
     if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}" on queue ${QueueName.System}`);
-    return handler(job.data);
+    return handler(job.data, job);
   }
 
   /** Redis trouble, as the other consumers report it (without a listener BullMQ dumps it on stderr). */
@@ -46,4 +47,13 @@ export class SystemProcessor extends WorkerHost {
   onWorkerError(err: Error): void {
     this.logger.warn(`worker error: ${err.message}`);
   }
+}
+
+/**
+ * When a scheduler's job was due: its id ends with that time (`repeat:<scheduler>:<ms>`). A job that
+ * runs late (a busy worker, a retry) still belongs to the window it was scheduled in.
+ */
+function scheduledAt(job: Job): Date {
+  const due = /^repeat:.+:(\d+)$/.exec(String(job.id ?? ''));
+  return due ? new Date(Number(due[1])) : new Date(job.timestamp + (job.opts.delay ?? 0));
 }

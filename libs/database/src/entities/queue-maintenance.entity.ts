@@ -41,4 +41,6 @@ export class QueueMaintenanceRunEntity {
   @Column({ type: 'timestamptz' }) started_at: Date;
   @Column({ type: 'timestamptz', nullable: true }) completed_at: Date | null;
   @Column({ type: 'integer', nullable: true }) duration_ms: number | null;
+  /** Renewed by the process running the run; once past, a running run is orphaned (its process died). */
+  @Column({ type: 'timestamptz' }) lease_expires_at: Date;
 }

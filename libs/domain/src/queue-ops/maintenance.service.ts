@@ -6,10 +6,11 @@ import { AppConfig } from '@greenlight/config';
 import { ErrorCode } from '@greenlight/contracts';
 import { MaintenanceRunStatus, Page, PageRequest, QueueMaintenancePolicyEntity, QueueMaintenanceRunEntity } from '@greenlight/database';
 import { Actor } from '@greenlight/tenancy';
-import { AuditLogsService, AuditRow } from '../audit/audit-logs.service';
+import { AuditLogsService } from '../audit/audit-logs.service';
 import { DomainError } from '../domain-error';
-import { isUniqueViolation } from '../pg-errors';
 import { MAINTENANCE_ALERT_NOTIFIER, MaintenanceAlertNotifier } from './maintenance-alerts';
+import { MAINTENANCE_AUDIT_PATH, scheduleQuery, writeMaintenanceAudit } from './maintenance-audit';
+import { MaintenanceRunner, MaintenanceRunRequest } from './maintenance-runner';
 import { resolveOrgScope } from '../orgs/org-scope';
 import { PruneView, QueueOpsService, ReapView } from './queue-ops.service';
 
@@ -53,24 +54,14 @@ export interface MaintenanceRunView {
   started_at: Date;
   completed_at: Date | null;
   duration_ms: number | null;
+  /** Until when the process running it vouches for it; a running run past its lease is orphaned. */
+  lease_expires_at: Date;
 }
 
 export interface MaintenanceRunResult {
   run: MaintenanceRunView;
   reap: ReapView;
   prune: PruneView;
-}
-
-export interface ScheduleTriggerResult {
-  executed: boolean;
-  deduped: boolean;
-  schedule_name: string;
-  window_minutes: number;
-  window_started_at: Date;
-  dedupe_key: string;
-  run: MaintenanceRunView;
-  reap: ReapView | null;
-  prune: PruneView | null;
 }
 
 export interface MaintenanceMetricsView {
@@ -152,14 +143,13 @@ export interface ReapStaleRunsResult {
   items: { id: string; org_id: string; started_at: Date; age_seconds: number }[];
 }
 
-const SCHEDULE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
-const AUDIT_PATH = '/api/v1/system/queue/maintenance';
+const AUDIT_PATH = MAINTENANCE_AUDIT_PATH;
 
 /**
- * Queue maintenance (seed steps 100–110): policy per org with platform defaults, the runner (reap +
- * prune) with its ledger and one active run per org, metrics, stale-run reaping, the scheduler-safe
- * trigger with window dedupe, the schedule summary and anomaly alerts with cooldown. The worker's job
- * scheduler calls the same trigger as the API.
+ * Queue maintenance (seed steps 100–110): policy per org with platform defaults, maintenance runs
+ * (reap + prune, executed by MaintenanceRunner under the ledger with a lease, one running per org),
+ * metrics, stale-run reaping, the schedule summary and anomaly alerts with cooldown. Schedule triggers
+ * and the worker's scheduled sweep are MaintenanceSchedule's.
  */
 @Injectable()
 export class MaintenanceService {
@@ -171,6 +161,7 @@ export class MaintenanceService {
     private readonly audit: AuditLogsService,
     private readonly config: AppConfig,
     @Inject(MAINTENANCE_ALERT_NOTIFIER) private readonly notifier: MaintenanceAlertNotifier,
+    private readonly runner: MaintenanceRunner,
   ) {}
 
   defaults(): MaintenancePolicy {
@@ -315,43 +306,6 @@ export class MaintenanceService {
     return { org_id: org, dry_run: input.dry_run, max_runtime_seconds: input.max_runtime_seconds, selected: items.length, reaped, items };
   }
 
-  /**
-   * Seed step 106: a scheduler may call this as often as it likes; within one window of
-   * `window_minutes` a completed run of the same schedule (and dry-run mode) is returned instead of
-   * running again (`deduped`), unless `force`.
-   */
-  async scheduleTrigger(
-    actor: Actor | null,
-    org: string,
-    input: { schedule_name: string; window_minutes: number; dry_run: boolean; force: boolean; overrides: MaintenanceOverrides },
-  ): Promise<ScheduleTriggerResult> {
-    if (!SCHEDULE_NAME.test(input.schedule_name)) throw DomainError.validation('schedule_name is invalid', [{ field: 'schedule_name', messages: ['must match ' + SCHEDULE_NAME.source] }]);
-    const windowMs = input.window_minutes * 60_000;
-    const windowStart = new Date(Math.floor(Date.now() / windowMs) * windowMs);
-    const dedupeKey = `${input.schedule_name}:${input.window_minutes}m:${windowStart.toISOString()}:${input.dry_run ? 'dry' : 'live'}`;
-    const base = { schedule_name: input.schedule_name, window_minutes: input.window_minutes, window_started_at: windowStart, dedupe_key: dedupeKey };
-    if (!input.force) {
-      const existing = await this.db.getRepository(QueueMaintenanceRunEntity).findOne({
-        where: { org_id: org, dedupe_key: dedupeKey, status: 'completed' },
-        order: { started_at: 'DESC' },
-      });
-      if (existing) {
-        await this.recordTrigger(actor, org, base, 'deduped', existing.id);
-        return { ...base, executed: false, deduped: true, run: existing, reap: null, prune: null };
-      }
-    }
-    const result = await this.execute(actor, org, { dry_run: input.dry_run, overrides: input.overrides, trigger: 'schedule', schedule: { name: input.schedule_name, dedupe_key: dedupeKey, window_started_at: windowStart } }).catch(
-      async (err) => {
-        // A failed execution still counts as a trigger that executed (it shows in the schedule summary).
-        const failed = (err as { maintenanceRunId?: string }).maintenanceRunId;
-        if (failed) await this.recordTrigger(actor, org, base, 'executed', failed);
-        throw err;
-      },
-    );
-    await this.recordTrigger(actor, org, base, 'executed', result.run.id);
-    return { ...base, executed: true, deduped: false, ...result };
-  }
-
   /** Seed step 107: how a schedule's triggers went in the last `window_days`. */
   async scheduleSummary(org: string, scheduleName: string | null, windowDays: number): Promise<ScheduleSummaryView> {
     const [r] = await this.db.query(
@@ -485,110 +439,16 @@ export class MaintenanceService {
     };
   }
 
-  /**
-   * The worker's scheduled maintenance: stale maintenance runs are reaped platform-wide, then every org
-   * with queue work (a queued or running run) or a saved policy with the schedule enabled gets a
-   * schedule trigger. Orgs whose policy disables the schedule are left alone.
-   */
-  async sweep(scheduleName: string, windowMinutes: number): Promise<{ orgs: number; executed: number; deduped: number; skipped: number; errors: number }> {
-    await this.reapStaleRuns(null, null, { max_runtime_seconds: Math.max(900, windowMinutes * 60 * 2), dry_run: false });
-    const orgs: { org_id: string }[] = await this.db.query(
-      `SELECT org_id FROM (
-         SELECT DISTINCT org_id FROM eval_runs WHERE status IN ('pending', 'running')
-         UNION SELECT org_id FROM queue_maintenance_policies WHERE schedule_enabled
-       ) o
-       WHERE NOT EXISTS (SELECT 1 FROM queue_maintenance_policies p WHERE p.org_id = o.org_id AND NOT p.schedule_enabled)
-       LIMIT 1000`,
-    );
-    const tally = { orgs: orgs.length, executed: 0, deduped: 0, skipped: 0, errors: 0 };
-    for (const { org_id } of orgs) {
-      try {
-        const r = await this.scheduleTrigger(null, org_id, { schedule_name: scheduleName, window_minutes: windowMinutes, dry_run: false, force: false, overrides: {} });
-        if (r.deduped) tally.deduped++;
-        else tally.executed++;
-      } catch (err) {
-        if (err instanceof DomainError && err.code === ErrorCode.QUEUE_MAINTENANCE_ALREADY_RUNNING) tally.skipped++;
-        else {
-          tally.errors++;
-          this.logger.warn(`scheduled maintenance of org ${org_id} failed: ${(err as Error).message}`);
-        }
-      }
-    }
-    return tally;
-  }
-
   async policyFor(org: string): Promise<MaintenancePolicyView> {
     const saved = await this.db.getRepository(QueueMaintenancePolicyEntity).findOneBy({ org_id: org });
     if (!saved) return { org_id: org, source: 'default', ...this.defaults(), updated_at: null };
     return { org_id: org, source: 'org', ...stripPolicy(saved), updated_at: saved.updated_at };
   }
 
-  private async execute(
-    actor: Actor | null,
-    org: string,
-    input: { dry_run: boolean; overrides: MaintenanceOverrides; trigger: 'api' | 'schedule'; schedule?: { name: string; dedupe_key: string; window_started_at: Date } },
-  ): Promise<MaintenanceRunResult> {
+  /** One maintenance run with the org's policy (and the call's overrides), through the runner and its lease. */
+  async execute(actor: Actor | null, org: string, input: MaintenanceRunRequest & { overrides: MaintenanceOverrides }): Promise<MaintenanceRunResult> {
     const policy = { ...stripPolicy(await this.policyFor(org)), ...definedOnly(input.overrides) };
-    let runId: string;
-    try {
-      const [row] = await this.db.query(
-        `INSERT INTO queue_maintenance_runs (org_id, status, dry_run, trigger, schedule_name, dedupe_key, window_started_at, policy, requested_by_key_id)
-         VALUES ($1, 'running', $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-        [org, input.dry_run, input.trigger, input.schedule?.name ?? null, input.schedule?.dedupe_key ?? null, input.schedule?.window_started_at ?? null, JSON.stringify(policy), actor?.key_id ?? null],
-      );
-      runId = row.id;
-    } catch (err) {
-      if (isUniqueViolation(err, 'queue_maintenance_runs_one_running_uq')) {
-        const active = await this.db.query(`SELECT id, started_at FROM queue_maintenance_runs WHERE org_id = $1 AND status = 'running'`, [org]);
-        throw new DomainError(ErrorCode.QUEUE_MAINTENANCE_ALREADY_RUNNING, 'a maintenance run is already running for this org', {
-          org_id: org,
-          running_run_id: active[0]?.id ?? null,
-          started_at: active[0]?.started_at ?? null,
-        });
-      }
-      throw err;
-    }
-    const started = performance.now();
-    try {
-      const reap = await this.ops.reapStale(actor, org, {
-        stale_run_seconds: policy.stale_run_seconds,
-        max_runtime_seconds: policy.max_runtime_seconds,
-        limit: policy.reap_limit,
-        dry_run: input.dry_run,
-      });
-      const prune = await this.ops.prune(org, { retention_days: policy.retention_days, limit: policy.prune_limit, dry_run: input.dry_run });
-      await this.db.query(
-        `UPDATE queue_maintenance_runs SET status = 'completed', reap_summary = $2, prune_summary = $3, completed_at = now(), duration_ms = $4 WHERE id = $1 AND status = 'running'`,
-        [runId, JSON.stringify(reap), JSON.stringify({ ...prune, job_ids: prune.job_ids.slice(0, 20) }), Math.round(performance.now() - started)],
-      );
-      const run = await this.db.getRepository(QueueMaintenanceRunEntity).findOneByOrFail({ id: runId });
-      return { run, reap, prune };
-    } catch (err) {
-      await this.db
-        .query(`UPDATE queue_maintenance_runs SET status = 'failed', error_message = $2, completed_at = now(), duration_ms = $3 WHERE id = $1 AND status = 'running'`, [
-          runId,
-          String((err as Error).message ?? err).slice(0, 2000),
-          Math.round(performance.now() - started),
-        ])
-        .catch(() => undefined);
-      throw Object.assign(err as object, { maintenanceRunId: runId });
-    }
-  }
-
-  private async recordTrigger(
-    actor: Actor | null,
-    org: string,
-    t: { schedule_name: string; window_started_at: Date; dedupe_key: string },
-    outcome: 'executed' | 'deduped',
-    runId: string,
-  ): Promise<void> {
-    await this.db.query(
-      `INSERT INTO queue_maintenance_triggers (org_id, schedule_name, window_started_at, dedupe_key, outcome, run_id, requested_by_key_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [org, t.schedule_name, t.window_started_at, t.dedupe_key, outcome, runId, actor?.key_id ?? null],
-    );
-    await this.writeAudit(actor, [
-      { org_id: org, path: `${AUDIT_PATH}/schedule-trigger${scheduleQuery(t.schedule_name)}`, code: outcome === 'executed' ? 'SCHEDULE_TRIGGER_EXECUTED' : 'SCHEDULE_TRIGGER_DEDUPED' },
-    ]);
+    return this.runner.execute(actor, org, policy, input);
   }
 
   /**
@@ -608,25 +468,9 @@ export class MaintenanceService {
     return rows[0]?.last_alerted_at ?? null;
   }
 
-  /** Explicit audit entries of the seed (MAINTENANCE_RUN_REAPED, SCHEDULE_*), besides the per-request row. */
   private async writeAudit(actor: Actor | null, entries: { org_id: string; path: string; code: string }[]): Promise<void> {
-    if (!entries.length) return;
-    const rows: AuditRow[] = entries.map((e) => ({
-      request_id: actor?.request_id ?? 'worker:queue-maintenance',
-      api_key_id: actor?.key_id ?? null,
-      org_id: e.org_id,
-      method: 'POST',
-      path: e.path,
-      status_code: 200,
-      latency_ms: 0,
-      error_code: e.code,
-    }));
-    await this.audit.insertMany(rows);
+    await writeMaintenanceAudit(this.audit, actor, entries);
   }
-}
-
-function scheduleQuery(name: string | null): string {
-  return name ? `?schedule_name=${encodeURIComponent(name)}` : '';
 }
 
 function stripPolicy(p: MaintenancePolicy): MaintenancePolicy {

@@ -155,6 +155,12 @@ export class MaintenanceRunView implements MaintenanceRunModel {
   @ApiProperty({ format: 'date-time', type: String }) started_at: Date;
   @ApiProperty({ format: 'date-time', type: String, nullable: true }) completed_at: Date | null;
   @ApiProperty({ type: Number, nullable: true }) duration_ms: number | null;
+  @ApiProperty({
+    format: 'date-time',
+    type: String,
+    description: 'Until when the process running it vouches for it (renewed while it runs); a running run past its lease is failed as orphaned by the next trigger',
+  })
+  lease_expires_at: Date;
 }
 
 export class MaintenanceRunResultView {
