@@ -77,8 +77,7 @@ describe('scheduled maintenance (real worker processes)', () => {
 
   async function ledger(org: string): Promise<LedgerRow[]> {
     return db.query(
-      `SELECT id, status, error_message, dedupe_key, window_started_at, started_at, lease_expires_at FROM queue_maintenance_runs
-       WHERE org_id = $1 AND trigger = 'schedule' ORDER BY started_at`,
+      `SELECT * FROM queue_maintenance_runs WHERE org_id = $1 AND trigger = 'schedule' ORDER BY started_at`,
       [org],
     );
   }
