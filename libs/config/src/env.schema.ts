@@ -139,6 +139,11 @@ export const ENV_SCHEMA = {
     default: 'greenlight',
     doc: 'Prefix of every Redis key (BullMQ queues, rate-limit counters)',
   },
+  REDIS_COMMAND_TIMEOUT_MS: {
+    parse: int(100, 600_000),
+    default: 5000,
+    doc: 'Longest wait of an api request for one Redis command (queue operations, enqueueing) before it answers 503',
+  },
   HOST: { parse: text(/^\S+$/, 'must be a host name or address'), default: '0.0.0.0', doc: 'Interface both apps listen on' },
   PORT: { parse: int(1, 65535), default: 3000, doc: 'HTTP port of the api app' },
   WORKER_PORT: { parse: int(0, 65535), default: 3001, doc: 'HTTP port of the worker health server (0 = any free port, e.g. for several workers on one host)' },

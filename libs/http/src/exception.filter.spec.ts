@@ -21,7 +21,7 @@ function run(exception: unknown) {
   };
   const host = { switchToHttp: () => ({ getRequest: () => req, getResponse: () => res }) } as unknown as ArgumentsHost;
   const filter = new ApiExceptionFilter();
-  (filter as unknown as { logger: { error: () => void } }).logger = { error: () => undefined };
+  (filter as unknown as { logger: object }).logger = { error: () => undefined, warn: () => undefined };
   filter.catch(exception, host);
   return { ...sent, state };
 }
@@ -50,5 +50,22 @@ describe('ApiExceptionFilter', () => {
     const body = out.body as { error: { code: string; message: string } };
     expect(body.error.code).toBe('INTERNAL_ERROR');
     expect(JSON.stringify(body)).not.toContain('hunter2');
+  });
+
+  it('answers 503 with Retry-After when the database or Redis cannot be reached, naming which', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const shutdown = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    const wrapped = Object.assign(new Error('query failed'), { driverError: new Error('Connection terminated unexpectedly') });
+    for (const e of [refused, shutdown, wrapped]) {
+      const out = run(e);
+      expect(out.status).toBe(503);
+      expect(out.headers['Retry-After']).toBe('5');
+      expect(out.body).toMatchObject({ error: { code: 'SERVICE_UNAVAILABLE', details: { dependency: 'postgres' } } });
+    }
+    const redis = run(new Error("Stream isn't writeable and enableOfflineQueue options is false"));
+    expect(redis.status).toBe(503);
+    expect(redis.body).toMatchObject({ error: { details: { dependency: 'redis' } } });
+    // A query that is wrong is not an outage.
+    expect(run(Object.assign(new Error('syntax error at or near "x"'), { code: '42601' })).status).toBe(500);
   });
 });

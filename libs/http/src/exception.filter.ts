@@ -2,7 +2,9 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
 import { ERROR_HTTP_STATUS, ErrorCode } from '@greenlight/contracts';
+import { isDatabaseUnavailable } from '@greenlight/database';
 import { DomainError } from '@greenlight/domain';
+import { isRedisUnavailable } from '@greenlight/queue';
 import { requestState } from '@greenlight/tenancy';
 import { errorEnvelope } from './error-envelope';
 
@@ -20,6 +22,9 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   503: ErrorCode.SERVICE_UNAVAILABLE,
 };
 
+/** How long clients are asked to wait when the database or Redis is unreachable. */
+const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
+
 /** Maps every error to the envelope in one place. Unknown failures answer INTERNAL_ERROR without internals. */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
@@ -31,7 +36,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const res = ctx.getResponse<Response>();
     const state = requestState(req);
     const { status, code, message, details, headers } = this.describe(exception, req);
-    if (status >= 500 && exception instanceof DomainError) {
+    if (status >= 500 && (exception instanceof DomainError || code === ErrorCode.SERVICE_UNAVAILABLE)) {
       // A failure the product knows (agent or judge provider down, dependency unavailable): its code and
       // message say it all, a stack would only look like a crash.
       this.logger.warn(`request ${state.request_id} ${req.method} ${req.originalUrl} answered ${status} ${code}: ${message}`);
@@ -64,6 +69,18 @@ export class ApiExceptionFilter implements ExceptionFilter {
       }
       const message = status >= 500 ? 'internal error' : extractMessage(exception);
       return { status, code, message, details: null, headers: {} };
+    }
+    const dependency = isDatabaseUnavailable(exception) ? 'postgres' : isRedisUnavailable(exception) ? 'redis' : null;
+    if (dependency) {
+      // Our outage, not the request's fault: a retry after a short wait may well succeed.
+      const what = dependency === 'postgres' ? 'the database' : 'the queue store (Redis)';
+      return {
+        status: 503,
+        code: ErrorCode.SERVICE_UNAVAILABLE,
+        message: `${what} is unavailable; retry in a few seconds`,
+        details: { dependency },
+        headers: { 'Retry-After': String(DEPENDENCY_RETRY_AFTER_SECONDS) },
+      };
     }
     if (exception instanceof QueryFailedError && isPgDataException(exception)) {
       // Input Postgres cannot store (bad encoding, out-of-range number): the client's fault, not ours.

@@ -36,7 +36,7 @@ export function platformModules(config: AppConfig, service: 'api' | 'worker') {
     ConfigModule.forRoot(config),
     DatabaseModule,
     RedisModule,
-    QueueModule,
+    QueueModule.forRoot(service),
     DomainModule,
     HttpPlatformModule.forRoot(service),
   ];

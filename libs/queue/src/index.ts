@@ -2,3 +2,4 @@ export * from './redis-options';
 export * from './redis.module';
 export * from './queue.module';
 export * from './prefix-owner';
+export * from './unavailable';

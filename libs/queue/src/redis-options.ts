@@ -18,3 +18,13 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
 export function bullConnection(url: string): RedisOptions {
   return { ...redisOptionsFromUrl(url), maxRetriesPerRequest: null };
 }
+
+/**
+ * Connection options for the api's queues and flow producer: a command sent while Redis is
+ * unreachable fails at once (no offline queue, one retry) and a command Redis does not answer fails
+ * after `commandTimeoutMs`, so a request answers 503 instead of waiting for Redis to come back. A
+ * refused command never runs later behind the caller's back.
+ */
+export function producerConnection(url: string, commandTimeoutMs: number): RedisOptions {
+  return { ...redisOptionsFromUrl(url), enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: commandTimeoutMs };
+}

@@ -28,6 +28,8 @@ class RedisCloser implements OnApplicationShutdown {
         const client = new Redis({
           ...redisOptionsFromUrl(config.get('REDIS_URL')),
           maxRetriesPerRequest: 1,
+          // A Redis that accepts connections but does not answer must not hold requests either.
+          commandTimeout: config.get('REDIS_COMMAND_TIMEOUT_MS'),
           connectTimeout: 5000,
           retryStrategy: (times) => Math.min(times * 200, 2000),
         });
