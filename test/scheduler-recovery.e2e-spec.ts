@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { QueueName } from '@greenlight/contracts';
+import { redisOptionsFromUrl } from '@greenlight/queue';
 import { expectSuccess, sleep } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi } from './support/harness';
-import { PrivateRedis, startPrivateRedis } from './support/redis-server';
+import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
 import { startWebhookReceiver, WebhookReceiver } from './support/webhook-receiver';
 
 const WORKER_MAIN = join(__dirname, '..', 'dist', 'apps', 'worker', 'src', 'main.js');
@@ -39,10 +40,13 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
  * Redis losing its data (restarted without persistence, or every key of the prefix gone) loses the
  * job schedulers with it: maintenance, the outbox sweeper and the idempotency purge. Running workers
  * (real processes of the built app) must bring them back without a restart, and a webhook delivery
- * whose retry job was lost must still be delivered.
+ * whose retry job was lost must still be delivered. A restart without persistence is, for the apps,
+ * every connection dropped and every key of their prefix gone when they reconnect: the workers reach
+ * Redis through a proxy the test cuts while it deletes the keys.
  */
 describe('job schedulers after Redis loses its data (real worker processes)', () => {
-  let redis: PrivateRedis;
+  const redisUrl = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  let proxy: TcpProxy;
   let client: Redis;
   let h: ApiHarness;
   let db: DataSource;
@@ -51,9 +55,14 @@ describe('job schedulers after Redis loses its data (real worker processes)', ()
   const workers = new Set<ChildProcess>();
   const prefix = () => h.config.get('REDIS_PREFIX');
 
-  function spawnWorker(env: Record<string, string>): ChildProcess {
+  function spawnWorker(env: Record<string, string>, through?: TcpProxy): ChildProcess {
+    const url = new URL(redisUrl);
+    if (through) {
+      url.hostname = '127.0.0.1';
+      url.port = String(through.port);
+    }
     const child = spawn(process.execPath, [WORKER_MAIN], {
-      env: { ...process.env, ...ENV, ...env, REDIS_URL: redis.url, WORKER_PORT: '0', LOG_LEVEL: 'error' },
+      env: { ...process.env, ...ENV, ...env, REDIS_URL: url.toString(), WORKER_PORT: '0', LOG_LEVEL: 'error' },
       stdio: ['ignore', 'ignore', 'inherit'],
       detached: true,
     });
@@ -79,16 +88,26 @@ describe('job schedulers after Redis loses its data (real worker processes)', ()
 
   const allPresent = async () => (await missingSchedulers()).length === 0;
 
+  /** Deletes every key of the prefix: what a Redis restarted without persistence does to our data. */
+  async function wipePrefix(): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix()}:*`, 'COUNT', 1000);
+      if (keys.length) await client.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    expect(await missingSchedulers()).toEqual(EXPECTED.map(([, id]) => id));
+  }
+
   async function deliveryStatus(id: string): Promise<string> {
     return (await db.query(`SELECT status FROM notification_outbox WHERE id = $1`, [id]))[0].status;
   }
 
   beforeAll(async () => {
-    redis = await startPrivateRedis();
-    client = new Redis({ host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: 1 });
-    client.on('error', () => undefined);
+    proxy = await startTcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379));
+    client = new Redis(redisOptionsFromUrl(redisUrl.toString()));
     receiver = await startWebhookReceiver();
-    h = await startApi({ ...ENV, REDIS_URL: redis.url });
+    h = await startApi(ENV);
     db = h.app.get(DataSource);
     A = await orgWithKeys(h, (await globalAdmin(h.config)).api_key);
   });
@@ -97,12 +116,12 @@ describe('job schedulers after Redis loses its data (real worker processes)', ()
     await h.close();
     await receiver.close();
     client.disconnect();
-    await redis.kill();
+    await proxy.close();
   });
 
   it('Redis restarted without persistence: the schedulers are back within about a second of the reconnect, and a retry whose job was lost is delivered', async () => {
     // The periodic check is far away: only the reconnect can bring the schedulers back in time.
-    const worker = spawnWorker({ JOB_SCHEDULER_CHECK_INTERVAL_MS: '600000' });
+    const worker = spawnWorker({ JOB_SCHEDULER_CHECK_INTERVAL_MS: '600000' }, proxy);
     await until('the schedulers of the booted worker', allPresent, 20_000);
 
     // A delivery that failed once (the receiver is down) waits in Redis for its retry.
@@ -112,18 +131,19 @@ describe('job schedulers after Redis loses its data (real worker processes)', ()
     expect(attempt).toMatchObject({ outcome: 'retrying', status_code: null });
     expect(await deliveryStatus(attempt.delivery_id)).toBe('pending');
 
-    await redis.kill();
-    await redis.start();
+    await proxy.cut();
+    await wipePrefix();
+    await sleep(500);
+    await proxy.restore();
     const restarted = Date.now();
-    expect(await missingSchedulers()).toEqual(EXPECTED.map(([, id]) => id));
     await until('the schedulers after the restart', allPresent, 15_000);
     const recoveredMs = Date.now() - restarted;
-    console.log(`job schedulers back ${recoveredMs} ms after Redis restarted empty`);
+    console.log(`job schedulers back ${recoveredMs} ms after Redis was reachable again, empty`);
     expect(recoveredMs).toBeLessThan(5_000);
 
     await receiver.start();
     await until('the lost retry to be delivered', async () => (await deliveryStatus(attempt.delivery_id)) === 'delivered', 20_000);
-    console.log(`pending webhook delivered ${Date.now() - restarted} ms after Redis restarted empty (retry due 2 s after the failure, swept 5 s after it was due)`);
+    console.log(`pending webhook delivered ${Date.now() - restarted} ms after Redis was reachable again, empty (retry due 2 s after the failure, swept 5 s after it was due)`);
     expect(receiver.received.some((r) => r.headers['webhook-id'] === attempt.delivery_id)).toBe(true);
     killWorker(worker);
   }, 60_000);
@@ -131,14 +151,8 @@ describe('job schedulers after Redis loses its data (real worker processes)', ()
   it('every key of the prefix deleted while connected: the periodic check brings the schedulers back', async () => {
     spawnWorker({ JOB_SCHEDULER_CHECK_INTERVAL_MS: '1000' });
     await until('the schedulers of the booted worker', allPresent, 20_000);
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix()}:*`, 'COUNT', 1000);
-      if (keys.length) await client.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await wipePrefix();
     const emptied = Date.now();
-    expect(await missingSchedulers()).toEqual(EXPECTED.map(([, id]) => id));
     await until('the schedulers after the keys were deleted', allPresent, 10_000);
     const recoveredMs = Date.now() - emptied;
     console.log(`job schedulers back ${recoveredMs} ms after the prefix was emptied (check every 1000 ms)`);

@@ -4,7 +4,9 @@ import { REDIS_CLIENT } from '@greenlight/queue';
 
 /**
  * BullMQ loses jobs silently if Redis evicts keys under memory pressure, so the worker checks that
- * `maxmemory-policy` is `noeviction` at boot and complains loudly if it is not.
+ * `maxmemory-policy` is `noeviction` at boot and complains loudly if it is not. It also says when Redis
+ * keeps no append-only file: a restart then loses the jobs written since the last snapshot (all of
+ * them without snapshots). The job schedulers come back by themselves; the jobs do not.
  */
 @Injectable()
 export class RedisPolicyCheck implements OnApplicationBootstrap {
@@ -30,6 +32,21 @@ export class RedisPolicyCheck implements OnApplicationBootstrap {
       );
     } else {
       this.logger.log('Redis maxmemory-policy is noeviction');
+    }
+    await this.checkPersistence();
+  }
+
+  private async checkPersistence(): Promise<void> {
+    try {
+      const aof = ((await this.redis.config('GET', 'appendonly')) as string[])[1];
+      if (aof === 'yes') return;
+      const save = ((await this.redis.config('GET', 'save')) as string[])[1] ?? '';
+      this.logger.warn(
+        `Redis appendonly is "${aof ?? 'unknown'}" (save "${save}"): a Redis restart loses ${save ? 'the jobs written since its last snapshot' : 'every job'}. ` +
+          'In production run Redis with appendonly yes (see README, Production Redis).',
+      );
+    } catch {
+      // Managed Redis often refuses CONFIG; the README says what to set.
     }
   }
 }
