@@ -15,6 +15,8 @@ const WORKER_ENV = {
   EVAL_AGENT_TIMEOUT_MS: '3000',
   // The scheduled sweep is tested in queue-maintenance.e2e-spec.ts; here operators act by hand.
   QUEUE_MAINTENANCE_INTERVAL_MS: '0',
+  // A run whose chunks failed for good fails at once (resumes are tested in fault-recovery.e2e-spec.ts).
+  EVAL_RUN_MAX_RESUMES: '0',
 };
 
 const idem = () => ({ 'Idempotency-Key': randomUUID() });
@@ -58,15 +60,15 @@ describe('queue operations', () => {
 
   /**
    * A run whose result writes fail until `recover` (a database trigger refuses them, as a broken
-   * storage would): its 2 chunks and its finalize job exhaust their attempts and land in the
-   * dead-letter set, and the run stays running with no result.
+   * storage would): its 2 chunks exhaust their attempts and land in the dead-letter set, and finalize
+   * fails the run with EVAL_RUN_INFRASTRUCTURE_ERROR and no result (never the agent's error results).
    */
   async function stuckRun(keys: OrgKeys): Promise<{ id: string; recover: () => Promise<void> }> {
     const id = await newRun(keys, 8);
     await db.query(`INSERT INTO test_refused_runs (run_id) VALUES ($1)`, [id]);
     expectSuccess(await h.http.post(`/api/v1/eval/runs/${id}/start`).set(bearer(keys.member)), 202);
     const deadline = Date.now() + 30_000;
-    while ((await failedJobsOf(keys.admin, id)).length < 3) {
+    while ((await failedJobsOf(keys.admin, id)).length < 2 || !terminal(await getRun(keys, id))) {
       if (Date.now() > deadline) throw new Error(`run ${id}: its jobs did not all fail in time`);
       await sleep(100);
     }
@@ -87,13 +89,13 @@ describe('queue operations', () => {
   it('jobs that fail every attempt land in the dead-letter set, visible to their org only', async () => {
     const { id, recover } = await stuckRun(A);
     const dead = await failedJobsOf(A.admin, id);
-    expect(dead.map((j: any) => j.name).sort()).toEqual(['eval.run.chunk', 'eval.run.chunk', 'eval.run.finalize']);
+    expect(dead.map((j: any) => j.name).sort()).toEqual(['eval.run.chunk', 'eval.run.chunk']);
     for (const job of dead) {
       expect(job).toMatchObject({ queue: 'eval-runs', state: 'failed', org_id: A.org_id, run_id: id, attempts_made: 2, max_attempts: 2 });
       expect(job.failed_reason).toMatch(/simulated storage failure/);
     }
     expect(await failedJobsOf(B.admin, id)).toHaveLength(0);
-    expect(await failedJobsOf(g.api_key, id)).toHaveLength(3);
+    expect(await failedJobsOf(g.api_key, id)).toHaveLength(2);
     const onlyChunks = expectSuccess(await h.http.get('/api/v1/system/queue/jobs/failed').query({ name: 'eval.run.chunk', queue: 'eval-runs' }).set(bearer(A.admin)), 200);
     expect(onlyChunks.items.filter((j: any) => j.run_id === id)).toHaveLength(2);
     expectValidation(await h.http.get('/api/v1/system/queue/jobs/failed').query({ queue: 'nope' }).set(bearer(A.admin)), ['queue']);
@@ -102,7 +104,7 @@ describe('queue operations', () => {
     expectError(await h.http.get(`/api/v1/system/queue/jobs/${dead[0].job_id}`).set(bearer(B.admin)), 404, 'NOT_FOUND');
     expectError(await h.http.get('/api/v1/system/queue/jobs/no-such-job').set(bearer(A.admin)), 404, 'NOT_FOUND');
     expectValidation(await h.http.get('/api/v1/system/queue/jobs/bad%20id').set(bearer(A.admin)), ['job_id']);
-    expect(await getRun(A, id)).toMatchObject({ status: 'running', completed_cases: 0 });
+    expect(await getRun(A, id)).toMatchObject({ status: 'failed', failure_code: 'EVAL_RUN_INFRASTRUCTURE_ERROR', completed_cases: 0 });
     await recover();
   });
 
@@ -125,12 +127,12 @@ describe('queue operations', () => {
     const run = await waitFor(A, id, terminal);
     expect(run).toMatchObject({ status: 'completed', completed_cases: 8 });
     expect(expectSuccess(await h.http.get(`/api/v1/eval/runs/${id}/summary`).set(bearer(A.viewer)), 200)).toMatchObject({ result_count: 8, error_count: 0 });
-    // the two other dead jobs belong to the old epoch: replaying them does not touch the completed run
+    // the other dead job belongs to the old epoch: replaying it does not touch the completed run
     const replay = expectSuccess(
       await h.http.post('/api/v1/system/queue/jobs/failed/replay').set(bearer(A.admin)).set(idem()).send({ limit: 100 }),
       200,
     );
-    expect(replay.items.filter((i: any) => i.run_id === id).map((i: any) => i.action)).toEqual(['superseded', 'superseded']);
+    expect(replay.items.filter((i: any) => i.run_id === id).map((i: any) => i.action)).toEqual(['superseded']);
     expect(await failedJobsOf(A.admin, id)).toHaveLength(0);
     expect(await getRun(A, id)).toMatchObject({ status: 'completed', completed_cases: 8 });
     // the new start job completed: it is not retryable
@@ -144,8 +146,8 @@ describe('queue operations', () => {
     const first = await stuckRun(B);
     const second = await stuckRun(B);
     const before = expectSuccess(await h.http.get('/api/v1/system/queue/jobs/failed').set(bearer(B.admin)), 200);
-    expect(before.total).toBe(6);
-    expect(before.items.map((j: any) => j.run_id)).toEqual([first.id, first.id, first.id, second.id, second.id, second.id]);
+    expect(before.total).toBe(4);
+    expect(before.items.map((j: any) => j.run_id)).toEqual([first.id, first.id, second.id, second.id]);
     for (const bad of [{ limit: 0 }, { limit: 101 }, { delay_seconds: -1 }, { delay_seconds: 3601 }, { dry_run: 'yes' }]) {
       expectValidation(await h.http.post('/api/v1/system/queue/jobs/failed/replay').set(bearer(B.admin)).set(idem()).send(bad));
     }
@@ -157,16 +159,16 @@ describe('queue operations', () => {
     expect(dry.items.map((i: any) => [i.run_id, i.action])).toEqual([
       [first.id, 'would_replay'],
       [first.id, 'superseded'],
-      [first.id, 'superseded'],
       [second.id, 'would_replay'],
+      [second.id, 'superseded'],
     ]);
-    expect(expectSuccess(await h.http.get('/api/v1/system/queue/jobs/failed').set(bearer(B.admin)), 200).total).toBe(6);
+    expect(expectSuccess(await h.http.get('/api/v1/system/queue/jobs/failed').set(bearer(B.admin)), 200).total).toBe(4);
 
     await first.recover();
     await second.recover();
     const real = expectSuccess(await h.http.post('/api/v1/system/queue/jobs/failed/replay').set(bearer(B.admin)).set(idem()).send({ limit: 100, delay_seconds: 1 }), 200);
-    expect(real).toMatchObject({ dry_run: false, selected: 6, replayed: 2, delay_seconds: 1 });
-    expect(real.items.map((i: any) => i.action)).toEqual(['run_resumed', 'superseded', 'superseded', 'run_resumed', 'superseded', 'superseded']);
+    expect(real).toMatchObject({ dry_run: false, selected: 4, replayed: 2, delay_seconds: 1 });
+    expect(real.items.map((i: any) => i.action)).toEqual(['run_resumed', 'superseded', 'run_resumed', 'superseded']);
     expect(expectSuccess(await h.http.get('/api/v1/system/queue/jobs/failed').set(bearer(B.admin)), 200).total).toBe(0);
     // the requeue waits out its delay before it starts
     const requeued = expectSuccess(await h.http.get(`/api/v1/system/queue/jobs/${real.items[0].new_job_id}`).set(bearer(B.admin)), 200);
@@ -267,7 +269,7 @@ describe('queue operations', () => {
 
   it('stats: platform-wide for a global key, scoped for an org admin; admin only', async () => {
     const stuck = await stuckRun(A);
-    expect(expectSuccess(await h.http.get('/api/v1/system/queue/jobs/failed').set(bearer(A.admin)), 200).total).toBe(3);
+    expect(expectSuccess(await h.http.get('/api/v1/system/queue/jobs/failed').set(bearer(A.admin)), 200).total).toBe(2);
     const global = expectSuccess(await h.http.get('/api/v1/system/queue/stats').set(bearer(g.api_key)), 200);
     expect(global.org_id).toBeNull();
     expect(global.queues.map((q: any) => q.name).sort()).toEqual(['eval-runs', 'notifications', 'system']);
@@ -281,8 +283,8 @@ describe('queue operations', () => {
     const [runsA] = await db.query(`SELECT count(*) FILTER (WHERE status = 'completed')::int AS completed, count(*) FILTER (WHERE status = 'failed')::int AS failed FROM eval_runs WHERE org_id = $1`, [A.org_id]);
     expect(a.runs).toMatchObject(runsA);
     expect(global.runs.completed).toBeGreaterThanOrEqual(a.runs.completed + b.runs.completed);
-    expect(a.dead_letter_count).toBe(3);
-    expect(a.runs.running).toBeGreaterThanOrEqual(1);
+    expect(a.dead_letter_count).toBe(2);
+    expect(a.runs.failed).toBeGreaterThanOrEqual(1);
     expect(b.dead_letter_count).toBe(0);
     expectError(await h.http.get('/api/v1/system/queue/stats').query({ org_id: B.org_id }).set(bearer(A.admin)), 404, 'NOT_FOUND');
     expectError(await h.http.get('/api/v1/system/queue/stats').set(bearer(A.member)), 403, 'FORBIDDEN');

@@ -194,6 +194,17 @@ export const ENV_SCHEMA = {
   EVAL_WORKER_MAX_BACKOFF_MS: { parse: int(10, 3_600_000), default: 60_000, doc: 'Cap of the retry delay' },
   EVAL_WORKER_LOCK_MS: { parse: int(1000, 600_000), default: 30_000, doc: 'Job lock; a job of a dead worker is taken over after about this long' },
   EVAL_RUN_MAX_RUNTIME_SECONDS: { parse: int(1, 7 * 86_400), default: 6 * 3600, doc: 'A running run older than this is failed (EVAL_RUN_TIMEOUT)' },
+  EVAL_WORKER_INFRA_RETRY_MAX_MS: {
+    parse: int(10, 600_000),
+    default: 5_000,
+    doc: 'Longest wait before a run job that failed because Postgres or Redis was unreachable tries again (such tries use up no attempts)',
+  },
+  EVAL_RUN_RECOVERY_INTERVAL_MS: {
+    parse: int(0, 3_600_000),
+    default: 30_000,
+    doc: 'How often each worker looks for running runs whose jobs are gone (and that made no progress for as long); 0 = never',
+  },
+  EVAL_RUN_MAX_RESUMES: { parse: int(0, 100), default: 3, doc: 'Times a run whose jobs were lost is resumed before it fails (EVAL_RUN_INFRASTRUCTURE_ERROR)' },
   QUEUE_OPS_SCAN_LIMIT: { parse: int(100, 1_000_000), default: 20_000, doc: 'Most jobs per queue state that one queue-operations request inspects (org-scoped counts, failed-job lists, prune)' },
   QUEUE_MAINTENANCE_INTERVAL_MS: {
     parse: int(0, 86_400_000),

@@ -49,6 +49,11 @@ export enum ErrorCode {
   EVAL_RUN_TIMEOUT = 'EVAL_RUN_TIMEOUT',
   /** Failure code of a run reaped by queue maintenance: it was running with no live job and no progress. */
   EVAL_RUN_STALE = 'EVAL_RUN_STALE',
+  /**
+   * Failure code of a run our own infrastructure could not finish (its jobs lost more often than
+   * EVAL_RUN_MAX_RESUMES, cases left unexecuted): no verdict on the agent; `start` resumes it.
+   */
+  EVAL_RUN_INFRASTRUCTURE_ERROR = 'EVAL_RUN_INFRASTRUCTURE_ERROR',
   QUEUE_JOB_NOT_RETRYABLE = 'QUEUE_JOB_NOT_RETRYABLE',
   QUEUE_MAINTENANCE_ALREADY_RUNNING = 'QUEUE_MAINTENANCE_ALREADY_RUNNING',
   NOTIFICATION_OUTBOX_IN_PROGRESS = 'NOTIFICATION_OUTBOX_IN_PROGRESS',
@@ -98,6 +103,7 @@ export const ERROR_HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.OUTBOUND_URL_REFUSED]: 400,
   [ErrorCode.EVAL_RUN_TIMEOUT]: 504,
   [ErrorCode.EVAL_RUN_STALE]: 500,
+  [ErrorCode.EVAL_RUN_INFRASTRUCTURE_ERROR]: 503,
   [ErrorCode.QUEUE_JOB_NOT_RETRYABLE]: 409,
   [ErrorCode.QUEUE_MAINTENANCE_ALREADY_RUNNING]: 409,
   [ErrorCode.NOTIFICATION_OUTBOX_IN_PROGRESS]: 409,

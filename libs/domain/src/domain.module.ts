@@ -5,6 +5,7 @@ import { EvalRunsService } from './evaluation/eval-runs.service';
 import { EvalTemplatesService } from './evaluation/eval-templates.service';
 import { RunExecutionService } from './evaluation/run-execution.service';
 import { RunQueueService } from './evaluation/run-queue.service';
+import { RunRecoveryService } from './evaluation/run-recovery.service';
 import { GoldenSetFileIngestService } from './golden-sets/golden-set-file-ingest.service';
 import { GoldenSetsService } from './golden-sets/golden-sets.service';
 import { AgentsService } from './agents/agents.service';
@@ -38,6 +39,7 @@ const SERVICES = [
   EvalRunsService,
   RunExecutionService,
   RunQueueService,
+  RunRecoveryService,
   InvokeContractService,
   GuardedHttpClient,
   QueueOpsService,

@@ -14,6 +14,9 @@ import { ExecutorError } from './executors';
 import { OrgSlots } from './org-slots';
 import { CaseOutcome, RunContext, RunExecutionService, RunState } from './run-execution.service';
 import { chunkJobId, finalizeJobId, RunQueueService } from './run-queue.service';
+import { RunRecoveryService } from './run-recovery.service';
+import { CasePermits } from './case-permits';
+import { isInfrastructureError } from './infrastructure-errors';
 
 const MAX_PRIORITY = 2_000_000;
 const RETRYABLE_JUDGE_STATUSES = new Set([408, 409, 429, 500, 502, 503, 504]);
@@ -23,48 +26,6 @@ const RETRYABLE_JUDGE_STATUSES = new Set([408, 409, 429, 500, 502, 503, 504]);
  * read per run and interval is shared by every chunk of the run in this process.
  */
 const RUN_STATE_MAX_AGE_MS = 200;
-
-/**
- * The cases one worker process executes at once: EVAL_WORKER_CONCURRENCY permits. An active chunk job
- * runs its cases one by one on a permit it waits for, first come first served. A permit that is idle
- * with nobody waiting may also be *borrowed* by a chunk to run its next case alongside. So when fewer
- * chunks than permits have a case to run (the last chunks of a run, chunks loading cases or writing
- * results) the idle permits still execute cases, and a chunk that needs a permit waits at most for the
- * current case of a borrower.
- */
-export class CasePermits {
-  private used = 0;
-  private readonly waiters: (() => void)[] = [];
-
-  constructor(readonly size: number) {}
-
-  get inUse(): number {
-    return this.used;
-  }
-
-  get waiting(): number {
-    return this.waiters.length;
-  }
-
-  /** A permit, waiting in line for one when none is idle. */
-  acquire(): Promise<void> {
-    if (this.tryAcquire()) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-
-  /** A permit if one is idle and nobody is waiting for one; never waits. */
-  tryAcquire(): boolean {
-    if (this.used >= this.size || this.waiters.length > 0) return false;
-    this.used++;
-    return true;
-  }
-
-  release(): void {
-    const next = this.waiters.shift();
-    if (next) next(); // handed over, so still in use
-    else this.used--;
-  }
-}
 
 /**
  * Worker side of async runs. `start` fans a run out as chunk jobs under one finalize parent (a BullMQ
@@ -94,6 +55,7 @@ export class AsyncRunExecutor {
     private readonly runs: EvalRunsService,
     private readonly execution: RunExecutionService,
     private readonly queue: RunQueueService,
+    private readonly recovery: RunRecoveryService,
     private readonly config: AppConfig,
   ) {
     this.slots = new OrgSlots(redis, config.get('REDIS_PREFIX'), config.get('EVAL_WORKER_LOCK_MS'));
@@ -134,7 +96,7 @@ export class AsyncRunExecutor {
         },
       })),
     });
-    await this.queue.recordEvent(run, 'run_fanned_out', { chunks: chunks.length, chunk_size: size, total_cases: run.total_cases });
+    await this.queue.recordEvent(run, 'run_fanned_out', { chunks: chunks.length, chunk_size: size, total_cases: run.total_cases, cases: ids.length });
     return { chunks: chunks.length };
   }
 
@@ -205,8 +167,13 @@ export class AsyncRunExecutor {
       );
     };
     // Synchronous while the run's cached state is fresh and says go (nearly always), so starting a case
-    // costs no promise; `await` only when it does return one.
-    const mayStart = (): boolean | Promise<boolean> => next < cases.length && failure === null && this.owns(ctx);
+    // costs no promise; `await` only when it does return one. A state that cannot be read (the database
+    // is unreachable) stops the chunk like a failing case: the cases in flight finish first.
+    const mayStart = (): boolean | Promise<boolean> => {
+      if (next >= cases.length || failure !== null) return false;
+      const owned = this.owns(ctx);
+      return typeof owned === 'boolean' ? owned : owned.catch((err: unknown) => ((failure ??= { err }), false));
+    };
 
     for (;;) {
       const may = mayStart();
@@ -248,6 +215,8 @@ export class AsyncRunExecutor {
         await this.failRun({ id: ctx.run.id, queue_epoch: ctx.epoch }, err.code, err.message);
         return { failed: err.code };
       }
+      // Our infrastructure failed (the job waits it out): keep what was executed if it can be stored now.
+      if (isInfrastructureError(err)) await this.execution.persistOutcomes(ctx, done).catch(() => undefined);
       throw err;
     }
     await this.execution.persistOutcomes(ctx, done);
@@ -282,38 +251,20 @@ export class AsyncRunExecutor {
     );
   }
 
+  /**
+   * The run's terminal state, from its results. A case whose chunk failed for good (not on the agent's
+   * account: agent errors are results) is not given a made-up result: the run is resumed for the cases
+   * left, or fails with EVAL_RUN_INFRASTRUCTURE_ERROR once it was resumed too often (RunRecoveryService).
+   */
   async finalize(data: JobPayloads['eval.run.finalize']): Promise<unknown> {
     const run = await this.current(data.run_id, data.epoch);
     if (!run || run.status !== 'running') return { skipped: run ? `run is ${run.status}` : 'stale or missing run' };
     if (await this.failIfOverRuntime(run)) return { failed: ErrorCode.EVAL_RUN_TIMEOUT };
     const ctx = await this.contextFor(run.id, data.epoch, run);
-    // Cases whose chunk failed for good get an error result, so every case ends with exactly one.
-    const missing = await this.execution.missingCases(run);
-    if (missing.length) {
-      await this.execution.persistOutcomes(
-        ctx,
-        missing.map((c) => ({
-          case: c,
-          status: 'error' as const,
-          execution: null,
-          judged: null,
-          input: null,
-          error: { code: ErrorCode.EVAL_EXECUTOR_RUNTIME_ERROR, message: 'the case was not executed: its chunk failed after every retry', details: {}, retryable: false },
-          passed: null,
-          case_latency_ms: 0,
-        })),
-      );
-    }
-    const started = run.started_at ? run.started_at.getTime() : Date.now();
-    const finished = await this.execution.finish(ctx, Date.now() - started);
+    const outcome = await this.recovery.settle(run, 'cases_not_executed', ctx);
     this.contexts.delete(`${run.id}:${data.epoch}`);
     this.states.delete(run.id);
-    await this.queue.recordEvent(finished, finished.status === 'completed' ? 'run_completed' : 'run_failed', {
-      completed_cases: finished.completed_cases,
-      failure_code: finished.failure_code,
-      missing_cases: missing.length,
-    });
-    return { status: finished.status };
+    return { status: outcome };
   }
 
   /** The run's context (judge with its cache, executor) for an epoch, built once per process. */
@@ -421,10 +372,4 @@ function isRetryableJudgeError(err: DomainError): boolean {
   if (err.code !== ErrorCode.EVAL_JUDGE_PROVIDER_ERROR) return false;
   const d = (err.details ?? {}) as { retryable?: boolean; status?: number };
   return d.retryable === true || (typeof d.status === 'number' && RETRYABLE_JUDGE_STATUSES.has(d.status));
-}
-
-/** Exponential backoff with a cap: `base · 2^(attempt-1)`, at most `max`, with ±20 % jitter. */
-export function cappedBackoff(attemptsMade: number, baseMs: number, maxMs: number): number {
-  const raw = Math.min(maxMs, baseMs * 2 ** Math.max(0, attemptsMade - 1));
-  return Math.round(raw * (0.8 + Math.random() * 0.4));
 }

@@ -1,4 +1,4 @@
-import { CasePermits } from './async-run-executor';
+import { CasePermits } from './case-permits';
 
 describe('CasePermits', () => {
   it('never hands out more permits than its size', async () => {

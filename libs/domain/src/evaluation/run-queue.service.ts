@@ -19,6 +19,20 @@ export const startJobId = (runId: string, epoch: number) => `start-${runId}-${ep
 export const finalizeJobId = (runId: string, epoch: number) => `finalize-${runId}-${epoch}`;
 export const chunkJobId = (runId: string, epoch: number, chunk: number) => `chunk-${runId}-${epoch}-${chunk}`;
 
+/**
+ * Failures that are ours, not the agent's or the run's configuration: reaped (its executor died), over
+ * its maximum runtime, or unfinished because our infrastructure failed. Starting such a run again
+ * resumes it: its results are kept and only the cases without one are executed.
+ */
+export const RESUMABLE_FAILURES: ReadonlySet<string> = new Set([ErrorCode.EVAL_RUN_STALE, ErrorCode.EVAL_RUN_TIMEOUT, ErrorCode.EVAL_RUN_INFRASTRUCTURE_ERROR]);
+
+/** A failed run that `start` (or an operator's requeue) resumes rather than starts afresh. */
+export const isResumable = (run: Pick<EvalRunEntity, 'status' | 'failure_code'>): boolean =>
+  run.status === 'failed' && run.failure_code !== null && RESUMABLE_FAILURES.has(run.failure_code);
+
+/** Events that say an epoch of a run was handed to the queue (as opposed to a synchronous execute). */
+export const QUEUED_EPOCH_EVENTS = ['run_queued', 'run_requeued', 'run_resumed'] as const;
+
 export interface StartRunResult {
   run: RunView;
   enqueued: boolean;
@@ -27,7 +41,10 @@ export interface StartRunResult {
 }
 
 export interface RequeueResult {
-  /** `run_resumed`: a live run gets a new epoch and keeps its results; `run_restarted`: a terminal run is reopened. */
+  /**
+   * `run_resumed`: the run gets a new epoch and keeps its results (a live run, or one that failed on our
+   * side, RESUMABLE_FAILURES); `run_restarted`: a terminal run is reopened afresh.
+   */
   action: 'run_resumed' | 'run_restarted';
   run_id: string;
   epoch: number;
@@ -52,7 +69,8 @@ export class RunQueueService {
 
   /**
    * Enqueues a run. Idempotent: a run already queued or running answers `enqueued: false`. A
-   * terminal run is reopened to `pending` first (its previous results are cleared).
+   * terminal run is reopened to `pending` first: its previous results are cleared, except after one of
+   * our failures (RESUMABLE_FAILURES), where they are kept and only the missing cases run.
    */
   async start(actor: Actor, runId: string): Promise<StartRunResult> {
     let run = await this.runs.load(actor, runId);
@@ -93,14 +111,15 @@ export class RunQueueService {
   /**
    * Operator requeue (job retry, bulk replay, reaper): a pending or running run gets a new epoch and a
    * new start job; its chunks skip the cases that already have a result, and jobs of the old epoch
-   * become stale. A terminal run is reopened first (its results are cleared), like `start`.
+   * become stale. A terminal run is reopened first, like `start`.
    */
   async requeue(run: EvalRunEntity, opts: { delayMs?: number; reason: string }): Promise<RequeueResult> {
     let action: RequeueResult['action'] = 'run_resumed';
     if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') {
       await this.execution.checkGates(run);
+      const resumable = isResumable(run);
       run = await this.reopen(run);
-      action = 'run_restarted';
+      if (!resumable) action = 'run_restarted';
     }
     const [rows] = await this.db.query(
       `UPDATE eval_runs SET queue_epoch = queue_epoch + 1, updated_at = now()
@@ -119,6 +138,57 @@ export class RunQueueService {
     });
     await this.recordEvent(run, 'run_requeued', { epoch, job_id: jobId, action, reason: opts.reason, delay_ms: opts.delayMs ?? 0 });
     return { action, run_id: run.id, epoch, job_id: jobId };
+  }
+
+  /**
+   * A running run nobody executes any more (its jobs were lost) gets a new epoch and a new start job;
+   * the start fans out only the cases without a result, and jobs of the old epoch become stale. The
+   * event (`run_resumed`) commits with the new epoch, before the job is enqueued, so an enqueue that
+   * fails leaves a run that is still recognised as queued and is resumed again. Answers the new epoch,
+   * or null when the run moved on meanwhile (finished, cancelled or resumed by someone else).
+   */
+  async resume(run: EvalRunEntity, extra: Record<string, unknown>): Promise<number | null> {
+    // The new epoch and its event commit together: a run at an epoch is recognised as queued.
+    const rows: { queue_epoch: number }[] = await this.db.transaction(async (m) => {
+      const [moved] = await m.query(
+        `UPDATE eval_runs SET queue_epoch = queue_epoch + 1, updated_at = now()
+         WHERE id = $1 AND status = 'running' AND queue_epoch = $2 RETURNING queue_epoch`,
+        [run.id, run.queue_epoch],
+      );
+      if (moved?.length) {
+        const details = { ...extra, from_epoch: run.queue_epoch, epoch: Number(moved[0].queue_epoch) };
+        await m.getRepository(EvalRunEventEntity).insert({ run_id: run.id, org_id: run.org_id, event_type: 'run_resumed', details: details as never });
+      }
+      return moved ?? [];
+    });
+    if (!rows.length) return null;
+    const epoch = Number(rows[0].queue_epoch);
+    await this.producer.enqueue('eval.run.start', { run_id: run.id, org_id: run.org_id, epoch }, {
+      jobId: startJobId(run.id, epoch),
+      attempts: this.config.get('EVAL_WORKER_ATTEMPTS'),
+      backoff: { type: 'exponential', delay: this.config.get('EVAL_WORKER_BACKOFF_MS') },
+    });
+    return epoch;
+  }
+
+  /** Whether the run's current epoch was handed to the queue (start, requeue, resume) rather than executed synchronously. */
+  async isQueuedEpoch(run: Pick<EvalRunEntity, 'id' | 'queue_epoch'>): Promise<boolean> {
+    const rows = await this.db.query(
+      `SELECT 1 FROM eval_run_events WHERE run_id = $1 AND event_type = ANY($2) AND details->>'epoch' = $3 LIMIT 1`,
+      [run.id, QUEUED_EPOCH_EVENTS, String(run.queue_epoch)],
+    );
+    return rows.length > 0;
+  }
+
+  /** How often the run was resumed since it was last started (`start` grants a fresh allowance). */
+  async resumesSinceStart(runId: string): Promise<number> {
+    const [row] = await this.db.query(
+      `SELECT count(*)::int AS n FROM eval_run_events
+       WHERE run_id = $1 AND event_type = 'run_resumed'
+         AND id > coalesce((SELECT max(id) FROM eval_run_events WHERE run_id = $1 AND event_type = 'run_queued'), 0)`,
+      [runId],
+    );
+    return Number(row?.n ?? 0);
   }
 
   /** The states of the start and finalize jobs of the run's current epoch (null: no such job). */
@@ -160,21 +230,32 @@ export class RunQueueService {
     await this.db.getRepository(EvalRunEventEntity).insert({ run_id: run.id, org_id: run.org_id, event_type: type, details: details as never });
   }
 
-  /** Terminal → pending: the previous results and artifacts go, so the run executes afresh. */
+  /**
+   * Terminal → pending. A run that completed, was cancelled or failed on the agent's or its
+   * configuration's account executes afresh: its results and artifacts go. A run that failed on ours
+   * (RESUMABLE_FAILURES) keeps them, and its chunks execute only the cases without a result.
+   */
   private async reopen(run: EvalRunEntity): Promise<EvalRunEntity> {
     const from: RunStatus = run.status;
+    const keep = isResumable(run);
+    let kept = 0;
     await this.db.transaction(async (m) => {
-      await m.query(`DELETE FROM eval_run_artifacts WHERE run_id = $1`, [run.id]);
-      await m.query(`DELETE FROM eval_results WHERE run_id = $1`, [run.id]);
+      if (!keep) {
+        await m.query(`DELETE FROM eval_run_artifacts WHERE run_id = $1`, [run.id]);
+        await m.query(`DELETE FROM eval_results WHERE run_id = $1`, [run.id]);
+      }
+      // Checked on the row as it is now: the failure it was reopened for, not the one read earlier.
       const [rows] = await m.query(
-        `UPDATE eval_runs SET status = 'pending', started_at = NULL, completed_at = NULL, completed_cases = 0,
+        `UPDATE eval_runs SET status = 'pending', started_at = NULL, completed_at = NULL,
+                completed_cases = CASE WHEN $3 THEN (SELECT count(*)::int FROM eval_results WHERE run_id = $1) ELSE 0 END,
                 failure_code = NULL, failure_reason = NULL, updated_at = now()
-         WHERE id = $1 AND status = $2 RETURNING id`,
-        [run.id, from],
+         WHERE id = $1 AND status = $2 AND failure_code IS NOT DISTINCT FROM $4 RETURNING completed_cases`,
+        [run.id, from, keep, run.failure_code],
       );
       if (!rows?.length) throw this.runs.staleTransition(run.id, from, 'pending');
+      kept = Number(rows[0].completed_cases);
     });
-    await this.recordEvent(run, 'run_reopened', { from });
+    await this.recordEvent(run, 'run_reopened', keep ? { from, resumed: true, failure_code: run.failure_code, kept_results: kept } : { from });
     return this.db.getRepository(EvalRunEntity).findOneByOrFail({ id: run.id });
   }
 }

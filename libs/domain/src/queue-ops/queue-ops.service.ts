@@ -11,6 +11,7 @@ import { ActivityService } from '../activity/activity.service';
 import { DomainError } from '../domain-error';
 import { EvalRunsService } from '../evaluation/eval-runs.service';
 import { isLiveJobState, RunQueueService } from '../evaluation/run-queue.service';
+import { RunRecoveryService } from '../evaluation/run-recovery.service';
 import { jobOrg, presentJob, QueueJobView, scanJobs } from './job-inspector';
 import { resolveOrgScope } from '../orgs/org-scope';
 
@@ -99,7 +100,11 @@ export interface ReapItem {
   run_id: string;
   org_id: string;
   status_before: string;
-  /** `failed` (running run) or `requeued` (a queued run whose start job was lost); `would_*` on a dry run. */
+  /**
+   * `failed` (a stale or overlong run), `requeued` (a pending run whose start job was lost), or for a
+   * running run whose jobs were lost: `resumed` (new epoch, cases with a result skipped), `completed` /
+   * `failed` (every case had a result, or it was resumed EVAL_RUN_MAX_RESUMES times); `would_*` on a dry run.
+   */
   action: string;
   reason: 'stale' | 'timeout' | 'lost_job';
   idle_seconds: number;
@@ -144,6 +149,7 @@ export class QueueOpsService {
     private readonly producer: JobProducer,
     private readonly runs: EvalRunsService,
     private readonly runQueue: RunQueueService,
+    private readonly recovery: RunRecoveryService,
     private readonly activity: ActivityService,
     private readonly config: AppConfig,
   ) {}
@@ -286,9 +292,11 @@ export class QueueOpsService {
   /**
    * Reaps runs nobody executes any more (seed step 98, adapted): BullMQ itself takes over jobs of dead
    * workers, so what is left to reap is a run with no live job of its epoch and no progress for
-   * `stale_run_seconds` (a synchronous execute whose process died, a start or finalize job that failed
-   * for good) → failed with EVAL_RUN_STALE; a run running longer than `max_runtime_seconds` → failed
-   * with EVAL_RUN_TIMEOUT; a queued run whose start job is gone (Redis lost it) → requeued.
+   * `stale_run_seconds`. A synchronous execute whose process died → failed with EVAL_RUN_STALE (`start`
+   * resumes it); a queued run whose jobs are gone (Redis lost them, a start or finalize job failed for
+   * good) → settled by RunRecoveryService (resumed, or finished when every case has a result); a run
+   * running longer than `max_runtime_seconds` → failed with EVAL_RUN_TIMEOUT; a pending run whose start
+   * job is gone → requeued. Workers find lost-job runs sooner on their own (EVAL_RUN_RECOVERY_INTERVAL_MS).
    */
   async reapStale(actor: Actor | null, org: string | null, p: ReapParams): Promise<ReapView> {
     const items: ReapItem[] = [];
@@ -314,13 +322,17 @@ export class QueueOpsService {
         else {
           const jobs = await this.runQueue.epochJobStates(run);
           const live = isLiveJobState(jobs.start) || isLiveJobState(jobs.finalize);
-          if (run.status === 'running' && idle > p.stale_run_seconds && !live) reason = 'stale';
+          if (run.status === 'running' && idle > p.stale_run_seconds && !live) reason = (await this.runQueue.isQueuedEpoch(run)) ? 'lost_job' : 'stale';
           else if (run.status === 'pending' && jobs.start === null && !live) reason = 'lost_job';
         }
         if (!reason) continue;
-        const action = reason === 'lost_job' ? 'requeued' : 'failed';
-        const item: ReapItem = { run_id: run.id, org_id: run.org_id, status_before: run.status, action: p.dry_run ? `would_${action === 'failed' ? 'fail' : 'requeue'}` : action, reason, idle_seconds: idle, runtime_seconds: runtime };
-        if (!p.dry_run && !(await this.reapOne(actor, run, reason))) continue;
+        const planned = reason !== 'lost_job' ? 'failed' : run.status === 'pending' ? 'requeued' : 'resumed';
+        const item: ReapItem = { run_id: run.id, org_id: run.org_id, status_before: run.status, action: p.dry_run ? WOULD[planned] : planned, reason, idle_seconds: idle, runtime_seconds: runtime };
+        if (!p.dry_run) {
+          const done = await this.reapOne(actor, run, reason);
+          if (!done) continue;
+          item.action = done;
+        }
         items.push(item);
         if (!p.dry_run) reaped++;
         if (items.length >= p.limit) break scan;
@@ -370,9 +382,15 @@ export class QueueOpsService {
     };
   }
 
-  private async reapOne(actor: Actor | null, run: EvalRunEntity, reason: ReapItem['reason']): Promise<boolean> {
+  /** Reaps one run; answers what was done (the item's action), or null when the run had moved on. */
+  private async reapOne(actor: Actor | null, run: EvalRunEntity, reason: ReapItem['reason']): Promise<string | null> {
+    let action = reason === 'lost_job' ? 'requeued' : 'failed';
     try {
-      if (reason === 'lost_job') {
+      if (reason === 'lost_job' && run.status === 'running') {
+        const outcome = await this.recovery.settle(run, 'jobs_lost');
+        if (outcome === 'skipped') return null;
+        action = outcome;
+      } else if (reason === 'lost_job') {
         await this.runQueue.requeue(run, { reason: 'reaper_lost_job' });
       } else {
         const code = reason === 'timeout' ? ErrorCode.EVAL_RUN_TIMEOUT : ErrorCode.EVAL_RUN_STALE;
@@ -385,11 +403,11 @@ export class QueueOpsService {
     } catch (err) {
       // It moved on (finished, was cancelled or requeued) between the scan and the write: nothing to reap.
       this.logger.debug(`reap of run ${run.id} skipped: ${(err as Error).message}`);
-      return false;
+      return null;
     }
-    await this.runQueue.recordEvent(run, 'run_reaped', { reason, epoch: run.queue_epoch, by_key_id: actor?.key_id ?? null });
-    await this.activity.record(this.db.manager, actor, { org_id: run.org_id, agent_id: run.agent_id, event_type: 'run_reaped', metadata: { run_id: run.id, reason } });
-    return true;
+    await this.runQueue.recordEvent(run, 'run_reaped', { reason, action, epoch: run.queue_epoch, by_key_id: actor?.key_id ?? null });
+    await this.activity.record(this.db.manager, actor, { org_id: run.org_id, agent_id: run.agent_id, event_type: 'run_reaped', metadata: { run_id: run.id, reason, action } });
+    return action;
   }
 
   /**
@@ -462,6 +480,9 @@ export class QueueOpsService {
     throw DomainError.notFound('job', jobId);
   }
 }
+
+/** The dry-run name of each reap action. */
+const WOULD: Record<string, string> = { failed: 'would_fail', requeued: 'would_requeue', resumed: 'would_resume' };
 
 function countsView(get: (s: CountedState) => number): QueueCountsView['counts'] {
   return {
