@@ -71,7 +71,14 @@ describe('runs under infrastructure faults', () => {
     const h = await startApi({ REDIS_URL: redis.url, OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' });
     try {
       const o = await orgWithKeys(h, (await globalAdmin(h.config)).api_key);
+      // A run queued while no worker runs, whose start job Redis then loses: requeued by the first worker.
+      const queued = await newRunOfCases(h, o, agent.url, 20);
+      expectSuccess(await h.http.post(`/api/v1/eval/runs/${queued}/start`).set(bearer(o.member)), 202);
+      await redis.restart();
       const worker = procs.spawnApp(WORKER_MAIN, { ...WORKER_ENV, REDIS_URL: redis.url });
+      await waitForRun(h, o.viewer, queued, isTerminalRun, 20_000);
+      await expectAllReal(h, o, queued, 20);
+
       const id = await newRunOfCases(h, o, agent.url, CASES);
       expectSuccess(await h.http.post(`/api/v1/eval/runs/${id}/start`).set(bearer(o.member)), 202);
       await progressed(h, o, id, 60);

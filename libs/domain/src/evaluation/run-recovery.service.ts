@@ -8,8 +8,11 @@ import { EvalRunsService } from './eval-runs.service';
 import { RunContext, RunExecutionService } from './run-execution.service';
 import { isLiveJobState, RunQueueService } from './run-queue.service';
 
-/** What settling a run did: it was finished, resumed under a new epoch, or had moved on already. */
-export type SettleOutcome = 'completed' | 'failed' | 'resumed' | 'skipped';
+/**
+ * What settling a run did: it was finished, resumed under a new epoch (a running run) or requeued (a
+ * pending one), or it had moved on already.
+ */
+export type SettleOutcome = 'completed' | 'failed' | 'resumed' | 'requeued' | 'skipped';
 
 export interface RecoveredRun {
   run_id: string;
@@ -42,33 +45,45 @@ export class RunRecoveryService {
   ) {}
 
   /**
-   * True when the run is running at an epoch that was handed to the queue and neither the start nor
-   * the finalize job of that epoch is queued, running or waiting for its chunks: nobody will finish
-   * it. (A synchronous execute keeps no job; it is not this service's to judge.)
+   * True when the run is pending or running at an epoch that was handed to the queue, and neither the
+   * start nor the finalize job of that epoch is queued, running or waiting for its chunks: nobody will
+   * execute or finish it. (A synchronous execute keeps no job; it is not this service's to judge.)
    */
   async isOrphaned(run: EvalRunEntity): Promise<boolean> {
-    if (run.status !== 'running' || !(await this.queue.isQueuedEpoch(run))) return false;
+    if ((run.status !== 'running' && run.status !== 'pending') || !(await this.queue.isQueuedEpoch(run))) return false;
     const jobs = await this.queue.epochJobStates(run);
     return !isLiveJobState(jobs.start) && !isLiveJobState(jobs.finalize);
   }
 
   /**
-   * One pass over running runs that made no progress for `idleMs`: each one that is orphaned is settled.
-   * Errors (Postgres or Redis unreachable) end the pass; the next one tries again.
+   * One pass over queued and running runs that made no progress for `idleMs`: each orphaned one is
+   * settled (running) or requeued (pending: its start job was lost before it ran). Errors (Postgres or
+   * Redis unreachable) end the pass; the next one tries again.
    */
   async sweep(idleMs: number, limit = 100): Promise<RecoveredRun[]> {
     const rows: EvalRunEntity[] = await this.db.query(
-      `SELECT * FROM eval_runs WHERE status = 'running' AND updated_at < now() - make_interval(secs => $1)
+      `SELECT * FROM eval_runs
+       WHERE status IN ('pending', 'running') AND queue_epoch > 0 AND updated_at < now() - make_interval(secs => $1)
        ORDER BY updated_at, id LIMIT $2`,
       [idleMs / 1000, limit],
     );
     const out: RecoveredRun[] = [];
     for (const run of rows) {
       if (!(await this.isOrphaned(run))) continue;
-      const outcome = await this.settle(run, 'jobs_lost');
+      const outcome = run.status === 'pending' ? await this.requeue(run) : await this.settle(run, 'jobs_lost');
       if (outcome !== 'skipped') out.push({ run_id: run.id, org_id: run.org_id, outcome });
     }
     return out;
+  }
+
+  private async requeue(run: EvalRunEntity): Promise<SettleOutcome> {
+    try {
+      await this.queue.requeue(run, { reason: 'jobs_lost' });
+      return 'requeued';
+    } catch (err) {
+      this.logger.debug(`run ${run.id} moved on before it could be requeued: ${(err as Error).message}`);
+      return 'skipped';
+    }
   }
 
   /**
