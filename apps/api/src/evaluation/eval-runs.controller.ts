@@ -39,7 +39,9 @@ export class EvalRunsController {
     summary: 'Enqueue the run for the worker (idempotent)',
     description:
       'A run already queued or running answers enqueued: false. A completed, failed or cancelled run is reopened to pending ' +
-      '(its previous results are cleared) and enqueued again. Gates that block execute also block start.',
+      '(its previous results are cleared) and enqueued again; a run that failed on our side (EVAL_RUN_STALE, EVAL_RUN_TIMEOUT, ' +
+      'EVAL_RUN_INFRASTRUCTURE_ERROR) is resumed instead: its results are kept and only the cases without one are executed. ' +
+      'Gates that block execute also block start.',
   })
   @ApiEnvelope(StartRunView, { status: 202 })
   start(@CurrentActor() actor: Actor, @Param('run_id', UuidParamPipe) runId: string) {
@@ -121,7 +123,8 @@ export class EvalRunsController {
   @ApiOperation({
     summary: 'Execute a pending run now, in this request (small runs, debugging)',
     description:
-      'Calls the agent for every case, judges each answer, stores results and artifacts, and answers with the run and its summary. ' +
+      'Calls the agent for every case, judges each answer, stores results and artifacts as cases finish (a process that dies ' +
+      'mid-run keeps them; start resumes the run once it is reaped), and answers with the run and its summary. ' +
       'Judge or policy failures fail the run and answer with their code (EVAL_JUDGE_CONFIG_ERROR, EVAL_JUDGE_PROVIDER_ERROR, EVAL_POLICY_CONTRACT_ERROR). ' +
       'A cancelled run answers 409 EVAL_RUN_CANCELLED (start reopens it); any other run that is not pending answers 409 EVAL_RUN_STATUS_TRANSITION_INVALID.',
   })

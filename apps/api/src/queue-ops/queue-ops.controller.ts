@@ -78,7 +78,9 @@ export class QueueOpsController {
   @RequireIdempotencyKey()
   @ApiOperation({
     summary: 'Replay failed jobs, oldest first (limit 1..100, delay 0..3600 s, dry_run)',
-    description: 'A job of an eval run requeues its run: a live run resumes (its results are kept), a finished run is reopened. Several failed jobs of one run requeue it once.',
+    description:
+      'A job of an eval run requeues its run: a live run, or one that failed on our side, resumes (its results are kept); another finished run ' +
+      'is reopened afresh. Several failed jobs of one run requeue it once.',
   })
   @ApiEnvelope(ReplayView)
   replay(@CurrentActor() actor: Actor, @Body() body: ReplayFailedJobsDto) {
@@ -92,8 +94,10 @@ export class QueueOpsController {
   @ApiOperation({
     summary: 'Reap runs nobody executes any more',
     description:
-      'A running run with no live job and no progress for stale_run_seconds fails with EVAL_RUN_STALE; one running longer than max_runtime_seconds ' +
-      "fails with EVAL_RUN_TIMEOUT; a queued run whose start job is gone is requeued. Omitted parameters come from the org's maintenance policy.",
+      'A running run with no live job and no progress for stale_run_seconds: a synchronous execute whose process died fails with EVAL_RUN_STALE ' +
+      '(start resumes it); a queued run whose jobs were lost is resumed (new epoch, cases with a result skipped), completed when every case has a ' +
+      'result, or failed with EVAL_RUN_INFRASTRUCTURE_ERROR once resumed EVAL_RUN_MAX_RESUMES times. One running longer than max_runtime_seconds ' +
+      "fails with EVAL_RUN_TIMEOUT; a pending run whose start job is gone is requeued. Omitted parameters come from the org's maintenance policy.",
   })
   @ApiEnvelope(ReapView)
   reapStale(@CurrentActor() actor: Actor, @Body() body: ReapStaleJobsDto) {

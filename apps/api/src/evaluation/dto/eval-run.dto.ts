@@ -192,7 +192,7 @@ export class EvalRunView {
   @ApiProperty({
     description:
       'Results stored for the run (scored and error results). Kept with each result write, so reading it costs nothing; ' +
-      'it equals completed_cases, and goes back to 0 when the run is reopened.',
+      'it equals completed_cases, and goes back to 0 when the run is reopened afresh (a resumed run keeps its results).',
   })
   result_count: number;
   @ApiProperty({ description: 'completed_cases / total_cases' }) progress: number;
@@ -345,7 +345,10 @@ export class StartRunView {
   @ApiProperty({ type: EvalRunView }) run: EvalRunView;
   @ApiProperty({ description: 'false when the run was already queued or running (nothing new was enqueued)' }) enqueued: boolean;
   @ApiProperty({ description: 'The BullMQ job id of the start job' }) job_id: string;
-  @ApiProperty({ description: 'The run was terminal and was reopened to pending (previous results cleared)' }) reopened: boolean;
+  @ApiProperty({
+    description: 'The run was terminal and was reopened to pending: previous results cleared, or kept when it had failed on our side (it resumes)',
+  })
+  reopened: boolean;
 }
 
 export class CancelRunView {

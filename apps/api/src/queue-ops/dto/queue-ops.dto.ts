@@ -160,7 +160,8 @@ export class JobActionView implements JobActionModel {
   @ApiProperty({
     example: 'run_resumed',
     description:
-      'run_resumed (a live run got a new start job; its results are kept), run_restarted (a finished run was reopened), job_retried, ' +
+      'run_resumed (a live run, or one that failed on our side, got a new start job; its results are kept), run_restarted (a finished run ' +
+      'was reopened afresh), job_retried, ' +
       'job_requeued (a delayed copy replaced the job), superseded (this request already requeued the run), would_replay (dry run), error: …',
   })
   action: string;
@@ -198,7 +199,12 @@ export class ReapItemView implements ReapItemModel {
   @ApiProperty({ format: 'uuid' }) run_id: string;
   @ApiProperty({ format: 'uuid' }) org_id: string;
   @ApiProperty() status_before: string;
-  @ApiProperty({ example: 'failed', description: 'failed, requeued, or would_fail / would_requeue on a dry run' }) action: string;
+  @ApiProperty({
+    example: 'failed',
+    description:
+      'failed, requeued (a pending run), resumed / completed (a running run whose jobs were lost), or would_fail / would_requeue / would_resume on a dry run',
+  })
+  action: string;
   @ApiProperty({ enum: ['stale', 'timeout', 'lost_job'] }) reason: 'stale' | 'timeout' | 'lost_job';
   @ApiProperty() idle_seconds: number;
   @ApiProperty({ type: Number, nullable: true }) runtime_seconds: number | null;
