@@ -24,6 +24,7 @@ import { MaintenanceService } from './queue-ops/maintenance.service';
 import { MaintenanceRunner } from './queue-ops/maintenance-runner';
 import { MaintenanceSchedule } from './queue-ops/maintenance-schedule';
 import { QueueOpsService } from './queue-ops/queue-ops.service';
+import { StaleRunReaper } from './queue-ops/stale-run-reaper';
 
 const SERVICES = [
   ActivityService,
@@ -43,6 +44,7 @@ const SERVICES = [
   InvokeContractService,
   GuardedHttpClient,
   QueueOpsService,
+  StaleRunReaper,
   MaintenanceService,
   MaintenanceRunner,
   MaintenanceSchedule,

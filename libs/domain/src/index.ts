@@ -40,6 +40,7 @@ export * from './evaluation/org-slots';
 export * from './queue-ops/job-inspector';
 export * from './orgs/org-scope';
 export * from './queue-ops/queue-ops.service';
+export * from './queue-ops/stale-run-reaper';
 export * from './queue-ops/maintenance-alerts';
 export * from './queue-ops/maintenance.service';
 export * from './queue-ops/maintenance-runner';

@@ -15,9 +15,9 @@ import { CaseToExecute, ExecutionOutput, Executor, ExecutorError, HttpAgentExecu
 import { CachingJudge, createJudge } from './judge-factory';
 import type { Judge, JudgeInput, JudgeResult, JudgeVerdict } from './judge.types';
 import { assertPolicyContract } from './policy-contract';
-import { KeyedBatcher } from './keyed-batcher';
+import { ChunkCase, ChunkCaseLoader } from './chunk-cases';
 import { preparedQuery, ProgressiveWrites, RunResultWriter } from './result-writer';
-import { CASES_AS_OF_SQL, RunConfig } from './run-config';
+import { asOfSql, CASES_AS_OF_SQL, RunConfig } from './run-config';
 
 /** What a run needs while it executes, built once from its frozen config. */
 export interface RunContext {
@@ -30,6 +30,7 @@ export interface RunContext {
 }
 
 export type CaseRow = CaseToExecute & { position: number };
+export type { ChunkCase } from './chunk-cases';
 
 /** What decides whether an execution may go on with a run. */
 export type RunState = Pick<EvalRunEntity, 'id' | 'status' | 'queue_epoch' | 'started_at'>;
@@ -56,17 +57,9 @@ const PAGE = 250;
 @Injectable()
 export class RunExecutionService {
   private readonly logger = new Logger('RunExecution');
-  /** Chunk-case loads of one run, grouped the same way. */
-  private readonly loads = new KeyedBatcher<PendingLoad, ChunkCase[]>(
-    MAX_LOAD_IDS,
-    (l) => l.ids.length,
-    async (batch) => {
-      const rows = await this.queryChunkCases(batch[0].params, batch.length === 1 ? batch[0].ids : batch.flatMap((g) => g.ids));
-      return batch.length === 1 ? [rows] : splitByRequest(rows, batch);
-    },
-  );
 
   private readonly writer: RunResultWriter;
+  private readonly chunkCases: ChunkCaseLoader;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -77,6 +70,7 @@ export class RunExecutionService {
     private readonly config: AppConfig,
   ) {
     this.writer = new RunResultWriter(db);
+    this.chunkCases = new ChunkCaseLoader(db);
   }
 
   /** `POST /eval/runs/{id}/execute`: the whole run in this request (small runs, debugging). */
@@ -212,21 +206,10 @@ export class RunExecutionService {
 
   /**
    * A chunk job's cases (still limited to the run's frozen case set) in (position, id) order, each
-   * flagged `done` when it already has a result. One round trip, no entity hydration: this runs once
-   * per chunk on the worker's hot path.
+   * flagged `done` when it already has a result (see ChunkCaseLoader).
    */
   loadChunkCases(run: EvalRunEntity, ids: string[]): Promise<ChunkCase[]> {
-    if (ids.length === 0) return Promise.resolve([]);
-    const config = run.config as unknown as RunConfig;
-    const params: ChunkLoadParams = { runId: run.id, goldenSetId: run.golden_set_id, asOf: config.cases_as_of };
-    // Loads of one run are grouped like its writes: one query in flight, the chunks that ask meanwhile
-    // go together in the next one. A run's chunks start in waves (a finished chunk's slot takes the
-    // next one), and each query is a round trip that wakes the database and this process.
-    return this.loads.submit(`${params.runId}:${params.goldenSetId}:${String(params.asOf)}`, { params, ids });
-  }
-
-  private queryChunkCases(p: ChunkLoadParams, ids: string[]): Promise<ChunkCase[]> {
-    return preparedQuery(this.db, 'greenlight_chunk_cases', CHUNK_CASES_SQL, [p.runId, p.goldenSetId, ids, p.asOf]);
+    return this.chunkCases.load(run, ids);
   }
 
   /** A run's status, queue epoch and start: what a worker checks before each case. */
@@ -357,73 +340,6 @@ export function computePassed(v: JudgeVerdict, mode: 'answer' | 'criteria', thre
   if (v.quality_score < threshold) return false;
   if (mode === 'answer') return v.answer_correct === true && v.source_correct !== false;
   return true;
-}
-
-/**
- * $1 run id, $2 golden set id, $3 the chunk's case ids, $4 the run's cases_as_of. The cases are looked
- * up by primary key first (a materialized CTE): given `golden_set_id = $2` as well, the planner may
- * otherwise scan the whole set through golden_set_cases_set_idx and filter the ids out of it (it does
- * when the set was uploaded since the last ANALYZE, the usual case), which costs every chunk time in
- * proportion to the size of the set: 0.8 ms rather than 0.2 ms for a chunk of a 3000-case set.
- */
-const CHUNK_CASES_SQL = `
-WITH picked AS MATERIALIZED (SELECT * FROM golden_set_cases WHERE id = ANY($3::uuid[]))
-SELECT c.id, c.position, c.input, c.evaluation_mode, c.expected_answer, c.expected_sources, c.criteria, c.dimensions,
-       EXISTS (SELECT 1 FROM eval_results r WHERE r.run_id = $1 AND r.case_id = c.id) AS done
-FROM picked c
-WHERE c.golden_set_id = $2 AND ${asOfSql('$4')}
-ORDER BY c.position, c.id`;
-
-export type ChunkCase = CaseRow & { done: boolean };
-
-/** Most case ids one grouped chunk load asks for (a single larger call still goes in one piece). */
-const MAX_LOAD_IDS = 1000;
-
-/** What CHUNK_CASES_SQL needs besides the ids: fixed for a run. */
-interface ChunkLoadParams {
-  runId: string;
-  goldenSetId: string;
-  asOf: unknown;
-}
-
-/** One loadChunkCases call. */
-interface PendingLoad {
-  params: ChunkLoadParams;
-  ids: string[];
-}
-
-/**
- * The rows of a grouped load, split back per call: each gets the rows of its own ids, still in the
- * query's (position, id) order. Two calls asking for the same case (a chunk delivered twice) each get
- * their own row object. Ids are matched in canonical form, as PostgreSQL matched them.
- */
-function splitByRequest(rows: ChunkCase[], group: PendingLoad[]): ChunkCase[][] {
-  const owners = new Map<string, number[]>();
-  group.forEach((g, i) => {
-    for (const id of g.ids) {
-      const key = uuidKey(id);
-      const list = owners.get(key);
-      if (!list) owners.set(key, [i]);
-      else if (!list.includes(i)) list.push(i);
-    }
-  });
-  const parts: ChunkCase[][] = group.map(() => []);
-  for (const row of rows) {
-    const list = owners.get(uuidKey(row.id));
-    if (!list) continue;
-    list.forEach((i, k) => parts[i].push(k === 0 ? row : { ...row }));
-  }
-  return parts;
-}
-
-/** A uuid's text in one form (PostgreSQL also reads upper case, braces and no hyphens). */
-function uuidKey(id: string): string {
-  return id.toLowerCase().replace(/[{}-]/g, '');
-}
-
-/** CASES_AS_OF_SQL with a positional parameter, for plain queries. */
-function asOfSql(param: string): string {
-  return CASES_AS_OF_SQL.replace(/:asOf\b/g, param);
 }
 
 function toCaseRow(c: GoldenSetCaseEntity): CaseRow {
