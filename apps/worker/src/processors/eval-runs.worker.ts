@@ -15,8 +15,8 @@ const WAIT_LOG_EVERY_MS = 10_000;
  * duration and backoff come from validated config. Several worker processes on one Redis share the
  * queue; a job of a process that dies is taken over when its lock expires (stalled-job detection).
  * A job stopped by our infrastructure (Postgres or Redis unreachable) waits and tries again without
- * using up an attempt; every EVAL_RUN_RECOVERY_INTERVAL_MS the worker also looks for running runs
- * whose jobs are gone (Redis lost its data) and resumes them.
+ * using up an attempt; every EVAL_RUN_RECOVERY_INTERVAL_MS the worker also looks for queued and running
+ * runs whose jobs are gone (Redis lost its data) and requeues or resumes them.
  */
 @Injectable()
 export class EvalRunsWorker implements OnApplicationBootstrap, OnApplicationShutdown {
