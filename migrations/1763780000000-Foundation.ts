@@ -10,9 +10,7 @@ export class Foundation1763780000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`CREATE TYPE api_key_role AS ENUM ('viewer', 'member', 'admin')`);
     await q.query(`CREATE TYPE api_key_status AS ENUM ('active', 'revoked')`);
-    await q.query(
-      `CREATE TYPE agent_type AS ENUM ('search_retrieval', 'document_generator', 'dashboard_analytics', 'triage_classification', 'analysis')`,
-    );
+    await q.query(`CREATE TYPE agent_type AS ENUM ('search_retrieval', 'document_generator', 'dashboard_analytics', 'triage_classification', 'analysis')`);
     await q.query(`CREATE TYPE agent_status AS ENUM ('draft', 'active', 'paused', 'retired')`);
     await q.query(`CREATE TYPE idempotency_status AS ENUM ('in_progress', 'completed')`);
 
@@ -62,9 +60,7 @@ export class Foundation1763780000000 implements MigrationInterface {
         updated_at timestamptz NOT NULL DEFAULT now(),
         CONSTRAINT eval_profiles_builtin_is_global CHECK (is_builtin = (org_id IS NULL))
       )`);
-    await q.query(
-      `CREATE UNIQUE INDEX eval_profiles_name_uq ON eval_profiles (COALESCE(org_id, '00000000-0000-0000-0000-000000000000'::uuid), lower(name))`,
-    );
+    await q.query(`CREATE UNIQUE INDEX eval_profiles_name_uq ON eval_profiles (COALESCE(org_id, '00000000-0000-0000-0000-000000000000'::uuid), lower(name))`);
 
     await q.query(`
       CREATE TABLE agents (
@@ -100,9 +96,7 @@ export class Foundation1763780000000 implements MigrationInterface {
         updated_at timestamptz NOT NULL DEFAULT now(),
         CONSTRAINT idempotency_completed_has_response CHECK (status = 'in_progress' OR response_status IS NOT NULL)
       )`);
-    await q.query(
-      `CREATE UNIQUE INDEX idempotency_records_key_uq ON idempotency_records (api_key_id, idempotency_key)`,
-    );
+    await q.query(`CREATE UNIQUE INDEX idempotency_records_key_uq ON idempotency_records (api_key_id, idempotency_key)`);
     await q.query(`CREATE INDEX idempotency_records_expires_idx ON idempotency_records (expires_at)`);
 
     await q.query(`

@@ -6,4 +6,11 @@ import { Notifications1763820000000 } from './1763820000000-Notifications';
 import { MaintenanceRunLease1763831000000 } from './1763831000000-MaintenanceRunLease';
 
 /** Every migration in order. Imported as classes so the same list works from ts and built js. */
-export const MIGRATIONS = [Foundation1763780000000, EvaluationCore1763790000000, AsyncRuns1763800000000, QueueMaintenance1763810000000, Notifications1763820000000, MaintenanceRunLease1763831000000];
+export const MIGRATIONS = [
+  Foundation1763780000000,
+  EvaluationCore1763790000000,
+  AsyncRuns1763800000000,
+  QueueMaintenance1763810000000,
+  Notifications1763820000000,
+  MaintenanceRunLease1763831000000,
+];

@@ -22,7 +22,10 @@ async function main(): Promise<void> {
   const latency = arg('latency', 20);
   const concurrency = arg('concurrency', 8);
   const env = await createTestEnvironment();
-  const agent = spawn(process.execPath, [join(__dirname, 'fixed-latency-agent.js')], { env: { ...process.env, LATENCY_MS: String(latency) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const agent = spawn(process.execPath, [join(__dirname, 'fixed-latency-agent.js')], {
+    env: { ...process.env, LATENCY_MS: String(latency) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolve) => agent.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
   const config = AppConfig.fromEnv({
     ...process.env,
@@ -39,7 +42,12 @@ async function main(): Promise<void> {
   try {
     const { org_id, api_key } = await bootstrapOrg(config, 'Bench Org');
     const call = apiCaller(base, api_key);
-    const agentRow = await call('POST', '/api/v1/agents', { org_id, name: 'bench agent', agent_type: 'search_retrieval', api_endpoint: `http://127.0.0.1:${port}/` });
+    const agentRow = await call('POST', '/api/v1/agents', {
+      org_id,
+      name: 'bench agent',
+      agent_type: 'search_retrieval',
+      api_endpoint: `http://127.0.0.1:${port}/`,
+    });
     const cases = Array.from({ length: n }, (_, i) => ({ input: `question ${i}`, expected_answer: i % 2 ? 'ok' : `answer ${i}` }));
     const set = await call('POST', '/api/v1/golden-sets/upload', { agent_id: agentRow.id, name: 'bench set', cases });
     const run = await call('POST', '/api/v1/eval/runs', { agent_id: agentRow.id, golden_set_id: set.golden_set.id, executor_mode: 'agent_http' });

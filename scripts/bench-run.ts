@@ -79,7 +79,12 @@ async function benchOnce(n: number, latency: number, concurrency: number): Promi
   try {
     const { org_id, api_key } = await bootstrapOrg(AppConfig.fromEnv(common), 'Bench Org');
     const call = apiCaller(base, api_key);
-    const agentRow = await call('POST', '/api/v1/agents', { org_id, name: 'bench agent', agent_type: 'search_retrieval', api_endpoint: `http://127.0.0.1:${agentPort}/` });
+    const agentRow = await call('POST', '/api/v1/agents', {
+      org_id,
+      name: 'bench agent',
+      agent_type: 'search_retrieval',
+      api_endpoint: `http://127.0.0.1:${agentPort}/`,
+    });
     const newRun = async (size: number, label: string) => {
       const cases = Array.from({ length: size }, (_, i) => ({ input: `question ${i}`, expected_answer: 'ok' }));
       const set = await call('POST', '/api/v1/golden-sets/upload', { agent_id: agentRow.id, name: `${label} set`, cases });
@@ -99,7 +104,12 @@ async function benchOnce(n: number, latency: number, concurrency: number): Promi
     const warm = warmup > 0 ? await newRun(warmup, 'warm-up') : null;
 
     worker = spawn(process.execPath, [...workerNodeArgs(), join(__dirname, '..', 'apps', 'worker', 'src', 'main.js')], {
-      env: { ...common, WORKER_PORT: '0', EVAL_WORKER_CONCURRENCY: String(concurrency), ...(arg('chunk') !== undefined ? { EVAL_WORKER_CHUNK_SIZE: String(arg('chunk')) } : {}) },
+      env: {
+        ...common,
+        WORKER_PORT: '0',
+        EVAL_WORKER_CONCURRENCY: String(concurrency),
+        ...(arg('chunk') !== undefined ? { EVAL_WORKER_CHUNK_SIZE: String(arg('chunk')) } : {}),
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     // Wait for the worker's health server to be up before the clock starts.

@@ -48,12 +48,24 @@ async function main(): Promise<void> {
   const env = await createTestEnvironment();
   const committed = new Map<number, number>();
   // The receiver runs in its own process, so the emitters' work does not delay its clock readings.
-  const receiver = spawn(process.execPath, ['-e', RECEIVER_SOURCE], { env: { ...process.env, EVENTS: String(events) }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const receiver = spawn(process.execPath, ['-e', RECEIVER_SOURCE], {
+    env: { ...process.env, EVENTS: String(events) },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
   const receiverPort = await new Promise<number>((resolve) => receiver.once('message', (m: { port: number }) => resolve(m.port)));
-  const results = new Promise<{ received: [number, number][]; duplicates: number }>((resolve) => receiver.on('message', (m: { received?: [number, number][]; duplicates: number }) => m.received && resolve(m as never)));
+  const results = new Promise<{ received: [number, number][]; duplicates: number }>((resolve) =>
+    receiver.on('message', (m: { received?: [number, number][]; duplicates: number }) => m.received && resolve(m as never)),
+  );
   const receiverUrl = `http://127.0.0.1:${receiverPort}/hooks`;
 
-  const common = { ...process.env, ...env, LOG_LEVEL: 'warn', OUTBOUND_ALLOWED_HOSTS: '127.0.0.1', API_RATE_LIMIT_PER_MINUTE: '0', QUEUE_MAINTENANCE_INTERVAL_MS: '0' };
+  const common = {
+    ...process.env,
+    ...env,
+    LOG_LEVEL: 'warn',
+    OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
+    API_RATE_LIMIT_PER_MINUTE: '0',
+    QUEUE_MAINTENANCE_INTERVAL_MS: '0',
+  };
   const app = await createApiApp(AppConfig.fromEnv(common));
   await app.listen(0, '127.0.0.1');
   let worker: ChildProcess | undefined;
@@ -80,7 +92,10 @@ async function main(): Promise<void> {
     };
     await Promise.all(Array.from({ length: concurrency }, emitter));
     const emittedMs = Date.now() - started;
-    const outcome = await Promise.race([results, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('not every event was received within 120 s')), 120_000))]);
+    const outcome = await Promise.race([
+      results,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('not every event was received within 120 s')), 120_000)),
+    ]);
     const received = new Map(outcome.received);
     const duplicates = outcome.duplicates;
     const wallMs = Math.max(...received.values()) - started;

@@ -86,14 +86,17 @@ export async function runDemo(
     }
     if (['completed', 'failed', 'cancelled'].includes(r.status)) break;
     if (Date.now() > deadline) {
-      throw new Error(`run ${run.id} is still ${r.status} (${r.completed_cases}/${r.total_cases}) after ${deadlineMs / 1000} s: see .greenlight/logs/worker.log`);
+      throw new Error(
+        `run ${run.id} is still ${r.status} (${r.completed_cases}/${r.total_cases}) after ${deadlineMs / 1000} s: see .greenlight/logs/worker.log`,
+      );
     }
     const rhythm = Math.min(POLL_MAX_MS, POLL_MIN_MS * 1.5 ** idlePolls);
     const wait = Math.min(pacedDelay(rhythm, callApi.budget(), CALLS_AFTER_RUN), Math.max(0, deadline - Date.now()) + 100);
     await new Promise((resolve) => setTimeout(resolve, wait));
   }
   const executed = { summary: await callApi<DemoResult['summary']>('GET', `/api/v1/eval/runs/${run.id}/summary`) };
-  const failing = await callApi<{ items: { case_id: string; actual_output: string | null; issue_tags: string[] }[] }>('GET',
+  const failing = await callApi<{ items: { case_id: string; actual_output: string | null; issue_tags: string[] }[] }>(
+    'GET',
     `/api/v1/eval/runs/${run.id}/results?passed=false&limit=5`,
   );
   const cases = await callApi<{ items: { id: string; input: string }[] }>('GET', `/api/v1/golden-sets/${upload.golden_set.id}/cases?limit=200`);

@@ -6,14 +6,7 @@ import { AppConfig, redactUrl } from '@greenlight/config';
 import { ensureDatabase, runMigrations } from '@greenlight/database';
 import { formatDemo, runDemo } from './demo';
 import { renewDemoKey } from './demo-key';
-import {
-  findRedisServer,
-  postgresAnswers,
-  redisAnswers,
-  startEmbeddedPostgres,
-  startRedisServer,
-  stopEmbeddedPostgres,
-} from './local-services';
+import { findRedisServer, postgresAnswers, redisAnswers, startEmbeddedPostgres, startRedisServer, stopEmbeddedPostgres } from './local-services';
 
 const ROOT = resolve(__dirname, '..', '..');
 const STATE = join(ROOT, '.greenlight');

@@ -23,7 +23,11 @@ const KNOWLEDGE: { keywords: string[]; answer: string; sources: string[] }[] = [
     answer: 'Go to Settings > Data > Export and choose CSV or JSON; the export link is emailed when ready.',
     sources: ['https://help.acme.example/export'],
   },
-  { keywords: ['support', 'hours'], answer: 'Support is available Monday to Friday from 8:00 to 18:00 CET.', sources: ['https://help.acme.example/support-hours'] },
+  {
+    keywords: ['support', 'hours'],
+    answer: 'Support is available Monday to Friday from 8:00 to 18:00 CET.',
+    sources: ['https://help.acme.example/support-hours'],
+  },
   { keywords: ['users', 'team'], answer: 'A team plan includes up to 25 users; larger teams need the business plan.', sources: [] },
   { keywords: ['encrypt'], answer: 'Yes, all customer data is encrypted at rest with AES-256.', sources: ['https://help.acme.example/security'] },
   {

@@ -102,7 +102,14 @@ describe('agents and eval profiles', () => {
       expect(details).toHaveLength(1);
       const agent = await createAgent(h, g.api_key, { org_id: B.org_id });
       expect(agent.org_id).toBe(B.org_id);
-      expectError(await h.http.post('/api/v1/agents').set(bearer(g.api_key)).send(agentBody({ org_id: '7c9e6679-7425-40de-944b-e07fc1f90ae7' })), 404, 'NOT_FOUND');
+      expectError(
+        await h.http
+          .post('/api/v1/agents')
+          .set(bearer(g.api_key))
+          .send(agentBody({ org_id: '7c9e6679-7425-40de-944b-e07fc1f90ae7' })),
+        404,
+        'NOT_FOUND',
+      );
     });
 
     it('a duplicate name in one org answers 409 AGENT_NAME_TAKEN (case-insensitive); another org may reuse it', async () => {
@@ -110,8 +117,22 @@ describe('agents and eval profiles', () => {
       await createAgent(h, A.member, { name });
       const before = expectSuccess(await h.http.get('/api/v1/agents').set(bearer(A.viewer)), 200).total;
       expectError(await h.http.post('/api/v1/agents').set(bearer(A.member)).send(agentBody({ name })), 409, 'AGENT_NAME_TAKEN');
-      expectError(await h.http.post('/api/v1/agents').set(bearer(A.member)).send(agentBody({ name: name.toLowerCase() })), 409, 'AGENT_NAME_TAKEN');
-      expectError(await h.http.post('/api/v1/agents').set(bearer(A.member)).send(agentBody({ name: ` ${name} ` })), 409, 'AGENT_NAME_TAKEN');
+      expectError(
+        await h.http
+          .post('/api/v1/agents')
+          .set(bearer(A.member))
+          .send(agentBody({ name: name.toLowerCase() })),
+        409,
+        'AGENT_NAME_TAKEN',
+      );
+      expectError(
+        await h.http
+          .post('/api/v1/agents')
+          .set(bearer(A.member))
+          .send(agentBody({ name: ` ${name} ` })),
+        409,
+        'AGENT_NAME_TAKEN',
+      );
       expect(expectSuccess(await h.http.get('/api/v1/agents').set(bearer(A.viewer)), 200).total).toBe(before);
       expect((await createAgent(h, B.member, { name })).name).toBe(name);
     });
@@ -134,7 +155,10 @@ describe('agents and eval profiles', () => {
 
     it('an unknown eval profile answers 400 EVAL_PROFILE_NOT_FOUND', async () => {
       const err = expectError(
-        await h.http.post('/api/v1/agents').set(bearer(A.member)).send(agentBody({ eval_profile_id: '7c9e6679-7425-40de-944b-e07fc1f90ae7' })),
+        await h.http
+          .post('/api/v1/agents')
+          .set(bearer(A.member))
+          .send(agentBody({ eval_profile_id: '7c9e6679-7425-40de-944b-e07fc1f90ae7' })),
         400,
         'EVAL_PROFILE_NOT_FOUND',
       );
@@ -195,10 +219,12 @@ describe('agents and eval profiles', () => {
     });
 
     it('filters by status and agent_type, alone and together', async () => {
-      const q = async (query: Record<string, string>) =>
-        expectSuccess(await h.http.get('/api/v1/agents').query(query).set(bearer(org.viewer)), 200);
+      const q = async (query: Record<string, string>) => expectSuccess(await h.http.get('/api/v1/agents').query(query).set(bearer(org.viewer)), 200);
       const expectIds = (page: any, pred: (a: any) => boolean) => {
-        const want = made.filter(pred).map((a) => a.id).sort();
+        const want = made
+          .filter(pred)
+          .map((a) => a.id)
+          .sort();
         expect(page.items.map((a: any) => a.id).sort()).toEqual(want);
         expect(page.total).toBe(want.length);
       };
@@ -296,7 +322,12 @@ describe('agents and eval profiles', () => {
         is_builtin: false,
         version: 1,
         issue_tags: ['rude', 'wrong_fact'],
-        scoring_scale: { criteria: { type: 'likert', min: 0, max: 10 }, quality: { type: 'likert', min: 1, max: 5 }, pass_threshold: 3, answer: { type: 'binary' } },
+        scoring_scale: {
+          criteria: { type: 'likert', min: 0, max: 10 },
+          quality: { type: 'likert', min: 1, max: 5 },
+          pass_threshold: 3,
+          answer: { type: 'binary' },
+        },
       });
       expect(created.dimensions).toEqual([
         { key: 'tone', name: 'Tone', description: '', weight: 2, required: true },
@@ -308,15 +339,41 @@ describe('agents and eval profiles', () => {
       const list = expectSuccess(await h.http.get('/api/v1/eval/profiles').query({ is_builtin: false }).set(bearer(A.viewer)), 200);
       expect(list.items.map((p: any) => p.id)).toContain(created.id);
       // its agents may use it; another org's agents may not
-      const agent = expectSuccess(await h.http.post('/api/v1/agents').set(bearer(A.member)).send(agentBody({ agent_type: 'analysis', eval_profile_id: created.id })), 201);
+      const agent = expectSuccess(
+        await h.http
+          .post('/api/v1/agents')
+          .set(bearer(A.member))
+          .send(agentBody({ agent_type: 'analysis', eval_profile_id: created.id })),
+        201,
+      );
       expect(agent.eval_profile_id).toBe(created.id);
-      expectError(await h.http.post('/api/v1/agents').set(bearer(B.member)).send(agentBody({ agent_type: 'analysis', eval_profile_id: created.id })), 400, 'EVAL_PROFILE_NOT_FOUND');
+      expectError(
+        await h.http
+          .post('/api/v1/agents')
+          .set(bearer(B.member))
+          .send(agentBody({ agent_type: 'analysis', eval_profile_id: created.id })),
+        400,
+        'EVAL_PROFILE_NOT_FOUND',
+      );
       // one name per org (case-insensitive); another org may reuse it
-      expectError(await h.http.post('/api/v1/eval/profiles').set(bearer(A.admin)).send({ ...body, name: body.name.toUpperCase() }), 409, 'EVAL_PROFILE_NAME_TAKEN');
+      expectError(
+        await h.http
+          .post('/api/v1/eval/profiles')
+          .set(bearer(A.admin))
+          .send({ ...body, name: body.name.toUpperCase() }),
+        409,
+        'EVAL_PROFILE_NAME_TAKEN',
+      );
       expectSuccess(await h.http.post('/api/v1/eval/profiles').set(bearer(B.admin)).send(body), 201);
       // admins only; a global key names the org
       expectError(await h.http.post('/api/v1/eval/profiles').set(bearer(A.member)).send(body), 403, 'FORBIDDEN');
-      expectValidation(await h.http.post('/api/v1/eval/profiles').set(bearer(g.api_key)).send({ ...body, name: uniqueName('G') }), ['org_id']);
+      expectValidation(
+        await h.http
+          .post('/api/v1/eval/profiles')
+          .set(bearer(g.api_key))
+          .send({ ...body, name: uniqueName('G') }),
+        ['org_id'],
+      );
     });
 
     it('profile validation: dimensions, keys, tags and scales', async () => {
@@ -325,7 +382,16 @@ describe('agents and eval profiles', () => {
       expectValidation(await post({ ...base, dimensions: [] }), ['dimensions']);
       expectValidation(await post({ ...base, dimensions: [{ key: 'Bad Key', name: 'A' }] }), ['dimensions.0.key']);
       expectValidation(await post({ ...base, dimensions: [{ key: 'a', name: 'A', weight: 0 }] }), ['dimensions.0.weight']);
-      expectValidation(await post({ ...base, dimensions: [{ key: 'a', name: 'A' }, { key: 'a', name: 'again' }] }), ['dimensions']);
+      expectValidation(
+        await post({
+          ...base,
+          dimensions: [
+            { key: 'a', name: 'A' },
+            { key: 'a', name: 'again' },
+          ],
+        }),
+        ['dimensions'],
+      );
       expectValidation(await post({ ...base, issue_tags: [] }), ['issue_tags']);
       expectValidation(await post({ ...base, issue_tags: ['x', 'x'] }), ['issue_tags']);
       expectValidation(await post({ ...base, agent_type: 'robot' }), ['agent_type']);

@@ -168,9 +168,21 @@ describe('execute and start on the same run never execute it twice', () => {
   });
 
   it('start then execute at once: one execution wins, every case is called once', async () => {
-    const agentId = expectSuccess(await h.http.post('/api/v1/agents').set(bearer(o.member)).send(agentBody({ api_endpoint: agent.url })), 201).id;
+    const agentId = expectSuccess(
+      await h.http
+        .post('/api/v1/agents')
+        .set(bearer(o.member))
+        .send(agentBody({ api_endpoint: agent.url })),
+      201,
+    ).id;
     const cases = Array.from({ length: 20 }, (_, i) => ({ input: `q ${i} ${uniqueName('x')}`, expected_answer: 'a' }));
-    const setId = expectSuccess(await h.http.post('/api/v1/golden-sets/upload').set(bearer(o.member)).send({ agent_id: agentId, name: uniqueName('S'), cases }), 201).golden_set.id;
+    const setId = expectSuccess(
+      await h.http
+        .post('/api/v1/golden-sets/upload')
+        .set(bearer(o.member))
+        .send({ agent_id: agentId, name: uniqueName('S'), cases }),
+      201,
+    ).golden_set.id;
     const id = expectSuccess(await h.http.post('/api/v1/eval/runs').set(bearer(o.member)).send({ agent_id: agentId, golden_set_id: setId }), 202).id;
     const before = agent.calls.length;
     const [start, execute] = await Promise.all([

@@ -1,17 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
-import {
-  agentBody,
-  createAgent,
-  createKey,
-  expectError,
-  expectSuccess,
-  keyIdOf,
-  MISSING_UUID,
-  UUID_RE,
-  waitForAudit,
-} from './support/e2e-helpers';
+import { agentBody, createAgent, createKey, expectError, expectSuccess, keyIdOf, MISSING_UUID, UUID_RE, waitForAudit } from './support/e2e-helpers';
 
 type Role = 'viewer' | 'member' | 'admin';
 type Caller = Role | 'global';
@@ -80,7 +70,14 @@ describe('auth, roles and tenancy', () => {
     );
     profileB = rows[0].id;
 
-    const post = async (path: string, body: unknown, status: number) => expectSuccess(await h.http.post(path).set(bearer(A.member)).send(body as object), status);
+    const post = async (path: string, body: unknown, status: number) =>
+      expectSuccess(
+        await h.http
+          .post(path)
+          .set(bearer(A.member))
+          .send(body as object),
+        status,
+      );
     const freshSet = async () => {
       const up = await post('/api/v1/golden-sets/upload', { agent_id: agentA.id, name: uniqueName('Set'), cases: [{ input: 'q', expected_answer: 'a' }] }, 201);
       const cases = expectSuccess(await h.http.get(`/api/v1/golden-sets/${up.golden_set.id}/cases`).set(bearer(A.viewer)), 200);
@@ -175,14 +172,31 @@ describe('auth, roles and tenancy', () => {
         label: 'POST /golden-sets/upload-file',
         method: 'post',
         path: () => '/api/v1/golden-sets/upload-file',
-        body: () => ({ agent_id: agentA.id, name: uniqueName('File'), filename: 'c.csv', content_base64: Buffer.from('input,expected_answer\nq,a\n').toString('base64') }),
+        body: () => ({
+          agent_id: agentA.id,
+          name: uniqueName('File'),
+          filename: 'c.csv',
+          content_base64: Buffer.from('input,expected_answer\nq,a\n').toString('base64'),
+        }),
         role: 'member',
         ok: 201,
       },
       { label: 'GET /golden-sets/{id}', method: 'get', path: () => `/api/v1/golden-sets/${setA.id}`, role: 'viewer', ok: 200 },
       { label: 'GET /golden-sets/{id}/cases', method: 'get', path: () => `/api/v1/golden-sets/${setA.id}/cases`, role: 'viewer', ok: 200 },
-      { label: 'GET /golden-sets/{id}/quality-gate-status', method: 'get', path: () => `/api/v1/golden-sets/${setA.id}/quality-gate-status`, role: 'viewer', ok: 200 },
-      { label: 'GET /golden-sets/{id}/cases/{id}/reviews', method: 'get', path: () => `/api/v1/golden-sets/${setA.id}/cases/${setA.caseId}/reviews`, role: 'viewer', ok: 200 },
+      {
+        label: 'GET /golden-sets/{id}/quality-gate-status',
+        method: 'get',
+        path: () => `/api/v1/golden-sets/${setA.id}/quality-gate-status`,
+        role: 'viewer',
+        ok: 200,
+      },
+      {
+        label: 'GET /golden-sets/{id}/cases/{id}/reviews',
+        method: 'get',
+        path: () => `/api/v1/golden-sets/${setA.id}/cases/${setA.caseId}/reviews`,
+        role: 'viewer',
+        ok: 200,
+      },
       {
         label: 'PATCH /golden-sets/{id}/cases/{id}/verify',
         method: 'patch',
@@ -202,7 +216,14 @@ describe('auth, roles and tenancy', () => {
         role: 'member',
         ok: 201,
       },
-      { label: 'POST /eval/runs', method: 'post', path: () => '/api/v1/eval/runs', body: () => ({ agent_id: agentA.id, golden_set_id: setA.id }), role: 'member', ok: 202 },
+      {
+        label: 'POST /eval/runs',
+        method: 'post',
+        path: () => '/api/v1/eval/runs',
+        body: () => ({ agent_id: agentA.id, golden_set_id: setA.id }),
+        role: 'member',
+        ok: 202,
+      },
       { label: 'GET /eval/runs', method: 'get', path: () => '/api/v1/eval/runs', role: 'viewer', ok: 200 },
       { label: 'GET /eval/runs/{id}', method: 'get', path: () => `/api/v1/eval/runs/${runA}`, role: 'viewer', ok: 200 },
       { label: 'GET /eval/runs/{id}/results', method: 'get', path: () => `/api/v1/eval/runs/${runA}/results`, role: 'viewer', ok: 200 },
@@ -230,7 +251,14 @@ describe('auth, roles and tenancy', () => {
         ok: 200,
       },
       { label: 'GET /eval/runs/{id}/events', method: 'get', path: () => `/api/v1/eval/runs/${runA}/events`, role: 'viewer', ok: 200 },
-      { label: 'POST /eval/templates', method: 'post', path: () => '/api/v1/eval/templates', body: () => ({ org_id: A.org_id, name: uniqueName('Tpl'), agent_type: 'analysis' }), role: 'member', ok: 201 },
+      {
+        label: 'POST /eval/templates',
+        method: 'post',
+        path: () => '/api/v1/eval/templates',
+        body: () => ({ org_id: A.org_id, name: uniqueName('Tpl'), agent_type: 'analysis' }),
+        role: 'member',
+        ok: 201,
+      },
       { label: 'GET /eval/templates', method: 'get', path: () => '/api/v1/eval/templates', role: 'viewer', ok: 200 },
       { label: 'GET /eval/templates/{id}', method: 'get', path: () => `/api/v1/eval/templates/${templateA}`, role: 'viewer', ok: 200 },
       { label: 'GET /system/queue/stats', method: 'get', path: () => `/api/v1/system/queue/stats?${q}`, role: 'admin', ok: 200 },
@@ -302,7 +330,13 @@ describe('auth, roles and tenancy', () => {
         idempotent: true,
       },
       { label: 'GET /system/queue/maintenance/runs', method: 'get', path: () => `/api/v1/system/queue/maintenance/runs?${q}`, role: 'admin', ok: 200 },
-      { label: 'GET /system/queue/maintenance/runs/{id}', method: 'get', path: () => `/api/v1/system/queue/maintenance/runs/${maintenanceRunA}`, role: 'admin', ok: 200 },
+      {
+        label: 'GET /system/queue/maintenance/runs/{id}',
+        method: 'get',
+        path: () => `/api/v1/system/queue/maintenance/runs/${maintenanceRunA}`,
+        role: 'admin',
+        ok: 200,
+      },
       { label: 'GET /system/queue/maintenance/metrics', method: 'get', path: () => `/api/v1/system/queue/maintenance/metrics?${q}`, role: 'admin', ok: 200 },
       {
         label: 'POST /system/queue/maintenance/reap-stale-runs',
@@ -355,10 +389,35 @@ describe('auth, roles and tenancy', () => {
       },
       { label: 'GET /webhooks/endpoints', method: 'get', path: () => `/api/v1/webhooks/endpoints?${q}`, role: 'admin', ok: 200 },
       { label: 'GET /webhooks/endpoints/{id}', method: 'get', path: () => `/api/v1/webhooks/endpoints/${endpointA}`, role: 'admin', ok: 200 },
-      { label: 'PATCH /webhooks/endpoints/{id}', method: 'patch', path: () => `/api/v1/webhooks/endpoints/${endpointA}`, body: () => ({ description: 'matrix' }), role: 'admin', ok: 200 },
-      { label: 'DELETE /webhooks/endpoints/{id}', method: 'delete', path: async () => `/api/v1/webhooks/endpoints/${await freshEndpoint()}`, role: 'admin', ok: 200 },
-      { label: 'POST /webhooks/endpoints/{id}/rotate-secret', method: 'post', path: () => `/api/v1/webhooks/endpoints/${endpointA}/rotate-secret`, role: 'admin', ok: 200 },
-      { label: 'GET /webhooks/endpoints/{id}/deliveries', method: 'get', path: () => `/api/v1/webhooks/endpoints/${endpointA}/deliveries`, role: 'admin', ok: 200 },
+      {
+        label: 'PATCH /webhooks/endpoints/{id}',
+        method: 'patch',
+        path: () => `/api/v1/webhooks/endpoints/${endpointA}`,
+        body: () => ({ description: 'matrix' }),
+        role: 'admin',
+        ok: 200,
+      },
+      {
+        label: 'DELETE /webhooks/endpoints/{id}',
+        method: 'delete',
+        path: async () => `/api/v1/webhooks/endpoints/${await freshEndpoint()}`,
+        role: 'admin',
+        ok: 200,
+      },
+      {
+        label: 'POST /webhooks/endpoints/{id}/rotate-secret',
+        method: 'post',
+        path: () => `/api/v1/webhooks/endpoints/${endpointA}/rotate-secret`,
+        role: 'admin',
+        ok: 200,
+      },
+      {
+        label: 'GET /webhooks/endpoints/{id}/deliveries',
+        method: 'get',
+        path: () => `/api/v1/webhooks/endpoints/${endpointA}/deliveries`,
+        role: 'admin',
+        ok: 200,
+      },
       { label: 'POST /webhooks/endpoints/{id}/test', method: 'post', path: () => `/api/v1/webhooks/endpoints/${endpointA}/test`, role: 'admin', ok: 200 },
       { label: 'GET /system/notifications/outbox', method: 'get', path: () => `/api/v1/system/notifications/outbox?${q}`, role: 'admin', ok: 200 },
       {
@@ -368,16 +427,30 @@ describe('auth, roles and tenancy', () => {
         role: 'admin',
         ok: 200,
       },
-      { label: 'POST /system/notifications/outbox/drain', method: 'post', path: () => '/api/v1/system/notifications/outbox/drain', body: () => ({ org_id: A.org_id }), role: 'admin', ok: 200 },
+      {
+        label: 'POST /system/notifications/outbox/drain',
+        method: 'post',
+        path: () => '/api/v1/system/notifications/outbox/drain',
+        body: () => ({ org_id: A.org_id }),
+        role: 'admin',
+        ok: 200,
+      },
       { label: 'GET /system/notifications/outbox/{id}', method: 'get', path: () => `/api/v1/system/notifications/outbox/${deliveryA}`, role: 'admin', ok: 200 },
-      { label: 'POST /system/notifications/outbox/{id}/retry', method: 'post', path: () => `/api/v1/system/notifications/outbox/${deliveryA}/retry`, role: 'admin', ok: 200 },
+      {
+        label: 'POST /system/notifications/outbox/{id}/retry',
+        method: 'post',
+        path: () => `/api/v1/system/notifications/outbox/${deliveryA}/retry`,
+        role: 'admin',
+        ok: 200,
+      },
     ];
   });
   afterAll(() => h.close());
 
   async function call(ep: Endpoint, authorization?: string) {
     const path = await ep.path();
-    let req = ep.method === 'get' ? h.http.get(path) : ep.method === 'patch' ? h.http.patch(path) : ep.method === 'delete' ? h.http.delete(path) : h.http.post(path);
+    let req =
+      ep.method === 'get' ? h.http.get(path) : ep.method === 'patch' ? h.http.patch(path) : ep.method === 'delete' ? h.http.delete(path) : h.http.post(path);
     if (authorization !== undefined) req = req.set('Authorization', authorization);
     if (ep.idempotent) req = req.set('Idempotency-Key', randomUUID());
     return ep.body ? req.send(ep.body()) : req;
@@ -498,7 +571,14 @@ describe('auth, roles and tenancy', () => {
       const list = expectSuccess(await h.http.get('/api/v1/orgs').query({ limit: 200 }).set(bearer(g.api_key)), 200);
       expect(list.items.map((o: any) => o.id)).toEqual(expect.arrayContaining([org.id, A.org_id, B.org_id]));
 
-      const forbidden = expectError(await h.http.post('/api/v1/orgs').set(bearer(A.admin)).send({ name: uniqueName('Org') }), 403, 'FORBIDDEN');
+      const forbidden = expectError(
+        await h.http
+          .post('/api/v1/orgs')
+          .set(bearer(A.admin))
+          .send({ name: uniqueName('Org') }),
+        403,
+        'FORBIDDEN',
+      );
       expect(forbidden.message).toMatch(/global/);
       expectError(await h.http.get('/api/v1/orgs').set(bearer(A.admin)), 403, 'FORBIDDEN');
     });
@@ -579,16 +659,10 @@ describe('auth, roles and tenancy', () => {
     });
 
     it('an org admin cannot create keys for another org (404) or global keys', async () => {
-      const countB = async () =>
-        expectSuccess(await h.http.get('/api/v1/system/api-keys').query({ org_id: B.org_id }).set(bearer(g.api_key)), 200).total;
-      const countGlobal = async () =>
-        (await h.app.get(DataSource).query(`SELECT count(*)::int AS n FROM api_keys WHERE org_id IS NULL`))[0].n as number;
+      const countB = async () => expectSuccess(await h.http.get('/api/v1/system/api-keys').query({ org_id: B.org_id }).set(bearer(g.api_key)), 200).total;
+      const countGlobal = async () => (await h.app.get(DataSource).query(`SELECT count(*)::int AS n FROM api_keys WHERE org_id IS NULL`))[0].n as number;
       const [b0, g0] = [await countB(), await countGlobal()];
-      expectError(
-        await h.http.post('/api/v1/system/api-keys').set(bearer(A.admin)).send({ name: 'x', role: 'viewer', org_id: B.org_id }),
-        404,
-        'NOT_FOUND',
-      );
+      expectError(await h.http.post('/api/v1/system/api-keys').set(bearer(A.admin)).send({ name: 'x', role: 'viewer', org_id: B.org_id }), 404, 'NOT_FOUND');
       const res = await h.http.post('/api/v1/system/api-keys').set(bearer(A.admin)).send({ name: 'x', role: 'admin', org_id: null });
       expectError(res, 403, 'FORBIDDEN');
       expect(await countB()).toBe(b0);
@@ -601,7 +675,10 @@ describe('auth, roles and tenancy', () => {
     });
 
     it.each(['viewer', 'member'])('a global key with role %s answers 400 API_KEY_SCOPE_ROLE_INVALID', async (role) => {
-      for (const body of [{ name: 'g', role, org_id: null }, { name: 'g', role }]) {
+      for (const body of [
+        { name: 'g', role, org_id: null },
+        { name: 'g', role },
+      ]) {
         expectError(await h.http.post('/api/v1/system/api-keys').set(bearer(g.api_key)).send(body), 400, 'API_KEY_SCOPE_ROLE_INVALID');
       }
     });
@@ -686,8 +763,22 @@ describe('auth, roles and tenancy', () => {
 
     it('an org member cannot create an agent in another org (404) and nothing is created there', async () => {
       const before = expectSuccess(await h.http.get('/api/v1/agents').query({ org_id: B.org_id }).set(bearer(g.api_key)), 200).total;
-      expectError(await h.http.post('/api/v1/agents').set(bearer(A.member)).send(agentBody({ org_id: B.org_id })), 404, 'NOT_FOUND');
-      expectError(await h.http.post('/api/v1/agents').set(bearer(A.admin)).send(agentBody({ org_id: B.org_id })), 404, 'NOT_FOUND');
+      expectError(
+        await h.http
+          .post('/api/v1/agents')
+          .set(bearer(A.member))
+          .send(agentBody({ org_id: B.org_id })),
+        404,
+        'NOT_FOUND',
+      );
+      expectError(
+        await h.http
+          .post('/api/v1/agents')
+          .set(bearer(A.admin))
+          .send(agentBody({ org_id: B.org_id })),
+        404,
+        'NOT_FOUND',
+      );
       const after = expectSuccess(await h.http.get('/api/v1/agents').query({ org_id: B.org_id }).set(bearer(g.api_key)), 200).total;
       expect(after).toBe(before);
     });
@@ -711,7 +802,10 @@ describe('auth, roles and tenancy', () => {
 
     it("an agent may use a built-in or its own org's profile, never another org's", async () => {
       const err = expectError(
-        await h.http.post('/api/v1/agents').set(bearer(A.member)).send(agentBody({ eval_profile_id: profileB })),
+        await h.http
+          .post('/api/v1/agents')
+          .set(bearer(A.member))
+          .send(agentBody({ eval_profile_id: profileB })),
         400,
         'EVAL_PROFILE_NOT_FOUND',
       );

@@ -55,7 +55,10 @@ describe('bad input', () => {
   it('agents: null for a non-nullable field is refused, null for a nullable one clears it', async () => {
     expectValidation(await post('/api/v1/agents', keys.member).send({ name: 'n', agent_type: 'analysis', description: null }), ['description']);
     expectValidation(await post('/api/v1/agents', keys.member).send({ name: null, agent_type: 'analysis' }), ['name']);
-    const agent = expectSuccess(await post('/api/v1/agents', keys.member).send({ name: `owner-less ${randomUUID()}`, agent_type: 'analysis', owner: null }), 201);
+    const agent = expectSuccess(
+      await post('/api/v1/agents', keys.member).send({ name: `owner-less ${randomUUID()}`, agent_type: 'analysis', owner: null }),
+      201,
+    );
     expect(agent.owner).toBeNull();
   });
 

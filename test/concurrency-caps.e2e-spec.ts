@@ -95,7 +95,8 @@ function capWorld(env: Record<string, string>): { h: ApiHarness; A: OrgKeys; B: 
   return w;
 }
 
-const start = async (h: ApiHarness, keys: OrgKeys, id: string) => expectSuccess(await h.http.post(`/api/v1/eval/runs/${id}/start`).set(bearer(keys.member)), 202);
+const start = async (h: ApiHarness, keys: OrgKeys, id: string) =>
+  expectSuccess(await h.http.post(`/api/v1/eval/runs/${id}/start`).set(bearer(keys.member)), 202);
 
 /** Samples how many eval-runs jobs are active in BullMQ until stopped; returns the highest count seen. */
 function sampleActiveJobs(h: ApiHarness): { stop(): Promise<number> } {

@@ -138,11 +138,7 @@ describe('API conventions', () => {
     });
 
     it('validation errors list { field, messages } per field', async () => {
-      const details = expectValidation(await h.http.post('/api/v1/agents').set(bearer(K.member)).send({ name: 7, extra: 1 }), [
-        'name',
-        'agent_type',
-        'extra',
-      ]);
+      const details = expectValidation(await h.http.post('/api/v1/agents').set(bearer(K.member)).send({ name: 7, extra: 1 }), ['name', 'agent_type', 'extra']);
       expect(details.find((d) => d.field === 'extra')!.messages.join(' ')).toMatch(/should not exist/);
     });
   });
@@ -152,7 +148,9 @@ describe('API conventions', () => {
 
     it('malformed JSON → 400 VALIDATION_ERROR envelope', async () => {
       for (const raw of ['{"name":', '{name: "x"}', "{'a':1}", '{"a":1,}', 'nul']) {
-        const res = await post('/api/v1/agents', () => K.member).set('Content-Type', 'application/json').send(raw);
+        const res = await post('/api/v1/agents', () => K.member)
+          .set('Content-Type', 'application/json')
+          .send(raw);
         expect(expectValidation(res, ['body'])).toHaveLength(1);
       }
     });
@@ -164,7 +162,9 @@ describe('API conventions', () => {
       ['JSON null', 'null'],
       ['JSON true', 'true'],
     ])('%s as the body → 400 VALIDATION_ERROR', async (_label, raw) => {
-      const res = await post('/api/v1/agents', () => K.member).set('Content-Type', 'application/json').send(raw);
+      const res = await post('/api/v1/agents', () => K.member)
+        .set('Content-Type', 'application/json')
+        .send(raw);
       expectValidation(res, ['body']);
     });
 
@@ -176,12 +176,19 @@ describe('API conventions', () => {
     it('a body over 1 MiB → 413 PAYLOAD_TOO_LARGE envelope (and nothing is created)', async () => {
       const before = expectSuccess(await h.http.get('/api/v1/agents').set(bearer(K.viewer)), 200).total;
       const body = JSON.stringify(agentBody({ description: 'd', metadata: { blob: 'x'.repeat(MIB) } }));
-      const res = await post('/api/v1/agents', () => K.member).set('Content-Type', 'application/json').send(body);
+      const res = await post('/api/v1/agents', () => K.member)
+        .set('Content-Type', 'application/json')
+        .send(body);
       expectError(res, 413, 'PAYLOAD_TOO_LARGE');
       expect(expectSuccess(await h.http.get('/api/v1/agents').set(bearer(K.viewer)), 200).total).toBe(before);
       // Just under the limit is read (and then judged on its merits).
       const under = JSON.stringify({ name: 'n', agent_type: 'analysis', description: 'x'.repeat(MIB - 200) });
-      expectValidation(await post('/api/v1/agents', () => K.member).set('Content-Type', 'application/json').send(under), ['description']);
+      expectValidation(
+        await post('/api/v1/agents', () => K.member)
+          .set('Content-Type', 'application/json')
+          .send(under),
+        ['description'],
+      );
     });
 
     it.each([
@@ -190,7 +197,9 @@ describe('API conventions', () => {
       ['xml', 'application/xml', '<agent/>'],
       ['multipart', 'multipart/form-data; boundary=X', '--X\r\n\r\nx\r\n--X--'],
     ])('a %s body on POST → 415 UNSUPPORTED_MEDIA_TYPE', async (_label, type, raw) => {
-      const res = await post('/api/v1/agents', () => K.member).set('Content-Type', type).send(raw);
+      const res = await post('/api/v1/agents', () => K.member)
+        .set('Content-Type', type)
+        .send(raw);
       expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
     });
 
@@ -203,12 +212,17 @@ describe('API conventions', () => {
 
     it('an unsupported charset or content encoding → 415; a corrupt gzip body → 4xx, never 5xx', async () => {
       expectError(
-        await post('/api/v1/agents', () => K.member).set('Content-Type', 'application/json; charset=latin-99').send('{}'),
+        await post('/api/v1/agents', () => K.member)
+          .set('Content-Type', 'application/json; charset=latin-99')
+          .send('{}'),
         415,
         'UNSUPPORTED_MEDIA_TYPE',
       );
       expectError(
-        await post('/api/v1/agents', () => K.member).set('Content-Type', 'application/json').set('Content-Encoding', 'zstd-x').send('{}'),
+        await post('/api/v1/agents', () => K.member)
+          .set('Content-Type', 'application/json')
+          .set('Content-Encoding', 'zstd-x')
+          .send('{}'),
         415,
         'UNSUPPORTED_MEDIA_TYPE',
       );
@@ -252,7 +266,9 @@ describe('API conventions', () => {
       const depth = 50_000;
       const raw = `{"name":"${uniqueName('deep')}","agent_type":"analysis","metadata":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
       expect(raw.length).toBeLessThan(MIB);
-      const res = await post('/api/v1/agents', () => K.member).set('Content-Type', 'application/json').send(raw);
+      const res = await post('/api/v1/agents', () => K.member)
+        .set('Content-Type', 'application/json')
+        .send(raw);
       expect(`${res.status} ${res.body?.error?.code}`).toMatch(/^4\d\d /);
       expectError(res, res.status, res.body.error.code);
     });

@@ -56,9 +56,21 @@ describe('crash safety of async runs', () => {
   });
 
   async function startRun(): Promise<string> {
-    const agentId = expectSuccess(await h.http.post('/api/v1/agents').set(bearer(o.member)).send(agentBody({ api_endpoint: agent.url })), 201).id;
+    const agentId = expectSuccess(
+      await h.http
+        .post('/api/v1/agents')
+        .set(bearer(o.member))
+        .send(agentBody({ api_endpoint: agent.url })),
+      201,
+    ).id;
     const cases = Array.from({ length: CASES }, (_, i) => ({ input: `question ${i}`, expected_answer: `answer to question ${i}` }));
-    const setId = expectSuccess(await h.http.post('/api/v1/golden-sets/upload').set(bearer(o.member)).send({ agent_id: agentId, name: uniqueName('S'), cases }), 201).golden_set.id;
+    const setId = expectSuccess(
+      await h.http
+        .post('/api/v1/golden-sets/upload')
+        .set(bearer(o.member))
+        .send({ agent_id: agentId, name: uniqueName('S'), cases }),
+      201,
+    ).golden_set.id;
     const runId = expectSuccess(await h.http.post('/api/v1/eval/runs').set(bearer(o.member)).send({ agent_id: agentId, golden_set_id: setId }), 202).id;
     expectSuccess(await h.http.post(`/api/v1/eval/runs/${runId}/start`).set(bearer(o.member)), 202);
     return runId;

@@ -79,7 +79,10 @@ describe('the api while Redis is unreachable', () => {
         .send({ agent_id: agent.id, name: uniqueName('S'), cases: [{ input: 'q', expected_answer: 'a' }] }),
       201,
     );
-    runId = expectSuccess(await h.http.post('/api/v1/eval/runs').set(bearer(keys.member)).send({ agent_id: agent.id, golden_set_id: set.golden_set.id }), 202).id;
+    runId = expectSuccess(
+      await h.http.post('/api/v1/eval/runs').set(bearer(keys.member)).send({ agent_id: agent.id, golden_set_id: set.golden_set.id }),
+      202,
+    ).id;
   });
   afterAll(async () => {
     await h?.close();

@@ -19,7 +19,11 @@ describe('evaluation core (golden sets, runs, execute)', () => {
   let sample: SampleAgent;
   let agent: TestAgent;
 
-  const post = (key: string, path: string, body: unknown) => h.http.post(path).set(bearer(key)).send(body as object);
+  const post = (key: string, path: string, body: unknown) =>
+    h.http
+      .post(path)
+      .set(bearer(key))
+      .send(body as object);
   const get = (key: string, path: string) => h.http.get(path).set(bearer(key));
 
   async function newAgent(keys: OrgKeys, endpoint: string | null, extra: Record<string, unknown> = {}): Promise<string> {
@@ -69,7 +73,11 @@ describe('evaluation core (golden sets, runs, execute)', () => {
       return { body: { output: 'I do not know.' } };
     });
     const agentId = await newAgent(o, agent.url);
-    const setId = await newSet(o, agentId, [0, 1, 2, 3, 4].map((i) => answerCase(i)));
+    const setId = await newSet(
+      o,
+      agentId,
+      [0, 1, 2, 3, 4].map((i) => answerCase(i)),
+    );
 
     const sets = expectSuccess(await get(o.viewer, `/api/v1/agents/${agentId}/golden-sets`), 200);
     expect(sets.items).toHaveLength(1);
@@ -120,7 +128,9 @@ describe('evaluation core (golden sets, runs, execute)', () => {
   it('criteria-mode cases are scored on the profile dimensions', async () => {
     agent.behave(() => ({ body: { output: 'The refund policy allows returns within 30 days with a receipt; relevance is high.' } }));
     const agentId = await newAgent(o, agent.url);
-    const setId = await newSet(o, agentId, [{ input: 'Summarise the refund policy', criteria: 'Mentions the 30 day window and the receipt', dimensions: ['relevance'] }]);
+    const setId = await newSet(o, agentId, [
+      { input: 'Summarise the refund policy', criteria: 'Mentions the 30 day window and the receipt', dimensions: ['relevance'] },
+    ]);
     const run = await newRun(o, agentId, setId);
     const executed = expectSuccess(await post(o.member, `/api/v1/eval/runs/${run.id}/execute`, {}), 200);
     expect(executed.summary.by_mode).toEqual({ answer: 0, criteria: 1 });
@@ -161,7 +171,11 @@ describe('evaluation core (golden sets, runs, execute)', () => {
   it('agent_http without an endpoint is EVAL_EXECUTOR_CONFIG_ERROR at creation', async () => {
     const agentId = await newAgent(o, null);
     const setId = await newSet(o, agentId, [answerCase(1)]);
-    expectError(await post(o.member, '/api/v1/eval/runs', { agent_id: agentId, golden_set_id: setId, executor_mode: 'agent_http' }), 400, 'EVAL_EXECUTOR_CONFIG_ERROR');
+    expectError(
+      await post(o.member, '/api/v1/eval/runs', { agent_id: agentId, golden_set_id: setId, executor_mode: 'agent_http' }),
+      400,
+      'EVAL_EXECUTOR_CONFIG_ERROR',
+    );
   });
 
   it('the state machine refuses a second execute, and the database refuses illegal transitions', async () => {
@@ -172,7 +186,9 @@ describe('evaluation core (golden sets, runs, execute)', () => {
     const err = expectError(await post(o.member, `/api/v1/eval/runs/${run.id}/execute`, {}), 409, 'EVAL_RUN_STATUS_TRANSITION_INVALID');
     expect(err.details).toMatchObject({ status: 'completed', requested: 'running' });
     const db = h.app.get(DataSource);
-    await expect(db.query(`UPDATE eval_runs SET status = 'running' WHERE id = $1`, [run.id])).rejects.toThrow(/invalid eval run status transition: completed -> running/);
+    await expect(db.query(`UPDATE eval_runs SET status = 'running' WHERE id = $1`, [run.id])).rejects.toThrow(
+      /invalid eval run status transition: completed -> running/,
+    );
     await db.query(`UPDATE eval_runs SET status = 'pending', completed_at = NULL WHERE id = $1`, [run.id]); // reopen is allowed
   });
 
@@ -220,16 +236,27 @@ describe('evaluation core (golden sets, runs, execute)', () => {
 
   it('file upload: csv as base64 and multipart, row report, all-invalid is GOLDEN_SET_FILE_VALIDATION_FAILED', async () => {
     const agentId = await newAgent(o, null);
-    const csv = 'Question,Answer,Sources,Difficulty\nWhat is A?,A is a letter,https://a;https://b,easy\nWhat is B?,B is a letter,,\n,missing input,,\nMixed?,yes,,extreme\n';
+    const csv =
+      'Question,Answer,Sources,Difficulty\nWhat is A?,A is a letter,https://a;https://b,easy\nWhat is B?,B is a letter,,\n,missing input,,\nMixed?,yes,,extreme\n';
     const b64 = expectSuccess(
-      await post(o.member, '/api/v1/golden-sets/upload-file', { agent_id: agentId, name: uniqueName('CSV'), filename: 'cases.csv', content_base64: Buffer.from(csv).toString('base64') }),
+      await post(o.member, '/api/v1/golden-sets/upload-file', {
+        agent_id: agentId,
+        name: uniqueName('CSV'),
+        filename: 'cases.csv',
+        content_base64: Buffer.from(csv).toString('base64'),
+      }),
       201,
     );
     expect(b64.case_count).toBe(2);
     expect(b64.validation_report).toMatchObject({ format: 'csv', total_rows: 4, accepted_rows: 2, rejected_rows: 2 });
     expect(b64.validation_report.column_mapping).toMatchObject({ Question: 'input', Answer: 'expected_answer', Sources: 'expected_sources' });
     const cases = expectSuccess(await get(o.viewer, `/api/v1/golden-sets/${b64.golden_set.id}/cases`), 200);
-    expect(cases.items[0]).toMatchObject({ input: 'What is A?', expected_sources: ['https://a', 'https://b'], difficulty: 'easy', scenario_type: 'happy_path' });
+    expect(cases.items[0]).toMatchObject({
+      input: 'What is A?',
+      expected_sources: ['https://a', 'https://b'],
+      difficulty: 'easy',
+      scenario_type: 'happy_path',
+    });
     expect(cases.items[1]).toMatchObject({ difficulty: 'medium', capability: 'general' });
 
     const multipart = await h.http
@@ -261,7 +288,9 @@ describe('evaluation core (golden sets, runs, execute)', () => {
     expect(err.details.validation_report ?? err.details).toBeDefined();
 
     expectValidation(await post(o.member, '/api/v1/golden-sets/upload-file', { agent_id: agentId, name: 'x' }), ['content_base64']);
-    expectValidation(await post(o.member, '/api/v1/golden-sets/upload-file', { agent_id: agentId, name: 'x', content_base64: 'abc', filename: 'notes.txt' }), ['format']);
+    expectValidation(await post(o.member, '/api/v1/golden-sets/upload-file', { agent_id: agentId, name: 'x', content_base64: 'abc', filename: 'notes.txt' }), [
+      'format',
+    ]);
   });
 
   it('JSON upload is all-or-nothing and refuses mixed answer/criteria cases', async () => {
@@ -283,16 +312,26 @@ describe('evaluation core (golden sets, runs, execute)', () => {
     const cases = expectSuccess(await get(o.viewer, `/api/v1/golden-sets/${setId}/cases`), 200).items;
     const runBefore = await newRun(o, agentId, setId);
 
-    const verified = expectSuccess(await h.http.patch(`/api/v1/golden-sets/${setId}/cases/${cases[0].id}/verify`).set(bearer(o.member)).send({ notes: 'ok' }), 200);
+    const verified = expectSuccess(
+      await h.http.patch(`/api/v1/golden-sets/${setId}/cases/${cases[0].id}/verify`).set(bearer(o.member)).send({ notes: 'ok' }),
+      200,
+    );
     expect(verified.verified_at).not.toBeNull();
     const sup = expectSuccess(
-      await post(o.member, `/api/v1/golden-sets/${setId}/cases/${cases[1].id}/supersede`, { case: answerCase(2, { expected_answer: 'Item 2 is a gadget.' }), notes: 'fixed' }),
+      await post(o.member, `/api/v1/golden-sets/${setId}/cases/${cases[1].id}/supersede`, {
+        case: answerCase(2, { expected_answer: 'Item 2 is a gadget.' }),
+        notes: 'fixed',
+      }),
       201,
     );
     expect(sup.superseded).toMatchObject({ id: cases[1].id, is_active: false, superseded_by: sup.replacement.id });
     expect(sup.replacement).toMatchObject({ version: 2, is_active: true, position: cases[1].position });
     expect(sup.golden_set_version).toBe(2);
-    expectError(await post(o.member, `/api/v1/golden-sets/${setId}/cases/${cases[1].id}/supersede`, { case: answerCase(2) }), 409, 'GOLDEN_SET_CASE_NOT_ACTIVE');
+    expectError(
+      await post(o.member, `/api/v1/golden-sets/${setId}/cases/${cases[1].id}/supersede`, { case: answerCase(2) }),
+      409,
+      'GOLDEN_SET_CASE_NOT_ACTIVE',
+    );
     const trail = expectSuccess(await get(o.viewer, `/api/v1/golden-sets/${setId}/cases/${cases[1].id}/reviews`), 200);
     expect(trail.items.map((r: { action: string }) => r.action)).toEqual(['superseded']);
     const all = expectSuccess(await get(o.viewer, `/api/v1/golden-sets/${setId}/cases?include_inactive=true`), 200);
@@ -303,7 +342,9 @@ describe('evaluation core (golden sets, runs, execute)', () => {
     expectSuccess(await post(o.member, `/api/v1/eval/runs/${runBefore.id}/execute`, {}), 200);
     expectSuccess(await post(o.member, `/api/v1/eval/runs/${runAfter.id}/execute`, {}), 200);
     const ids = async (runId: string) =>
-      expectSuccess(await get(o.viewer, `/api/v1/eval/runs/${runId}/results`), 200).items.map((r: { case_id: string }) => r.case_id).sort();
+      expectSuccess(await get(o.viewer, `/api/v1/eval/runs/${runId}/results`), 200)
+        .items.map((r: { case_id: string }) => r.case_id)
+        .sort();
     expect(await ids(runBefore.id)).toEqual([cases[0].id, cases[1].id].sort());
     expect(await ids(runAfter.id)).toEqual([cases[0].id, sup.replacement.id].sort());
   });
@@ -311,7 +352,10 @@ describe('evaluation core (golden sets, runs, execute)', () => {
   it('quality gate: status endpoint, and a run requiring it is blocked until enough cases are verified', async () => {
     const agentId = await newAgent(o, null);
     const setId = await newSet(o, agentId, [answerCase(1), answerCase(2)]);
-    const status = expectSuccess(await get(o.viewer, `/api/v1/golden-sets/${setId}/quality-gate-status?min_verified_case_ratio=0.5&min_active_case_count=2`), 200);
+    const status = expectSuccess(
+      await get(o.viewer, `/api/v1/golden-sets/${setId}/quality-gate-status?min_verified_case_ratio=0.5&min_active_case_count=2`),
+      200,
+    );
     expect(status).toMatchObject({ active_case_count: 2, verified_case_count: 0, verified_case_ratio: 0, passed: false });
     expect(status.blockers.map((b: { rule: string }) => b.rule)).toEqual(['min_verified_case_ratio']);
 
@@ -328,7 +372,13 @@ describe('evaluation core (golden sets, runs, execute)', () => {
     const agentId = await newAgent(o, null, { agent_type: 'search_retrieval' });
     const setId = await newSet(o, agentId, [answerCase(1)]);
     const tpl = expectSuccess(
-      await post(o.member, '/api/v1/eval/templates', { name: uniqueName('Tpl'), agent_type: 'search_retrieval', run_type: 'regression', golden_set_id: setId, config: { executor_mode: 'simulated', agent_timeout_ms: 1500 } }),
+      await post(o.member, '/api/v1/eval/templates', {
+        name: uniqueName('Tpl'),
+        agent_type: 'search_retrieval',
+        run_type: 'regression',
+        golden_set_id: setId,
+        config: { executor_mode: 'simulated', agent_timeout_ms: 1500 },
+      }),
       201,
     );
     expect(expectSuccess(await get(o.viewer, `/api/v1/eval/templates/${tpl.id}`), 200).config).toMatchObject({ executor_mode: 'simulated' });
@@ -338,9 +388,15 @@ describe('evaluation core (golden sets, runs, execute)', () => {
 
     const triage = await newAgent(o, null, { agent_type: 'triage_classification' });
     const triageSet = await newSet(o, triage, [answerCase(1)]);
-    const err = expectError(await post(o.member, '/api/v1/eval/runs', { agent_id: triage, template_id: tpl.id, golden_set_id: triageSet }), 422, 'EVAL_TEMPLATE_INCOMPATIBLE');
+    const err = expectError(
+      await post(o.member, '/api/v1/eval/runs', { agent_id: triage, template_id: tpl.id, golden_set_id: triageSet }),
+      422,
+      'EVAL_TEMPLATE_INCOMPATIBLE',
+    );
     expect(err.details.problems.join(' ')).toMatch(/search_retrieval/);
-    expectValidation(await post(o.member, '/api/v1/eval/templates', { name: 'x', agent_type: 'analysis', config: { unknown_knob: 1 } }), ['config.unknown_knob']);
+    expectValidation(await post(o.member, '/api/v1/eval/templates', { name: 'x', agent_type: 'analysis', config: { unknown_knob: 1 } }), [
+      'config.unknown_knob',
+    ]);
     expectValidation(await post(o.member, '/api/v1/eval/templates', { name: uniqueName('x'), agent_type: 'analysis', config: [] }), ['config']);
     const list = expectSuccess(await get(o.viewer, '/api/v1/eval/templates?agent_type=search_retrieval'), 200);
     expect(list.items.map((t: { id: string }) => t.id)).toContain(tpl.id);
@@ -348,7 +404,10 @@ describe('evaluation core (golden sets, runs, execute)', () => {
 
   it('invoke-contract validation against the bundled sample agent and a broken one', async () => {
     const agentId = await newAgent(o, sample.url);
-    const report = expectSuccess(await post(o.member, `/api/v1/agents/${agentId}/invoke-contract/validate`, { sample_input: 'How do I reset my password?' }), 200);
+    const report = expectSuccess(
+      await post(o.member, `/api/v1/agents/${agentId}/invoke-contract/validate`, { sample_input: 'How do I reset my password?' }),
+      200,
+    );
     expect(report).toMatchObject({ valid: true, status_code: 200, extracted: { output_key: 'output', sources_key: 'sources' } });
     expect(report.request_hash).toMatch(/^[0-9a-f]{64}$/);
     const none = await newAgent(o, null);
@@ -374,12 +433,18 @@ describe('evaluation core (golden sets, runs, execute)', () => {
     const strict = await startApi({ OUTBOUND_ALLOWED_HOSTS: '' });
     try {
       for (const url of [`http://[::ffff:127.0.0.1]:${new URL(agent.url).port}/invoke`, `http://2130706433:${new URL(agent.url).port}/invoke`, agent.url]) {
-        const agentRes = await strict.http.post('/api/v1/agents').set(bearer(o.member)).send(agentBody({ api_endpoint: url }));
+        const agentRes = await strict.http
+          .post('/api/v1/agents')
+          .set(bearer(o.member))
+          .send(agentBody({ api_endpoint: url }));
         expectError(agentRes, 400, 'OUTBOUND_URL_REFUSED');
         // Saved while 127.0.0.1 was allowed: the call-time check refuses it all the same.
         const agentId = await newAgent(o, url);
         const setId = expectSuccess(
-          await strict.http.post('/api/v1/golden-sets/upload').set(bearer(o.member)).send({ agent_id: agentId, name: uniqueName('S'), cases: [answerCase(1)] }),
+          await strict.http
+            .post('/api/v1/golden-sets/upload')
+            .set(bearer(o.member))
+            .send({ agent_id: agentId, name: uniqueName('S'), cases: [answerCase(1)] }),
           201,
         ).golden_set.id;
         const run = expectSuccess(await strict.http.post('/api/v1/eval/runs').set(bearer(o.member)).send({ agent_id: agentId, golden_set_id: setId }), 202);

@@ -33,13 +33,25 @@ describe('eval runs with the provider judge', () => {
   });
 
   async function providerRun(cases: unknown[], extra: Record<string, unknown> = {}): Promise<string> {
-    const agentId = expectSuccess(await h.http.post('/api/v1/agents').set(bearer(o.member)).send(agentBody({ api_endpoint: agent.url })), 201).id;
+    const agentId = expectSuccess(
+      await h.http
+        .post('/api/v1/agents')
+        .set(bearer(o.member))
+        .send(agentBody({ api_endpoint: agent.url })),
+      201,
+    ).id;
     const setId = expectSuccess(
-      await h.http.post('/api/v1/golden-sets/upload').set(bearer(o.member)).send({ agent_id: agentId, name: uniqueName('S'), cases }),
+      await h.http
+        .post('/api/v1/golden-sets/upload')
+        .set(bearer(o.member))
+        .send({ agent_id: agentId, name: uniqueName('S'), cases }),
       201,
     ).golden_set.id;
     const run = expectSuccess(
-      await h.http.post('/api/v1/eval/runs').set(bearer(o.member)).send({ agent_id: agentId, golden_set_id: setId, judge_mode: 'provider', judge_model: 'judge-1', ...extra }),
+      await h.http
+        .post('/api/v1/eval/runs')
+        .set(bearer(o.member))
+        .send({ agent_id: agentId, golden_set_id: setId, judge_mode: 'provider', judge_model: 'judge-1', ...extra }),
       202,
     );
     expect(run.config.judge).toEqual({ mode: 'provider', model: 'judge-1', prompt_version: 'provider-v1' });
@@ -83,7 +95,16 @@ describe('eval runs with the provider judge', () => {
   });
 
   it('malformed judge output fails the run with EVAL_JUDGE_PROVIDER_ERROR', async () => {
-    reply = () => ({ status: 200, body: { id: 'x', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'not json at all' }, finish_reason: 'stop' }] } });
+    reply = () => ({
+      status: 200,
+      body: {
+        id: 'x',
+        object: 'chat.completion',
+        created: 1,
+        model: 'm',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'not json at all' }, finish_reason: 'stop' }],
+      },
+    });
     const runId = await providerRun([{ input: 'Q', expected_answer: 'Paris' }]);
     expectError(await h.http.post(`/api/v1/eval/runs/${runId}/execute`).set(bearer(o.member)).send({}), 502, 'EVAL_JUDGE_PROVIDER_ERROR');
   });
@@ -103,7 +124,10 @@ describe('eval runs with the provider judge', () => {
     try {
       const agentId = expectSuccess(await plain.http.post('/api/v1/agents').set(bearer(o.member)).send(agentBody()), 201).id;
       const setId = expectSuccess(
-        await plain.http.post('/api/v1/golden-sets/upload').set(bearer(o.member)).send({ agent_id: agentId, name: uniqueName('S'), cases: [{ input: 'Q', expected_answer: 'A' }] }),
+        await plain.http
+          .post('/api/v1/golden-sets/upload')
+          .set(bearer(o.member))
+          .send({ agent_id: agentId, name: uniqueName('S'), cases: [{ input: 'Q', expected_answer: 'A' }] }),
         201,
       ).golden_set.id;
       expectError(

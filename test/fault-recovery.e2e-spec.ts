@@ -176,7 +176,9 @@ describe('runs under infrastructure faults', () => {
       expect(slow.calls.length - calledBefore).toBeLessThanOrEqual(n - kept);
       const after = await resultIds();
       expect([...keptIds].filter((r) => !after.has(r))).toEqual([]);
-      process.stderr.write(`fault-recovery: execute killed after 1.5 s kept ${kept} of ${n} results; ${slow.calls.length - calledBefore} cases executed on resume\n`);
+      process.stderr.write(
+        `fault-recovery: execute killed after 1.5 s kept ${kept} of ${n} results; ${slow.calls.length - calledBefore} cases executed on resume\n`,
+      );
     } finally {
       await h.close();
       await slow.close();

@@ -12,7 +12,11 @@ describe('golden-set uploads: types, text limits, lying workbooks', () => {
   let o: OrgKeys;
   let agentId: string;
 
-  const post = (key: string, path: string, body: unknown) => h.http.post(path).set(bearer(key)).send(body as object);
+  const post = (key: string, path: string, body: unknown) =>
+    h.http
+      .post(path)
+      .set(bearer(key))
+      .send(body as object);
   const answer = { input: 'How do I reset my password?', expected_answer: 'Use the reset link.' };
 
   beforeAll(async () => {
@@ -56,10 +60,22 @@ describe('golden-set uploads: types, text limits, lying workbooks', () => {
 
   it('applies the configured text limits to JSON uploads, supersede and file rows alike', async () => {
     const long = { input: 'q'.repeat(1001), expected_answer: 'a' };
-    const json = expectValidation(await post(o.member, '/api/v1/golden-sets/upload', { agent_id: agentId, name: uniqueName('Long'), cases: [answer, long] }), ['cases.1.input']);
+    const json = expectValidation(await post(o.member, '/api/v1/golden-sets/upload', { agent_id: agentId, name: uniqueName('Long'), cases: [answer, long] }), [
+      'cases.1.input',
+    ]);
     expect(json.find((d) => d.field === 'cases.1.input')!.messages).toEqual(['must be at most 1000 characters (got 1001)']);
-    expectValidation(await post(o.member, '/api/v1/golden-sets/upload', { agent_id: agentId, name: uniqueName('Long'), cases: [{ ...answer, expected_answer: 'a'.repeat(1501) }] }), ['cases.0.expected_answer']);
-    expectValidation(await post(o.member, '/api/v1/golden-sets/upload', { agent_id: agentId, name: uniqueName('Long'), cases: [{ input: 'q', criteria: 'c'.repeat(501) }] }), ['cases.0.criteria']);
+    expectValidation(
+      await post(o.member, '/api/v1/golden-sets/upload', {
+        agent_id: agentId,
+        name: uniqueName('Long'),
+        cases: [{ ...answer, expected_answer: 'a'.repeat(1501) }],
+      }),
+      ['cases.0.expected_answer'],
+    );
+    expectValidation(
+      await post(o.member, '/api/v1/golden-sets/upload', { agent_id: agentId, name: uniqueName('Long'), cases: [{ input: 'q', criteria: 'c'.repeat(501) }] }),
+      ['cases.0.criteria'],
+    );
 
     const set = expectSuccess(await post(o.member, '/api/v1/golden-sets/upload', { agent_id: agentId, name: uniqueName('S'), cases: [answer] }), 201);
     const [c] = expectSuccess(await h.http.get(`/api/v1/golden-sets/${set.golden_set.id}/cases`).set(bearer(o.viewer)), 200).items;
@@ -67,15 +83,30 @@ describe('golden-set uploads: types, text limits, lying workbooks', () => {
 
     const csv = `question,answer\nshort question,fine\n${'q'.repeat(1001)},too long\n`;
     const file = expectSuccess(
-      await post(o.member, '/api/v1/golden-sets/upload-file', { agent_id: agentId, name: uniqueName('CSV'), filename: 'cases.csv', content_base64: Buffer.from(csv).toString('base64') }),
+      await post(o.member, '/api/v1/golden-sets/upload-file', {
+        agent_id: agentId,
+        name: uniqueName('CSV'),
+        filename: 'cases.csv',
+        content_base64: Buffer.from(csv).toString('base64'),
+      }),
       201,
     );
-    expect(file.validation_report).toMatchObject({ accepted_rows: 1, rejected_rows: 1, issues: [{ row: 3, field: 'input', message: 'must be at most 1000 characters (got 1001)' }] });
+    expect(file.validation_report).toMatchObject({
+      accepted_rows: 1,
+      rejected_rows: 1,
+      issues: [{ row: 3, field: 'input', message: 'must be at most 1000 characters (got 1001)' }],
+    });
   });
 
   it('refuses a 5 MB case input', async () => {
-    const res = await post(o.member, '/api/v1/golden-sets/upload', { agent_id: agentId, name: uniqueName('Huge'), cases: [{ ...answer, input: 'x'.repeat(5 * 1024 * 1024) }] });
-    expect(expectValidation(res, ['cases.0.input']).find((d) => d.field === 'cases.0.input')!.messages).toEqual([`must be at most 1000 characters (got ${5 * 1024 * 1024})`]);
+    const res = await post(o.member, '/api/v1/golden-sets/upload', {
+      agent_id: agentId,
+      name: uniqueName('Huge'),
+      cases: [{ ...answer, input: 'x'.repeat(5 * 1024 * 1024) }],
+    });
+    expect(expectValidation(res, ['cases.0.input']).find((d) => d.field === 'cases.0.input')!.messages).toEqual([
+      `must be at most 1000 characters (got ${5 * 1024 * 1024})`,
+    ]);
   });
 
   it('stops a workbook whose zip headers claim 64 KB for a sheet that inflates to 1.5 GB at the unpack limit: 413 in our words', async () => {

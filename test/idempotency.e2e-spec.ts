@@ -59,7 +59,11 @@ describe('Idempotency-Key', () => {
     const key = idemKey('reuse');
     const body = agentBody();
     expectSuccess(await postAgent(o.member, key, body), 201);
-    for (const other of [{ ...body, name: uniqueName('Other') }, { ...body, description: 'changed' }, { ...body, metadata: {} }]) {
+    for (const other of [
+      { ...body, name: uniqueName('Other') },
+      { ...body, description: 'changed' },
+      { ...body, metadata: {} },
+    ]) {
       const res = await postAgent(o.member, key, other);
       expect(expectError(res, 422, 'IDEMPOTENCY_KEY_REUSED').details).toEqual({ idempotency_key: key });
     }

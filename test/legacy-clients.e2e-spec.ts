@@ -32,8 +32,20 @@ describe('behaviour clients of the earlier API rely on', () => {
   async function pendingRun(extra: Record<string, unknown> = {}, n = 1): Promise<any> {
     const agent = await createAgent(h, A.member);
     const cases = Array.from({ length: n }, (_, i) => ({ input: `q${i}`, expected_answer: `a${i}` }));
-    const set = expectSuccess(await h.http.post('/api/v1/golden-sets/upload').set(bearer(A.member)).send({ agent_id: agent.id, name: uniqueName('S'), cases }), 201);
-    return expectSuccess(await h.http.post('/api/v1/eval/runs').set(bearer(A.member)).send({ agent_id: agent.id, golden_set_id: set.golden_set.id, ...extra }), 202);
+    const set = expectSuccess(
+      await h.http
+        .post('/api/v1/golden-sets/upload')
+        .set(bearer(A.member))
+        .send({ agent_id: agent.id, name: uniqueName('S'), cases }),
+      201,
+    );
+    return expectSuccess(
+      await h.http
+        .post('/api/v1/eval/runs')
+        .set(bearer(A.member))
+        .send({ agent_id: agent.id, golden_set_id: set.golden_set.id, ...extra }),
+      202,
+    );
   }
 
   const schema = (name: string) => doc.components.schemas[name];
@@ -60,7 +72,9 @@ describe('behaviour clients of the earlier API rely on', () => {
     const stored = (await db.query(`SELECT count(*)::int AS n FROM eval_results WHERE run_id = $1`, [run.id]))[0].n;
     expect(stored).toBe(3);
     expect(expectSuccess(await h.http.get(`/api/v1/eval/runs/${run.id}`).set(bearer(A.viewer)), 200).result_count).toBe(3);
-    const listed = expectSuccess(await h.http.get('/api/v1/eval/runs').query({ limit: 200 }).set(bearer(A.viewer)), 200).items.find((r: any) => r.id === run.id);
+    const listed = expectSuccess(await h.http.get('/api/v1/eval/runs').query({ limit: 200 }).set(bearer(A.viewer)), 200).items.find(
+      (r: any) => r.id === run.id,
+    );
     expect(listed).toMatchObject({ result_count: 3, rates: { result_count: 3 } });
     // start reopens a finished run and clears its results (no worker runs here, so it stays pending)
     const reopened = expectSuccess(await h.http.post(`/api/v1/eval/runs/${run.id}/start`).set(bearer(A.member)), 202);
@@ -103,17 +117,30 @@ describe('behaviour clients of the earlier API rely on', () => {
     expectValidation(await policy({ stale_heartbeat_seconds: 5 }), ['stale_heartbeat_seconds']);
     expect(expectSuccess(await h.http.get(`${QUEUE}/maintenance-policy`).set(bearer(A.admin)), 200).stale_run_seconds).toBe(778);
 
-    const reap = expectSuccess(await h.http.post(`${QUEUE}/jobs/reap-stale`).set(bearer(A.admin)).set(idem()).send({ stale_heartbeat_seconds: 321, dry_run: true }), 200);
+    const reap = expectSuccess(
+      await h.http.post(`${QUEUE}/jobs/reap-stale`).set(bearer(A.admin)).set(idem()).send({ stale_heartbeat_seconds: 321, dry_run: true }),
+      200,
+    );
     expect(reap.stale_run_seconds).toBe(321);
-    expectValidation(await h.http.post(`${QUEUE}/jobs/reap-stale`).set(bearer(A.admin)).set(idem()).send({ stale_heartbeat_seconds: 321, stale_run_seconds: 322 }), ['stale_heartbeat_seconds']);
+    expectValidation(
+      await h.http.post(`${QUEUE}/jobs/reap-stale`).set(bearer(A.admin)).set(idem()).send({ stale_heartbeat_seconds: 321, stale_run_seconds: 322 }),
+      ['stale_heartbeat_seconds'],
+    );
 
     const run = expectSuccess(await h.http.post(`${QUEUE}/maintenance/run`).set(bearer(A.admin)).set(idem()).send({ stale_heartbeat_seconds: 432 }), 200);
     expect(run.run.policy.stale_run_seconds).toBe(432);
     expect(run.reap.stale_run_seconds).toBe(432);
-    expectValidation(await h.http.post(`${QUEUE}/maintenance/run`).set(bearer(A.admin)).set(idem()).send({ stale_heartbeat_seconds: 432, stale_run_seconds: 433 }), ['stale_heartbeat_seconds']);
+    expectValidation(
+      await h.http.post(`${QUEUE}/maintenance/run`).set(bearer(A.admin)).set(idem()).send({ stale_heartbeat_seconds: 432, stale_run_seconds: 433 }),
+      ['stale_heartbeat_seconds'],
+    );
 
     const trigger = expectSuccess(
-      await h.http.post(`${QUEUE}/maintenance/schedule-trigger`).set(bearer(A.admin)).set(idem()).send({ schedule_name: 'alias', stale_heartbeat_seconds: 543 }),
+      await h.http
+        .post(`${QUEUE}/maintenance/schedule-trigger`)
+        .set(bearer(A.admin))
+        .set(idem())
+        .send({ schedule_name: 'alias', stale_heartbeat_seconds: 543 }),
       200,
     );
     expect(trigger.run.policy.stale_run_seconds).toBe(543);
@@ -131,14 +158,22 @@ describe('behaviour clients of the earlier API rely on', () => {
     expect(filtered.items.map((r: any) => r.id)).toContain(ab.id);
     expect(filtered.items.every((r: any) => r.run_type === 'regression')).toBe(true);
 
-    const tpl = expectSuccess(await h.http.post('/api/v1/eval/templates').set(bearer(A.member)).send({ name: uniqueName('Tpl'), agent_type: 'search_retrieval', run_type: 'eval' }), 201);
+    const tpl = expectSuccess(
+      await h.http
+        .post('/api/v1/eval/templates')
+        .set(bearer(A.member))
+        .send({ name: uniqueName('Tpl'), agent_type: 'search_retrieval', run_type: 'eval' }),
+      201,
+    );
     expect(tpl.run_type).toBe('standard');
     const tpls = expectSuccess(await h.http.get('/api/v1/eval/templates').query({ run_type: 'eval', limit: 200 }).set(bearer(A.viewer)), 200);
     expect(tpls.items.map((t: any) => t.id)).toContain(tpl.id);
 
     const agent = await createAgent(h, A.member);
     for (const bad of ['ab', 'EVAL', 'constructor']) {
-      expectValidation(await h.http.post('/api/v1/eval/runs').set(bearer(A.member)).send({ agent_id: agent.id, golden_set_id: randomUUID(), run_type: bad }), ['run_type']);
+      expectValidation(await h.http.post('/api/v1/eval/runs').set(bearer(A.member)).send({ agent_id: agent.id, golden_set_id: randomUUID(), run_type: bad }), [
+        'run_type',
+      ]);
     }
     const field = schema('CreateEvalRunDto').properties.run_type;
     expect(field.enum).toEqual(expect.arrayContaining(['standard', 'regression', 'eval', 'ab_comparison']));
@@ -152,8 +187,16 @@ describe('behaviour clients of the earlier API rely on', () => {
     expect(expectSuccess(await h.http.get(`${QUEUE}/maintenance-policy`).set(bearer(A.admin)), 200).retention_days).not.toBe(4);
     // the same key and payload replay the stored answer
     const key = randomUUID();
-    const first = await h.http.post(`${QUEUE}/maintenance/schedule-trigger`).set(bearer(A.admin)).set('Idempotency-Key', key).send({ schedule_name: 'keyed', force: true });
-    const again = await h.http.post(`${QUEUE}/maintenance/schedule-trigger`).set(bearer(A.admin)).set('Idempotency-Key', key).send({ schedule_name: 'keyed', force: true });
+    const first = await h.http
+      .post(`${QUEUE}/maintenance/schedule-trigger`)
+      .set(bearer(A.admin))
+      .set('Idempotency-Key', key)
+      .send({ schedule_name: 'keyed', force: true });
+    const again = await h.http
+      .post(`${QUEUE}/maintenance/schedule-trigger`)
+      .set(bearer(A.admin))
+      .set('Idempotency-Key', key)
+      .send({ schedule_name: 'keyed', force: true });
     expect(again.headers['idempotency-replayed']).toBe('true');
     expect(expectSuccess(again, 200).run.id).toBe(expectSuccess(first, 200).run.id);
     for (const path of ['/api/v1/system/queue/maintenance-policy', '/api/v1/system/queue/maintenance/schedule-trigger']) {

@@ -107,7 +107,10 @@ describe('limits and exposure', () => {
 
       // Valid keys from the same address still work: one used before, and one created just now.
       expectSuccess(await t.http.get('/api/v1/agents').set(bearer(A.viewer)), 200);
-      const fresh = expectSuccess(await t.http.post('/api/v1/system/api-keys').set(bearer(g.api_key)).send({ name: 'fresh', role: 'viewer', org_id: A.org_id }), 201);
+      const fresh = expectSuccess(
+        await t.http.post('/api/v1/system/api-keys').set(bearer(g.api_key)).send({ name: 'fresh', role: 'viewer', org_id: A.org_id }),
+        201,
+      );
       expectSuccess(await t.http.get('/api/v1/agents').set(bearer(fresh.api_key)), 200);
       // Bull Board sign-ins count against the same budget.
       const board = await t.http.get('/admin/queues').set(bearer(unknownKey(999)));
@@ -254,8 +257,21 @@ describe('limits and exposure', () => {
 
     it("an agent's api_endpoint passes the outbound policy when saved, as webhook URLs do", async () => {
       const before = expectSuccess(await h.http.get('/api/v1/agents').set(bearer(A.viewer)), 200).total;
-      for (const url of ['http://127.0.0.1:9/invoke', 'http://[::1]/x', 'http://2130706433/x', 'http://10.1.2.3/x', 'http://169.254.169.254/latest/meta-data']) {
-        const err = expectError(await h.http.post('/api/v1/agents').set(bearer(A.member)).send(agentBody({ api_endpoint: url })), 400, 'OUTBOUND_URL_REFUSED');
+      for (const url of [
+        'http://127.0.0.1:9/invoke',
+        'http://[::1]/x',
+        'http://2130706433/x',
+        'http://10.1.2.3/x',
+        'http://169.254.169.254/latest/meta-data',
+      ]) {
+        const err = expectError(
+          await h.http
+            .post('/api/v1/agents')
+            .set(bearer(A.member))
+            .send(agentBody({ api_endpoint: url })),
+          400,
+          'OUTBOUND_URL_REFUSED',
+        );
         expect(err.details).toMatchObject({ field: 'api_endpoint', kind: 'blocked_address' });
         const hook = await h.http.post('/api/v1/webhooks/endpoints').set(bearer(A.admin)).send({ url });
         expect(expectError(hook, 400, 'OUTBOUND_URL_REFUSED').details.kind).toBe('blocked_address');
@@ -263,10 +279,19 @@ describe('limits and exposure', () => {
       expect(expectSuccess(await h.http.get('/api/v1/agents').set(bearer(A.viewer)), 200).total).toBe(before);
       // A public address, and a name that does not resolve yet (checked again at every call), are accepted.
       for (const url of ['http://93.184.215.14/invoke', 'https://not-deployed-yet.invalid/invoke']) {
-        expectSuccess(await h.http.post('/api/v1/agents').set(bearer(A.member)).send(agentBody({ api_endpoint: url })), 201);
+        expectSuccess(
+          await h.http
+            .post('/api/v1/agents')
+            .set(bearer(A.member))
+            .send(agentBody({ api_endpoint: url })),
+          201,
+        );
       }
       // OUTBOUND_ALLOWED_HOSTS lets local agents in.
-      const local = await x.http.post('/api/v1/agents').set(bearer(A.member)).send(agentBody({ api_endpoint: 'http://127.0.0.1:9/invoke' }));
+      const local = await x.http
+        .post('/api/v1/agents')
+        .set(bearer(A.member))
+        .send(agentBody({ api_endpoint: 'http://127.0.0.1:9/invoke' }));
       expect(expectSuccess(local, 201).api_endpoint).toBe('http://127.0.0.1:9/invoke');
     });
   });

@@ -76,10 +76,7 @@ describe('scheduled maintenance (real worker processes)', () => {
   }
 
   async function ledger(org: string): Promise<LedgerRow[]> {
-    return db.query(
-      `SELECT * FROM queue_maintenance_runs WHERE org_id = $1 AND trigger = 'schedule' ORDER BY started_at`,
-      [org],
-    );
+    return db.query(`SELECT * FROM queue_maintenance_runs WHERE org_id = $1 AND trigger = 'schedule' ORDER BY started_at`, [org]);
   }
 
   beforeAll(async () => {
@@ -119,7 +116,10 @@ describe('scheduled maintenance (real worker processes)', () => {
     // A run whose executor died an hour ago: the maintenance run has to reap it.
     const agent = await createAgent(h, o.member);
     const set = expectSuccess(
-      await h.http.post('/api/v1/golden-sets/upload').set(bearer(o.member)).send({ agent_id: agent.id, name: uniqueName('S'), cases: [{ input: 'q', expected_answer: 'a' }] }),
+      await h.http
+        .post('/api/v1/golden-sets/upload')
+        .set(bearer(o.member))
+        .send({ agent_id: agent.id, name: uniqueName('S'), cases: [{ input: 'q', expected_answer: 'a' }] }),
       201,
     ).golden_set.id;
     const stale = expectSuccess(await h.http.post('/api/v1/eval/runs').set(bearer(o.member)).send({ agent_id: agent.id, golden_set_id: set }), 202).id;
@@ -155,18 +155,31 @@ describe('scheduled maintenance (real worker processes)', () => {
       const killed = Date.now();
       await release();
 
-      const orphan = await until('the orphan to be failed', async () => (await ledger(o.org_id)).find((r) => r.id === busy.id && r.status === 'failed'), 20_000);
+      const orphan = await until(
+        'the orphan to be failed',
+        async () => (await ledger(o.org_id)).find((r) => r.id === busy.id && r.status === 'failed'),
+        20_000,
+      );
       const clearedMs = Date.now() - killed;
       expect(orphan.error_message).toMatch(/^orphaned: its lease expired at /);
-      const next = await until('the next maintenance run to complete', async () => (await ledger(o.org_id)).find((r) => r.started_at > busy.started_at && r.status === 'completed'), 20_000);
+      const next = await until(
+        'the next maintenance run to complete',
+        async () => (await ledger(o.org_id)).find((r) => r.started_at > busy.started_at && r.status === 'completed'),
+        20_000,
+      );
       const resumedMs = Date.now() - killed;
-      console.log(`orphaned maintenance run failed ${clearedMs} ms after its worker was killed, next run completed after ${resumedMs} ms (lease ${LEASE} ms, interval ${INTERVAL} ms)`);
+      console.log(
+        `orphaned maintenance run failed ${clearedMs} ms after its worker was killed, next run completed after ${resumedMs} ms (lease ${LEASE} ms, interval ${INTERVAL} ms)`,
+      );
       // At most the rest of the lease and a couple of intervals.
       expect(clearedMs).toBeLessThan(LEASE + 3 * INTERVAL + 1000);
       expect(next.id).not.toBe(busy.id);
       const audit = await db.query(`SELECT error_code, path FROM api_audit_logs WHERE org_id = $1 AND error_code = 'MAINTENANCE_RUN_ORPHANED'`, [o.org_id]);
       expect(audit).toEqual([{ error_code: 'MAINTENANCE_RUN_ORPHANED', path: `${BASE}/maintenance/runs/${busy.id}` }]);
-      expect((await db.query(`SELECT status, failure_code FROM eval_runs WHERE id = $1`, [stale]))[0]).toEqual({ status: 'failed', failure_code: 'EVAL_RUN_STALE' });
+      expect((await db.query(`SELECT status, failure_code FROM eval_runs WHERE id = $1`, [stale]))[0]).toEqual({
+        status: 'failed',
+        failure_code: 'EVAL_RUN_STALE',
+      });
       kill(b);
     } finally {
       await release();

@@ -17,7 +17,12 @@ function expectedOperationId(method: string, path: string): string {
     .replace(/^\/api\/v1/, '')
     .split('/')
     .filter(Boolean)
-    .map((s) => s.replace(/^\{(.+)\}$/, 'by_$1').replace(/[^A-Za-z0-9]+/g, '_').toLowerCase());
+    .map((s) =>
+      s
+        .replace(/^\{(.+)\}$/, 'by_$1')
+        .replace(/[^A-Za-z0-9]+/g, '_')
+        .toLowerCase(),
+    );
   return [method, ...segments].join('_');
 }
 
@@ -100,7 +105,8 @@ describe('OpenAPI document', () => {
     for (const { method, path, op } of apiOps) {
       const where = `${method.toUpperCase()} ${path}`;
       if (JSON.stringify(op.security) !== JSON.stringify([{ BearerAuth: [] }])) problems.push(`${where}: security ${JSON.stringify(op.security)}`);
-      if (!Array.isArray(op.tags) || op.tags.length === 0 || !op.tags.every((t: string) => TAGS.includes(t))) problems.push(`${where}: tags ${JSON.stringify(op.tags)}`);
+      if (!Array.isArray(op.tags) || op.tags.length === 0 || !op.tags.every((t: string) => TAGS.includes(t)))
+        problems.push(`${where}: tags ${JSON.stringify(op.tags)}`);
       if (!['viewer', 'member', 'admin'].includes(op['x-required-role'])) problems.push(`${where}: x-required-role ${op['x-required-role']}`);
       if (WRITE_METHODS.includes(method) && !['member', 'admin'].includes(op['x-required-role'])) {
         problems.push(`${where}: a write operation must require member or admin, not ${op['x-required-role']}`);
@@ -154,21 +160,31 @@ describe('OpenAPI document', () => {
   });
 
   it('list envelopes describe items/limit/offset/total; path parameters are declared', () => {
-    const singleObject = /\}$|\/(latest|summary|quality-gate-status|stats|maintenance-policy|metrics|schedule-summary|schedule-alert-delivery|dead-letter-summary)$/;
+    const singleObject =
+      /\}$|\/(latest|summary|quality-gate-status|stats|maintenance-policy|metrics|schedule-summary|schedule-alert-delivery|dead-letter-summary)$/;
     for (const { op, path } of apiOps.filter((o) => o.method === 'get' && !singleObject.test(o.path))) {
       const ref = op.responses['200'].content['application/json'].schema.$ref;
       const data = resolveRef(doc, ref).properties.data;
       const page = data.$ref ? resolveRef(doc, data.$ref) : data;
       // The dead-letter page also says whether the scan limit cut it.
       const keys = path.endsWith('/jobs/failed') ? 'items,limit,offset,scan_truncated,total' : 'items,limit,offset,total';
-      expect(`${path}: ${Object.keys(page.properties ?? {}).sort().join(',')}`).toBe(`${path}: ${keys}`);
+      expect(
+        `${path}: ${Object.keys(page.properties ?? {})
+          .sort()
+          .join(',')}`,
+      ).toBe(`${path}: ${keys}`);
       const params = (op.parameters ?? []).filter((p: any) => p.in === 'query').map((p: any) => p.name);
       expect(params).toEqual(expect.arrayContaining(['limit', 'offset']));
     }
     for (const { op, path, method } of apiOps.filter((o) => o.path.includes('{'))) {
       const declared = (op.parameters ?? []).filter((x: any) => x.in === 'path');
       const inPath = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
-      expect(`${method} ${path}: ${declared.map((p: any) => p.name).sort().join(',')}`).toBe(`${method} ${path}: ${inPath.sort().join(',')}`);
+      expect(
+        `${method} ${path}: ${declared
+          .map((p: any) => p.name)
+          .sort()
+          .join(',')}`,
+      ).toBe(`${method} ${path}: ${inPath.sort().join(',')}`);
       for (const p of declared) expect(p.required).toBe(true);
     }
   });

@@ -112,21 +112,24 @@ describe('GuardedHttpClient (local servers)', () => {
       expect(s.hits).toHaveLength(0);
     });
 
-    it.each(['http://169.254.169.254/latest/meta-data/', 'http://[::ffff:169.254.169.254]/', 'http://metadata.google.internal/computeMetadata/v1/', 'http://10.0.0.1/', 'http://2852039166/'])(
-      'refuses %s without attempting a connection',
-      async (url) => {
-        const connects = watchConnects();
-        try {
-          const started = performance.now();
-          const err = await failure(client.request({ url, timeout_ms: 5000 }));
-          expect(err.kind).toBe('blocked_address');
-          expect(performance.now() - started).toBeLessThan(500);
-          expect(connects.count()).toBe(0);
-        } finally {
-          connects.restore();
-        }
-      },
-    );
+    it.each([
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[::ffff:169.254.169.254]/',
+      'http://metadata.google.internal/computeMetadata/v1/',
+      'http://10.0.0.1/',
+      'http://2852039166/',
+    ])('refuses %s without attempting a connection', async (url) => {
+      const connects = watchConnects();
+      try {
+        const started = performance.now();
+        const err = await failure(client.request({ url, timeout_ms: 5000 }));
+        expect(err.kind).toBe('blocked_address');
+        expect(performance.now() - started).toBeLessThan(500);
+        expect(connects.count()).toBe(0);
+      } finally {
+        connects.restore();
+      }
+    });
   });
 
   describe('with 127.0.0.1 allow-listed', () => {
@@ -433,7 +436,14 @@ describe('GuardedHttpClient (local servers)', () => {
             object: 'chat.completion',
             created: 1_700_000_000,
             model: payload.model,
-            choices: [{ index: 0, message: { role: 'assistant', content: `you said ${payload.messages[0].content}`, refusal: null }, finish_reason: 'stop', logprobs: null }],
+            choices: [
+              {
+                index: 0,
+                message: { role: 'assistant', content: `you said ${payload.messages[0].content}`, refusal: null },
+                finish_reason: 'stop',
+                logprobs: null,
+              },
+            ],
             usage: { prompt_tokens: 3, completion_tokens: 3, total_tokens: 6 },
           }),
         );

@@ -15,7 +15,10 @@ const BASE = '/api/v1/system/queue';
 async function pendingRun(h: ApiHarness, keys: OrgKeys): Promise<string> {
   const agent = await createAgent(h, keys.member);
   const set = expectSuccess(
-    await h.http.post('/api/v1/golden-sets/upload').set(bearer(keys.member)).send({ agent_id: agent.id, name: uniqueName('S'), cases: [{ input: 'q', expected_answer: 'a' }] }),
+    await h.http
+      .post('/api/v1/golden-sets/upload')
+      .set(bearer(keys.member))
+      .send({ agent_id: agent.id, name: uniqueName('S'), cases: [{ input: 'q', expected_answer: 'a' }] }),
     201,
   ).golden_set.id;
   return expectSuccess(await h.http.post('/api/v1/eval/runs').set(bearer(keys.member)).send({ agent_id: agent.id, golden_set_id: set }), 202).id;
@@ -58,12 +61,22 @@ describe('queue maintenance (API)', () => {
     });
     expectValidation(await h.http.get(`${BASE}/maintenance-policy`).set(bearer(g.api_key)), ['org_id']);
     expectError(await h.http.get(`${BASE}/maintenance-policy`).query({ org_id: B.org_id }).set(bearer(A.admin)), 404, 'NOT_FOUND');
-    expectError(await h.http.get(`${BASE}/maintenance-policy`).query({ org_id: '7c9e6679-7425-40de-944b-e07fc1f90ae7' }).set(bearer(g.api_key)), 404, 'NOT_FOUND');
+    expectError(
+      await h.http.get(`${BASE}/maintenance-policy`).query({ org_id: '7c9e6679-7425-40de-944b-e07fc1f90ae7' }).set(bearer(g.api_key)),
+      404,
+      'NOT_FOUND',
+    );
     expectError(await h.http.get(`${BASE}/maintenance-policy`).set(bearer(A.member)), 403, 'FORBIDDEN');
 
-    const saved = expectSuccess(await h.http.post(`${BASE}/maintenance-policy`).set(bearer(A.admin)).set(idem()).send({ retention_days: 3, reap_limit: 7 }), 200);
+    const saved = expectSuccess(
+      await h.http.post(`${BASE}/maintenance-policy`).set(bearer(A.admin)).set(idem()).send({ retention_days: 3, reap_limit: 7 }),
+      200,
+    );
     expect(saved).toMatchObject({ source: 'org', retention_days: 3, reap_limit: 7, stale_run_seconds: 1200, prune_limit: 1000 });
-    const again = expectSuccess(await h.http.post(`${BASE}/maintenance-policy`).set(bearer(g.api_key)).set(idem()).send({ org_id: A.org_id, schedule_alert_cooldown_minutes: 15 }), 200);
+    const again = expectSuccess(
+      await h.http.post(`${BASE}/maintenance-policy`).set(bearer(g.api_key)).set(idem()).send({ org_id: A.org_id, schedule_alert_cooldown_minutes: 15 }),
+      200,
+    );
     expect(again).toMatchObject({ retention_days: 3, reap_limit: 7, schedule_alert_cooldown_minutes: 15 });
     for (const [field, value] of [
       ['retention_days', -1],
@@ -73,7 +86,14 @@ describe('queue maintenance (API)', () => {
       ['schedule_alert_min_execution_success_rate', 'high'],
       ['schedule_enabled', 'yes'],
     ] as const) {
-      expectValidation(await h.http.post(`${BASE}/maintenance-policy`).set(bearer(A.admin)).set(idem()).send({ [field]: value }), [field]);
+      expectValidation(
+        await h.http
+          .post(`${BASE}/maintenance-policy`)
+          .set(bearer(A.admin))
+          .set(idem())
+          .send({ [field]: value }),
+        [field],
+      );
     }
     expect(expectSuccess(await h.http.get(`${BASE}/maintenance-policy`).set(bearer(B.admin)), 200).source).toBe('default');
   });
@@ -96,14 +116,20 @@ describe('queue maintenance (API)', () => {
     const real = expectSuccess(await h.http.post(`${BASE}/maintenance/run`).set(bearer(B.admin)).set(idem()).send({ dry_run: false, reap_limit: 5 }), 200);
     expect(real.run).toMatchObject({ status: 'completed', dry_run: false, policy: expect.objectContaining({ reap_limit: 5 }) });
     expect(real.reap).toMatchObject({ reaped: 1, limit: 5 });
-    expect((await db.query(`SELECT status, failure_code FROM eval_runs WHERE id = $1`, [stale]))[0]).toEqual({ status: 'failed', failure_code: 'EVAL_RUN_STALE' });
+    expect((await db.query(`SELECT status, failure_code FROM eval_runs WHERE id = $1`, [stale]))[0]).toEqual({
+      status: 'failed',
+      failure_code: 'EVAL_RUN_STALE',
+    });
 
     const ledger = expectSuccess(await h.http.get(`${BASE}/maintenance/runs`).set(bearer(B.admin)), 200);
     expect(ledger.items.map((r: any) => r.id)).toEqual([real.run.id, dry.run.id]);
     expect(ledger.items[0].reap_summary).toMatchObject({ reaped: 1 });
     expect(expectSuccess(await h.http.get(`${BASE}/maintenance/runs`).query({ status: 'failed' }).set(bearer(B.admin)), 200).total).toBe(0);
     expect(expectSuccess(await h.http.get(`${BASE}/maintenance/runs`).set(bearer(A.admin)), 200).items.some((r: any) => r.org_id === B.org_id)).toBe(false);
-    expect(expectSuccess(await h.http.get(`${BASE}/maintenance/runs/${real.run.id}`).set(bearer(B.admin)), 200)).toMatchObject({ id: real.run.id, dry_run: false });
+    expect(expectSuccess(await h.http.get(`${BASE}/maintenance/runs/${real.run.id}`).set(bearer(B.admin)), 200)).toMatchObject({
+      id: real.run.id,
+      dry_run: false,
+    });
     expectError(await h.http.get(`${BASE}/maintenance/runs/${real.run.id}`).set(bearer(A.admin)), 404, 'NOT_FOUND');
     expectSuccess(await h.http.get(`${BASE}/maintenance/runs/${real.run.id}`).set(bearer(g.api_key)), 200);
   });
@@ -120,11 +146,24 @@ describe('queue maintenance (API)', () => {
 
     expectValidation(await h.http.post(`${BASE}/maintenance/reap-stale-runs`).set(bearer(A.admin)).send({}), ['Idempotency-Key']);
     const dry = expectSuccess(await h.http.post(`${BASE}/maintenance/reap-stale-runs`).set(bearer(A.admin)).set(idem()).send({ dry_run: true }), 200);
-    expect(dry).toMatchObject({ org_id: A.org_id, dry_run: true, selected: 1, reaped: 0, max_runtime_seconds: 900, items: [expect.objectContaining({ id: left.id })] });
+    expect(dry).toMatchObject({
+      org_id: A.org_id,
+      dry_run: true,
+      selected: 1,
+      reaped: 0,
+      max_runtime_seconds: 900,
+      items: [expect.objectContaining({ id: left.id })],
+    });
     // a threshold longer than its age leaves it alone
-    expect(expectSuccess(await h.http.post(`${BASE}/maintenance/reap-stale-runs`).set(bearer(A.admin)).set(idem()).send({ max_runtime_seconds: 10_000 }), 200).selected).toBe(0);
+    expect(
+      expectSuccess(await h.http.post(`${BASE}/maintenance/reap-stale-runs`).set(bearer(A.admin)).set(idem()).send({ max_runtime_seconds: 10_000 }), 200)
+        .selected,
+    ).toBe(0);
     const requestId = freshRequestId('reap-maint');
-    const real = expectSuccess(await h.http.post(`${BASE}/maintenance/reap-stale-runs`).set(bearer(A.admin)).set(idem()).set('X-Request-Id', requestId).send({}), 200);
+    const real = expectSuccess(
+      await h.http.post(`${BASE}/maintenance/reap-stale-runs`).set(bearer(A.admin)).set(idem()).set('X-Request-Id', requestId).send({}),
+      200,
+    );
     expect(real).toMatchObject({ selected: 1, reaped: 1 });
     const run = expectSuccess(await h.http.get(`${BASE}/maintenance/runs/${left.id}`).set(bearer(A.admin)), 200);
     expect(run).toMatchObject({ status: 'failed' });
@@ -138,7 +177,17 @@ describe('queue maintenance (API)', () => {
 
   it('metrics: counts, failure rate and duration percentiles in the window', async () => {
     const m = expectSuccess(await h.http.get(`${BASE}/maintenance/metrics`).set(bearer(A.admin)), 200);
-    expect(m).toMatchObject({ org_id: A.org_id, window_days: 30, total: 2, running: 0, completed: 1, failed: 1, dry_run_count: 2, failure_rate: 0.5, last_run_status: 'completed' });
+    expect(m).toMatchObject({
+      org_id: A.org_id,
+      window_days: 30,
+      total: 2,
+      running: 0,
+      completed: 1,
+      failed: 1,
+      dry_run_count: 2,
+      failure_rate: 0.5,
+      last_run_status: 'completed',
+    });
     expect(m.p50_duration_ms).toBeGreaterThanOrEqual(0);
     expect(m.p95_duration_ms).toBeGreaterThanOrEqual(m.p50_duration_ms);
     const b = expectSuccess(await h.http.get(`${BASE}/maintenance/metrics`).query({ org_id: B.org_id, window_days: 7 }).set(bearer(g.api_key)), 200);
@@ -154,20 +203,48 @@ describe('queue maintenance (API)', () => {
     await awayFromMinuteEdge(5);
     const body = { schedule_name: 'nightly', window_minutes: 60 };
     const first = expectSuccess(await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).set(idem()).send(body), 200);
-    expect(first).toMatchObject({ executed: true, deduped: false, schedule_name: 'nightly', window_minutes: 60, run: { trigger: 'schedule', schedule_name: 'nightly', dry_run: true } });
+    expect(first).toMatchObject({
+      executed: true,
+      deduped: false,
+      schedule_name: 'nightly',
+      window_minutes: 60,
+      run: { trigger: 'schedule', schedule_name: 'nightly', dry_run: true },
+    });
     expect(new Date(first.window_started_at).getTime() % 3_600_000).toBe(0);
     const requestId = freshRequestId('dedupe');
-    const second = expectSuccess(await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).set(idem()).set('X-Request-Id', requestId).send(body), 200);
+    const second = expectSuccess(
+      await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).set(idem()).set('X-Request-Id', requestId).send(body),
+      200,
+    );
     expect(second).toMatchObject({ executed: false, deduped: true, dedupe_key: first.dedupe_key, run: { id: first.run.id }, reap: null, prune: null });
-    const forced = expectSuccess(await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).set(idem()).send({ ...body, force: true }), 200);
+    const forced = expectSuccess(
+      await h.http
+        .post(`${BASE}/maintenance/schedule-trigger`)
+        .set(bearer(A.admin))
+        .set(idem())
+        .send({ ...body, force: true }),
+      200,
+    );
     expect(forced).toMatchObject({ executed: true, deduped: false });
     expect(forced.run.id).not.toBe(first.run.id);
-    const live = expectSuccess(await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).set(idem()).send({ ...body, dry_run: false }), 200);
+    const live = expectSuccess(
+      await h.http
+        .post(`${BASE}/maintenance/schedule-trigger`)
+        .set(bearer(A.admin))
+        .set(idem())
+        .send({ ...body, dry_run: false }),
+      200,
+    );
     expect(live).toMatchObject({ executed: true, run: { dry_run: false } });
     expect(live.dedupe_key).not.toBe(first.dedupe_key);
-    const other = expectSuccess(await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).set(idem()).send({ schedule_name: 'hourly' }), 200);
+    const other = expectSuccess(
+      await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).set(idem()).send({ schedule_name: 'hourly' }),
+      200,
+    );
     expect(other.executed).toBe(true);
-    expectValidation(await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).set(idem()).send({ schedule_name: 'bad name!' }), ['schedule_name']);
+    expectValidation(await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).set(idem()).send({ schedule_name: 'bad name!' }), [
+      'schedule_name',
+    ]);
     expectValidation(await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).set(idem()).send({}), ['schedule_name']);
 
     const summary = expectSuccess(await h.http.get(`${BASE}/maintenance/schedule-summary`).query({ schedule_name: 'nightly' }).set(bearer(A.admin)), 200);
@@ -188,21 +265,39 @@ describe('queue maintenance (API)', () => {
     const audit = await waitForAudit(h, A.admin, requestId, 2);
     const explicit = audit.find((a: any) => a.error_code);
     expect(explicit).toMatchObject({ error_code: 'SCHEDULE_TRIGGER_DEDUPED', path: `${BASE}/maintenance/schedule-trigger?schedule_name=nightly` });
-    const executed = expectSuccess(await h.http.get('/api/v1/system/audit-logs').query({ error_code: 'SCHEDULE_TRIGGER_EXECUTED', limit: 200 }).set(bearer(A.admin)), 200);
+    const executed = expectSuccess(
+      await h.http.get('/api/v1/system/audit-logs').query({ error_code: 'SCHEDULE_TRIGGER_EXECUTED', limit: 200 }).set(bearer(A.admin)),
+      200,
+    );
     expect(executed.total).toBe(4);
   });
 
   it('anomaly notify: skipped, dry run, sent, suppressed in the cooldown, forced; delivery status counts each', async () => {
-    const notify = (body: Record<string, unknown>) => h.http.post(`${BASE}/maintenance/schedule-summary/notify`).set(bearer(A.admin)).set(idem()).send({ schedule_name: 'nightly', ...body });
+    const notify = (body: Record<string, unknown>) =>
+      h.http
+        .post(`${BASE}/maintenance/schedule-summary/notify`)
+        .set(bearer(A.admin))
+        .set(idem())
+        .send({ schedule_name: 'nightly', ...body });
     expectValidation(await h.http.post(`${BASE}/maintenance/schedule-summary/notify`).set(bearer(A.admin)).send({}), ['Idempotency-Key']);
     // the dedupe hit rate is 0.25: under the default threshold (0.5), and alerts are off by default
     const calm = expectSuccess(await notify({}), 200);
     expect(calm).toMatchObject({ outcome: 'skipped', reason: 'no anomaly', anomalies: [] });
-    expectSuccess(await h.http.post(`${BASE}/maintenance-policy`).set(bearer(A.admin)).set(idem()).send({ schedule_alert_dedupe_hit_rate_threshold: 0.2 }), 200);
+    expectSuccess(
+      await h.http.post(`${BASE}/maintenance-policy`).set(bearer(A.admin)).set(idem()).send({ schedule_alert_dedupe_hit_rate_threshold: 0.2 }),
+      200,
+    );
     const disabled = expectSuccess(await notify({}), 200);
     expect(disabled).toMatchObject({ outcome: 'skipped', anomalies: [{ kind: 'dedupe_hit_rate_high', value: 0.25, threshold: 0.2 }] });
     expect(disabled.reason).toMatch(/disabled/);
-    expectSuccess(await h.http.post(`${BASE}/maintenance-policy`).set(bearer(A.admin)).set(idem()).send({ schedule_alert_enabled: true, schedule_alert_cooldown_minutes: 30 }), 200);
+    expectSuccess(
+      await h.http
+        .post(`${BASE}/maintenance-policy`)
+        .set(bearer(A.admin))
+        .set(idem())
+        .send({ schedule_alert_enabled: true, schedule_alert_cooldown_minutes: 30 }),
+      200,
+    );
     expect(expectSuccess(await notify({ dry_run: true }), 200)).toMatchObject({ outcome: 'dry_run' });
     const sent = expectSuccess(await notify({}), 200);
     expect(sent).toMatchObject({ outcome: 'sent', channel: 'activity_feed', cooldown_minutes: 30, summary: { dedupe_hit_rate: 0.25 } });
@@ -213,7 +308,10 @@ describe('queue maintenance (API)', () => {
     const both = await Promise.all([notify({}), notify({})]);
     expect(both.map((r) => expectSuccess(r, 200).outcome).sort()).toEqual(['suppressed', 'suppressed']);
 
-    const delivery = expectSuccess(await h.http.get(`${BASE}/maintenance/schedule-alert-delivery`).query({ schedule_name: 'nightly' }).set(bearer(A.admin)), 200);
+    const delivery = expectSuccess(
+      await h.http.get(`${BASE}/maintenance/schedule-alert-delivery`).query({ schedule_name: 'nightly' }).set(bearer(A.admin)),
+      200,
+    );
     expect(delivery).toMatchObject({ org_id: A.org_id, total: 8, sent: 2, failed: 0, suppressed: 3, skipped: 2, dry_run: 1, last_failed_at: null });
     expect(delivery.last_notified_at).toBe(delivery.last_sent_at);
     const feed = await db.query(`SELECT count(*)::int AS n FROM activity_events WHERE org_id = $1 AND event_type = 'queue_schedule_anomaly'`, [A.org_id]);
@@ -288,7 +386,10 @@ describe('scheduled maintenance in the worker', () => {
     const alsoStale = await pendingRun(h, skipped);
     await makeStale(db, stale);
     await makeStale(db, alsoStale);
-    expectSuccess(await h.http.post(`${BASE}/maintenance-policy`).set(bearer(skipped.admin)).set(idem()).send({ schedule_enabled: false, stale_run_seconds: 10 }), 200);
+    expectSuccess(
+      await h.http.post(`${BASE}/maintenance-policy`).set(bearer(skipped.admin)).set(idem()).send({ schedule_enabled: false, stale_run_seconds: 10 }),
+      200,
+    );
     // With a saved policy the org is swept every time, live runs or not (without one, only while it has live runs).
     expectSuccess(await h.http.post(`${BASE}/maintenance-policy`).set(bearer(o.admin)).set(idem()).send({ retention_days: 3 }), 200);
     const env = { ...process.env, QUEUE_MAINTENANCE_INTERVAL_MS: '1000' };

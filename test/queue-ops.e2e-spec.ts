@@ -96,7 +96,10 @@ describe('queue operations', () => {
     }
     expect(await failedJobsOf(B.admin, id)).toHaveLength(0);
     expect(await failedJobsOf(g.api_key, id)).toHaveLength(2);
-    const onlyChunks = expectSuccess(await h.http.get('/api/v1/system/queue/jobs/failed').query({ name: 'eval.run.chunk', queue: 'eval-runs' }).set(bearer(A.admin)), 200);
+    const onlyChunks = expectSuccess(
+      await h.http.get('/api/v1/system/queue/jobs/failed').query({ name: 'eval.run.chunk', queue: 'eval-runs' }).set(bearer(A.admin)),
+      200,
+    );
     expect(onlyChunks.items.filter((j: any) => j.run_id === id)).toHaveLength(2);
     expectValidation(await h.http.get('/api/v1/system/queue/jobs/failed').query({ queue: 'nope' }).set(bearer(A.admin)), ['queue']);
     // one job by id; another org's job is 404
@@ -128,15 +131,16 @@ describe('queue operations', () => {
     expect(run).toMatchObject({ status: 'completed', completed_cases: 8 });
     expect(expectSuccess(await h.http.get(`/api/v1/eval/runs/${id}/summary`).set(bearer(A.viewer)), 200)).toMatchObject({ result_count: 8, error_count: 0 });
     // the other dead job belongs to the old epoch: replaying it does not touch the completed run
-    const replay = expectSuccess(
-      await h.http.post('/api/v1/system/queue/jobs/failed/replay').set(bearer(A.admin)).set(idem()).send({ limit: 100 }),
-      200,
-    );
+    const replay = expectSuccess(await h.http.post('/api/v1/system/queue/jobs/failed/replay').set(bearer(A.admin)).set(idem()).send({ limit: 100 }), 200);
     expect(replay.items.filter((i: any) => i.run_id === id).map((i: any) => i.action)).toEqual(['superseded']);
     expect(await failedJobsOf(A.admin, id)).toHaveLength(0);
     expect(await getRun(A, id)).toMatchObject({ status: 'completed', completed_cases: 8 });
     // the new start job completed: it is not retryable
-    const done = expectError(await h.http.post(`/api/v1/system/queue/jobs/${retried.new_job_id}/retry`).set(bearer(A.admin)).set(idem()).send({}), 409, 'QUEUE_JOB_NOT_RETRYABLE');
+    const done = expectError(
+      await h.http.post(`/api/v1/system/queue/jobs/${retried.new_job_id}/retry`).set(bearer(A.admin)).set(idem()).send({}),
+      409,
+      'QUEUE_JOB_NOT_RETRYABLE',
+    );
     expect(done.details).toMatchObject({ state: 'completed' });
     const events = expectSuccess(await h.http.get(`/api/v1/eval/runs/${id}/events`).set(bearer(A.viewer)), 200).items.map((e: any) => e.event_type);
     expect(events).toEqual(expect.arrayContaining(['run_requeued', 'run_completed']));
@@ -154,7 +158,10 @@ describe('queue operations', () => {
     expectValidation(await h.http.post('/api/v1/system/queue/jobs/failed/replay').set(bearer(B.admin)).send({ dry_run: true }), ['Idempotency-Key']);
     expectError(await h.http.post('/api/v1/system/queue/jobs/failed/replay').set(bearer(B.admin)).set(idem()).send({ org_id: A.org_id }), 404, 'NOT_FOUND');
 
-    const dry = expectSuccess(await h.http.post('/api/v1/system/queue/jobs/failed/replay').set(bearer(B.admin)).set(idem()).send({ limit: 4, dry_run: true }), 200);
+    const dry = expectSuccess(
+      await h.http.post('/api/v1/system/queue/jobs/failed/replay').set(bearer(B.admin)).set(idem()).send({ limit: 4, dry_run: true }),
+      200,
+    );
     expect(dry).toMatchObject({ dry_run: true, selected: 4, replayed: 0 });
     expect(dry.items.map((i: any) => [i.run_id, i.action])).toEqual([
       [first.id, 'would_replay'],
@@ -166,7 +173,10 @@ describe('queue operations', () => {
 
     await first.recover();
     await second.recover();
-    const real = expectSuccess(await h.http.post('/api/v1/system/queue/jobs/failed/replay').set(bearer(B.admin)).set(idem()).send({ limit: 100, delay_seconds: 1 }), 200);
+    const real = expectSuccess(
+      await h.http.post('/api/v1/system/queue/jobs/failed/replay').set(bearer(B.admin)).set(idem()).send({ limit: 100, delay_seconds: 1 }),
+      200,
+    );
     expect(real).toMatchObject({ dry_run: false, selected: 4, replayed: 2, delay_seconds: 1 });
     expect(real.items.map((i: any) => i.action)).toEqual(['run_resumed', 'superseded', 'run_resumed', 'superseded']);
     expect(expectSuccess(await h.http.get('/api/v1/system/queue/jobs/failed').set(bearer(B.admin)), 200).total).toBe(0);
@@ -214,21 +224,41 @@ describe('queue operations', () => {
     const lost = await newRun(A, 3);
     const fresh = await newRun(A, 3);
     // A synchronous execute whose process died: running, a claimed epoch, no job, no progress for an hour.
-    await db.query(`UPDATE eval_runs SET status = 'running', started_at = now() - interval '1 hour', queue_epoch = queue_epoch + 1 WHERE id = ANY($1)`, [[stale, overlong, fresh]]);
+    await db.query(`UPDATE eval_runs SET status = 'running', started_at = now() - interval '1 hour', queue_epoch = queue_epoch + 1 WHERE id = ANY($1)`, [
+      [stale, overlong, fresh],
+    ]);
     await db.query(`UPDATE eval_runs SET updated_at = now() - interval '1 hour' WHERE id = $1`, [stale]);
     await db.query(`UPDATE eval_runs SET started_at = now() - interval '3 hours' WHERE id = $1`, [overlong]);
     // A start whose job Redis lost: pending with a claimed epoch and no job.
     await db.query(`UPDATE eval_runs SET queue_epoch = queue_epoch + 1, updated_at = now() - interval '1 hour' WHERE id = $1`, [lost]);
     const body = { stale_run_seconds: 600, max_runtime_seconds: 7200 };
 
-    expectValidation(await h.http.post('/api/v1/system/queue/jobs/reap-stale').set(bearer(A.admin)).set(idem()).send({ stale_run_seconds: 5 }), ['stale_run_seconds']);
-    const dry = expectSuccess(await h.http.post('/api/v1/system/queue/jobs/reap-stale').set(bearer(A.admin)).set(idem()).send({ ...body, dry_run: true }), 200);
+    expectValidation(await h.http.post('/api/v1/system/queue/jobs/reap-stale').set(bearer(A.admin)).set(idem()).send({ stale_run_seconds: 5 }), [
+      'stale_run_seconds',
+    ]);
+    const dry = expectSuccess(
+      await h.http
+        .post('/api/v1/system/queue/jobs/reap-stale')
+        .set(bearer(A.admin))
+        .set(idem())
+        .send({ ...body, dry_run: true }),
+      200,
+    );
     const byRun = (v: any) => Object.fromEntries(v.items.map((i: any) => [i.run_id, [i.reason, i.action]]));
     expect(byRun(dry)).toEqual({ [stale]: ['stale', 'would_fail'], [overlong]: ['timeout', 'would_fail'], [lost]: ['lost_job', 'would_requeue'] });
     expect(dry).toMatchObject({ org_id: A.org_id, dry_run: true, selected: 3, reaped: 0 });
     expect((await getRun(A, stale)).status).toBe('running');
     // org B sees none of it
-    expect(expectSuccess(await h.http.post('/api/v1/system/queue/jobs/reap-stale').set(bearer(B.admin)).set(idem()).send({ ...body, dry_run: true }), 200).selected).toBe(0);
+    expect(
+      expectSuccess(
+        await h.http
+          .post('/api/v1/system/queue/jobs/reap-stale')
+          .set(bearer(B.admin))
+          .set(idem())
+          .send({ ...body, dry_run: true }),
+        200,
+      ).selected,
+    ).toBe(0);
 
     const real = expectSuccess(await h.http.post('/api/v1/system/queue/jobs/reap-stale').set(bearer(A.admin)).set(idem()).send(body), 200);
     expect(byRun(real)).toEqual({ [stale]: ['stale', 'failed'], [overlong]: ['timeout', 'failed'], [lost]: ['lost_job', 'requeued'] });
@@ -251,12 +281,18 @@ describe('queue operations', () => {
     expectSuccess(await h.http.get(`/api/v1/system/queue/jobs/${started.job_id}`).set(bearer(B.admin)), 200);
     const kept = expectSuccess(await h.http.post('/api/v1/system/queue/jobs/prune').set(bearer(B.admin)).set(idem()).send({ retention_days: 1 }), 200);
     expect(kept).toMatchObject({ org_id: B.org_id, retention_days: 1, selected: 0, pruned: 0 });
-    const dry = expectSuccess(await h.http.post('/api/v1/system/queue/jobs/prune').set(bearer(B.admin)).set(idem()).send({ retention_days: 0, dry_run: true }), 200);
+    const dry = expectSuccess(
+      await h.http.post('/api/v1/system/queue/jobs/prune').set(bearer(B.admin)).set(idem()).send({ retention_days: 0, dry_run: true }),
+      200,
+    );
     expect(dry.selected).toBeGreaterThanOrEqual(4); // start + 2 chunks + finalize of this run, plus earlier runs of B
     expect(dry.pruned).toBe(0);
     expect(dry.job_ids).toContain(started.job_id);
     expect(dry.job_ids.every((j: string) => j.includes('-'))).toBe(true);
-    const real = expectSuccess(await h.http.post('/api/v1/system/queue/jobs/prune').set(bearer(B.admin)).set(idem()).send({ retention_days: 0, limit: 1000 }), 200);
+    const real = expectSuccess(
+      await h.http.post('/api/v1/system/queue/jobs/prune').set(bearer(B.admin)).set(idem()).send({ retention_days: 0, limit: 1000 }),
+      200,
+    );
     expect(real.pruned).toBe(real.selected);
     expect(real.selected).toBeGreaterThanOrEqual(dry.selected);
     expectError(await h.http.get(`/api/v1/system/queue/jobs/${started.job_id}`).set(bearer(B.admin)), 404, 'NOT_FOUND');
@@ -280,7 +316,10 @@ describe('queue operations', () => {
     const b = expectSuccess(await h.http.get('/api/v1/system/queue/stats').query({ org_id: B.org_id }).set(bearer(g.api_key)), 200);
     expect(a.org_id).toBe(A.org_id);
     expect(a.queues.every((q: any) => q.workers === null && q.global_concurrency === null)).toBe(true);
-    const [runsA] = await db.query(`SELECT count(*) FILTER (WHERE status = 'completed')::int AS completed, count(*) FILTER (WHERE status = 'failed')::int AS failed FROM eval_runs WHERE org_id = $1`, [A.org_id]);
+    const [runsA] = await db.query(
+      `SELECT count(*) FILTER (WHERE status = 'completed')::int AS completed, count(*) FILTER (WHERE status = 'failed')::int AS failed FROM eval_runs WHERE org_id = $1`,
+      [A.org_id],
+    );
     expect(a.runs).toMatchObject(runsA);
     expect(global.runs.completed).toBeGreaterThanOrEqual(a.runs.completed + b.runs.completed);
     expect(a.dead_letter_count).toBe(2);

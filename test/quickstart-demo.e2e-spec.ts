@@ -38,7 +38,10 @@ describe('quick start demo', () => {
   it('a demo run lasting ~30 s under a 20/min key limit completes: the poller paces itself instead of failing on 429', async () => {
     const admin = await globalAdmin(h.config);
     const limited = expectSuccess(
-      await h.http.post('/api/v1/system/api-keys').set(bearer(admin.api_key)).send({ name: 'demo, limited', role: 'admin', org_id: null, rate_limit_per_minute: KEY_LIMIT }),
+      await h.http
+        .post('/api/v1/system/api-keys')
+        .set(bearer(admin.api_key))
+        .send({ name: 'demo, limited', role: 'admin', org_id: null, rate_limit_per_minute: KEY_LIMIT }),
       201,
     );
     const progress: number[] = [];

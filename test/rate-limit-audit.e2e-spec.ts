@@ -1,15 +1,5 @@
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
-import {
-  agentBody,
-  awayFromMinuteEdge,
-  createKey,
-  expectError,
-  expectSuccess,
-  freshRequestId,
-  keyIdOf,
-  sleep,
-  waitForAudit,
-} from './support/e2e-helpers';
+import { agentBody, awayFromMinuteEdge, createKey, expectError, expectSuccess, freshRequestId, keyIdOf, sleep, waitForAudit } from './support/e2e-helpers';
 
 const AUDIT_FIELDS = ['api_key_id', 'created_at', 'error_code', 'id', 'latency_ms', 'method', 'org_id', 'path', 'request_id', 'status_code'].sort();
 
@@ -138,7 +128,12 @@ describe('rate limits and the audit log', () => {
       },
       {
         label: '401 with an unknown key',
-        send: (rid) => h.http.post('/api/v1/system/api-keys').set('X-Request-Id', rid).set(bearer(`gl_00000000_${'B'.repeat(43)}`)).send({}),
+        send: (rid) =>
+          h.http
+            .post('/api/v1/system/api-keys')
+            .set('X-Request-Id', rid)
+            .set(bearer(`gl_00000000_${'B'.repeat(43)}`))
+            .send({}),
         status: 401,
         code: 'UNAUTHORIZED',
         key: () => null,
@@ -156,7 +151,12 @@ describe('rate limits and the audit log', () => {
       },
       {
         label: '403 for an org admin creating an org',
-        send: (rid) => h.http.post('/api/v1/orgs').set('X-Request-Id', rid).set(bearer(O.admin)).send({ name: uniqueName('x') }),
+        send: (rid) =>
+          h.http
+            .post('/api/v1/orgs')
+            .set('X-Request-Id', rid)
+            .set(bearer(O.admin))
+            .send({ name: uniqueName('x') }),
         status: 403,
         code: 'FORBIDDEN',
         key: () => ids.admin!,
@@ -174,8 +174,7 @@ describe('rate limits and the audit log', () => {
       },
       {
         label: '400 malformed JSON',
-        send: (rid) =>
-          h.http.post('/api/v1/agents').set('X-Request-Id', rid).set(bearer(O.member)).set('Content-Type', 'application/json').send('{"a":'),
+        send: (rid) => h.http.post('/api/v1/agents').set('X-Request-Id', rid).set(bearer(O.member)).set('Content-Type', 'application/json').send('{"a":'),
         status: 400,
         code: 'VALIDATION_ERROR',
         key: () => undefined, // refused before authentication
@@ -302,7 +301,13 @@ describe('rate limits and the audit log', () => {
       for (const rid of rids) await waitForAudit(h, g.api_key, rid);
 
       const q = async (query: Record<string, string | number>) =>
-        expectSuccess(await h.http.get('/api/v1/system/audit-logs').query({ org_id: o.org_id, limit: 200, ...query }).set(bearer(g.api_key)), 200);
+        expectSuccess(
+          await h.http
+            .get('/api/v1/system/audit-logs')
+            .query({ org_id: o.org_id, limit: 200, ...query })
+            .set(bearer(g.api_key)),
+          200,
+        );
 
       const all = await q({});
       const ours = all.items.filter((r: any) => rids.includes(r.request_id));

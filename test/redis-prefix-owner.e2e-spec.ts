@@ -25,7 +25,8 @@ describe('one Redis prefix, one database', () => {
   let redis: Redis;
   const prefix = () => h.config.get('REDIS_PREFIX');
   /** The config of a deployment of the other database pointed at this file's prefix. */
-  const intruderConfig = () => AppConfig.fromEnv({ ...process.env, DATABASE_URL: other.DATABASE_URL, REDIS_PREFIX: prefix(), WORKER_PORT: '0', LOG_LEVEL: 'error' });
+  const intruderConfig = () =>
+    AppConfig.fromEnv({ ...process.env, DATABASE_URL: other.DATABASE_URL, REDIS_PREFIX: prefix(), WORKER_PORT: '0', LOG_LEVEL: 'error' });
 
   beforeAll(async () => {
     // The api alone: runs it starts wait in the queue until a worker of this database takes them.
@@ -44,7 +45,10 @@ describe('one Redis prefix, one database', () => {
     const agentId = expectSuccess(await h.http.post('/api/v1/agents').set(bearer(keys.member)).send(agentBody()), 201).id;
     const cases = [1, 2, 3].map((i) => ({ input: `question ${i} ${uniqueName('q')}`, expected_answer: `answer ${i}` }));
     const setId = expectSuccess(
-      await h.http.post('/api/v1/golden-sets/upload').set(bearer(keys.member)).send({ agent_id: agentId, name: uniqueName('S'), cases }),
+      await h.http
+        .post('/api/v1/golden-sets/upload')
+        .set(bearer(keys.member))
+        .send({ agent_id: agentId, name: uniqueName('S'), cases }),
       201,
     ).golden_set.id;
     const runId = expectSuccess(
@@ -68,7 +72,7 @@ describe('one Redis prefix, one database', () => {
     await app.close();
   }
 
-  it('apps of another database refuse to start on the prefix; the owner\'s run waits for its own worker and completes', async () => {
+  it("apps of another database refuse to start on the prefix; the owner's run waits for its own worker and completes", async () => {
     const runId = await startedRun();
     const queue = h.app.get(JobProducer).queue(QueueName.EvalRuns);
 

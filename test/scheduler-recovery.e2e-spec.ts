@@ -125,7 +125,13 @@ describe('job schedulers after Redis loses its data (real worker processes)', ()
     await until('the schedulers of the booted worker', allPresent, 20_000);
 
     // A delivery that failed once (the receiver is down) waits in Redis for its retry.
-    const { endpoint } = expectSuccess(await h.http.post('/api/v1/webhooks/endpoints').set(bearer(A.admin)).send({ url: `${receiver.url}/lost` }), 201);
+    const { endpoint } = expectSuccess(
+      await h.http
+        .post('/api/v1/webhooks/endpoints')
+        .set(bearer(A.admin))
+        .send({ url: `${receiver.url}/lost` }),
+      201,
+    );
     await receiver.stop();
     const attempt = expectSuccess(await h.http.post(`/api/v1/webhooks/endpoints/${endpoint.id}/test`).set(bearer(A.admin)), 200);
     expect(attempt).toMatchObject({ outcome: 'retrying', status_code: null });
@@ -143,7 +149,9 @@ describe('job schedulers after Redis loses its data (real worker processes)', ()
 
     await receiver.start();
     await until('the lost retry to be delivered', async () => (await deliveryStatus(attempt.delivery_id)) === 'delivered', 20_000);
-    console.log(`pending webhook delivered ${Date.now() - restarted} ms after Redis was reachable again, empty (retry due 2 s after the failure, swept 5 s after it was due)`);
+    console.log(
+      `pending webhook delivered ${Date.now() - restarted} ms after Redis was reachable again, empty (retry due 2 s after the failure, swept 5 s after it was due)`,
+    );
     expect(receiver.received.some((r) => r.headers['webhook-id'] === attempt.delivery_id)).toBe(true);
     killWorker(worker);
   }, 60_000);

@@ -195,7 +195,8 @@ describe('every operation against bad input (schema walk)', () => {
           const res = await send(o, { query: {} as Record<string, string> });
           judge(o, `?${param.name}`, { label: 'baseline', value: null, mustRefuse: false }, res);
           sent += 1;
-          const dup = await (h.http as any)[o.method](`${url(o)}?${param.name}=${encodeURIComponent(twice)}&${param.name}=${encodeURIComponent(twice)}`)
+          const dup = await (h.http as any)
+            [o.method](`${url(o)}?${param.name}=${encodeURIComponent(twice)}&${param.name}=${encodeURIComponent(twice)}`)
             .set(bearer(key))
             .set('Idempotency-Key', randomUUID());
           judge(o, `?${param.name}`, { label: 'given twice', value: null, mustRefuse: false }, dup);

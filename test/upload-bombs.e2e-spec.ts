@@ -66,7 +66,9 @@ describe('upload bombs against a running api', () => {
     const boundary = `----greenlight${Date.now().toString(16)}`;
     const parts: Buffer[] = [];
     for (const [k, v] of Object.entries(fields)) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`));
+    parts.push(
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+    );
     parts.push(file.data, Buffer.from(`\r\n--${boundary}--\r\n`));
     return { body: Buffer.concat(parts), type: `multipart/form-data; boundary=${boundary}` };
   }
@@ -131,7 +133,10 @@ describe('upload bombs against a running api', () => {
       detached: true,
     });
     for (let i = 0; ; i++) {
-      const up = await call('GET', '/health').then((r) => r.status === 200, () => false);
+      const up = await call('GET', '/health').then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (up) break;
       if (i > 300) throw new Error('the api did not start');
       await sleep(100);
@@ -144,7 +149,10 @@ describe('upload bombs against a running api', () => {
     agentId = agent.body.data.id;
     // One small upload first, so the measured ones do not pay for the first thread start.
     const warm = await json('POST', '/api/v1/golden-sets/upload-file', memberKey, {
-      agent_id: agentId, name: uniqueName('Warm'), filename: 'warm.csv', content_base64: Buffer.from('input,answer\nq,a\n').toString('base64'),
+      agent_id: agentId,
+      name: uniqueName('Warm'),
+      filename: 'warm.csv',
+      content_base64: Buffer.from('input,answer\nq,a\n').toString('base64'),
     });
     expect(warm.status).toBe(201);
   }, 60_000);
@@ -164,7 +172,10 @@ describe('upload bombs against a running api', () => {
   it('a 1,000,000-row workbook (~8 MB, ~88 MB of sheet XML) is refused at the row limit without stalling the api', async () => {
     const bomb = makeXlsxRowBomb(1_000_000);
     expect(bomb.length).toBeLessThan(10 * MiB);
-    const { answer, healthMaxMs, probesSent, rssGrowthMb } = await measured(`row bomb ${(bomb.length / MiB).toFixed(1)} MB xlsx`, uploadFile('rows.xlsx', bomb));
+    const { answer, healthMaxMs, probesSent, rssGrowthMb } = await measured(
+      `row bomb ${(bomb.length / MiB).toFixed(1)} MB xlsx`,
+      uploadFile('rows.xlsx', bomb),
+    );
     expect(answer.status).toBe(400);
     expect(answer.body.error).toMatchObject({ code: 'VALIDATION_ERROR', message: 'the file has more than 50000 data rows' });
     expect(probesSent).toBeGreaterThan(3);

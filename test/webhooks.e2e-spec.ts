@@ -73,19 +73,41 @@ describe('webhook endpoints and signed delivery', () => {
     expectError(await h.http.get(`/api/v1/webhooks/endpoints/${id}`).set(bearer(B.admin)), 404, 'NOT_FOUND');
     expectError(await h.http.patch(`/api/v1/webhooks/endpoints/${id}`).set(bearer(B.admin)).send({ description: 'x' }), 404, 'NOT_FOUND');
     expectError(await h.http.get('/api/v1/webhooks/endpoints').set(bearer(A.member)), 403, 'FORBIDDEN');
-    expectError(await h.http.post('/api/v1/webhooks/endpoints').set(bearer(A.member)).send({ url: path('x') }), 403, 'FORBIDDEN');
-    expectValidation(await h.http.post('/api/v1/webhooks/endpoints').set(bearer(g.api_key)).send({ url: path('x') }), ['org_id']);
+    expectError(
+      await h.http
+        .post('/api/v1/webhooks/endpoints')
+        .set(bearer(A.member))
+        .send({ url: path('x') }),
+      403,
+      'FORBIDDEN',
+    );
+    expectValidation(
+      await h.http
+        .post('/api/v1/webhooks/endpoints')
+        .set(bearer(g.api_key))
+        .send({ url: path('x') }),
+      ['org_id'],
+    );
 
     // validation, and the outbound policy at creation
     expectValidation(await h.http.post('/api/v1/webhooks/endpoints').set(bearer(A.admin)).send({ url: 'ftp://example.com/x' }), ['url']);
-    expectValidation(await h.http.post('/api/v1/webhooks/endpoints').set(bearer(A.admin)).send({ url: path('x'), event_types: ['no.such.event'] }), ['event_types']);
+    expectValidation(
+      await h.http
+        .post('/api/v1/webhooks/endpoints')
+        .set(bearer(A.admin))
+        .send({ url: path('x'), event_types: ['no.such.event'] }),
+      ['event_types'],
+    );
     for (const url of ['http://10.1.2.3/hook', 'http://169.254.169.254/latest', 'http://[::1]:8080/x', 'http://127.0.0.2:9/x']) {
       const err = expectError(await h.http.post('/api/v1/webhooks/endpoints').set(bearer(A.admin)).send({ url }), 400, 'OUTBOUND_URL_REFUSED');
       expect(err.details).toMatchObject({ field: 'url' });
     }
     expectError(await h.http.patch(`/api/v1/webhooks/endpoints/${id}`).set(bearer(A.admin)).send({ url: 'http://192.168.1.1/x' }), 400, 'OUTBOUND_URL_REFUSED');
 
-    const patched = expectSuccess(await h.http.patch(`/api/v1/webhooks/endpoints/${id}`).set(bearer(A.admin)).send({ event_types: [], description: 'all events' }), 200);
+    const patched = expectSuccess(
+      await h.http.patch(`/api/v1/webhooks/endpoints/${id}`).set(bearer(A.admin)).send({ event_types: [], description: 'all events' }),
+      200,
+    );
     expect(patched).toMatchObject({ event_types: [], description: 'all events' });
 
     // an Idempotency-Key replay never shows the secret again
@@ -98,7 +120,14 @@ describe('webhook endpoints and signed delivery', () => {
 
     // at most WEBHOOK_MAX_ENDPOINTS_PER_ORG (25) per org
     for (let i = 0; i < 24; i++) await createEndpoint(B, { url: path('limit') });
-    expectError(await h.http.post('/api/v1/webhooks/endpoints').set(bearer(B.admin)).send({ url: path('limit') }), 422, 'WEBHOOK_ENDPOINT_LIMIT_REACHED');
+    expectError(
+      await h.http
+        .post('/api/v1/webhooks/endpoints')
+        .set(bearer(B.admin))
+        .send({ url: path('limit') }),
+      422,
+      'WEBHOOK_ENDPOINT_LIMIT_REACHED',
+    );
     const all = expectSuccess(await h.http.get('/api/v1/webhooks/endpoints').query({ limit: 100 }).set(bearer(B.admin)), 200);
     expect(all.total).toBe(25);
     for (const e of all.items) expectSuccess(await h.http.delete(`/api/v1/webhooks/endpoints/${e.id}`).set(bearer(B.admin)), 200);
@@ -116,7 +145,11 @@ describe('webhook endpoints and signed delivery', () => {
     await waitForRun(h, A.viewer, runId, isTerminalRun);
     const hook = await until('the webhook', async () => receiver.received.find((r) => r.body.includes(runId) && r.body.includes('eval_run.completed')));
     const body = JSON.parse(hook.body);
-    expect(body).toMatchObject({ type: 'eval_run.completed', org_id: A.org_id, data: { run_id: runId, status: 'completed', total_cases: 7, completed_cases: 7 } });
+    expect(body).toMatchObject({
+      type: 'eval_run.completed',
+      org_id: A.org_id,
+      data: { run_id: runId, status: 'completed', total_cases: 7, completed_cases: 7 },
+    });
     const headers = headersOf(hook);
     expect(headers['webhook-id']).toBe(body.delivery_id);
     expect(headers['x-greenlight-delivery-id']).toBe(body.delivery_id);
@@ -133,7 +166,15 @@ describe('webhook endpoints and signed delivery', () => {
     ]);
     expect(rows).toEqual([{ endpoint_id: wants.endpoint.id, status: 'delivered' }]);
     const attempts = expectSuccess(await h.http.get(`/api/v1/webhooks/endpoints/${wants.endpoint.id}/deliveries`).set(bearer(A.admin)), 200);
-    expect(attempts.items[0]).toMatchObject({ delivery_id: body.delivery_id, event_type: 'eval_run.completed', attempt: 1, outcome: 'delivered', status_code: 204, error: null, delivery_status: 'delivered' });
+    expect(attempts.items[0]).toMatchObject({
+      delivery_id: body.delivery_id,
+      event_type: 'eval_run.completed',
+      attempt: 1,
+      outcome: 'delivered',
+      status_code: 204,
+      error: null,
+      delivery_status: 'delivered',
+    });
     expect(attempts.items[0].latency_ms).toBeGreaterThanOrEqual(0);
     expectError(await h.http.get(`/api/v1/webhooks/endpoints/${wants.endpoint.id}/deliveries`).set(bearer(B.admin)), 404, 'NOT_FOUND');
   });
@@ -195,7 +236,10 @@ describe('webhook endpoints and signed delivery', () => {
     expect(e.disabled_reason).toMatch(/410/);
     const row = expectSuccess(await h.http.get(`/api/v1/system/notifications/outbox/${test.delivery_id}`).set(bearer(A.admin)), 200);
     expect(row).toMatchObject({ status: 'dead', dead_reason: 'gone', last_status_code: 410 });
-    const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM activity_events WHERE event_type = 'webhook_endpoint_disabled' AND metadata->>'endpoint_id' = $1`, [endpoint.id]);
+    const [{ n }] = await db.query(
+      `SELECT count(*)::int AS n FROM activity_events WHERE event_type = 'webhook_endpoint_disabled' AND metadata->>'endpoint_id' = $1`,
+      [endpoint.id],
+    );
     expect(n).toBe(1);
     // re-enabling clears the failure state
     const again = expectSuccess(await h.http.patch(`/api/v1/webhooks/endpoints/${endpoint.id}`).set(bearer(A.admin)).send({ enabled: true }), 200);
@@ -224,7 +268,10 @@ describe('webhook endpoints and signed delivery', () => {
       return row.status === 'dead' && row;
     });
     expect(dead).toMatchObject({ attempts: 4, dead_reason: 'retries_exhausted', last_status_code: 500, last_error: 'HTTP 500' });
-    const list = expectSuccess(await h.http.get('/api/v1/system/notifications/outbox').query({ status: 'dead', endpoint_id: endpoint.id }).set(bearer(A.admin)), 200);
+    const list = expectSuccess(
+      await h.http.get('/api/v1/system/notifications/outbox').query({ status: 'dead', endpoint_id: endpoint.id }).set(bearer(A.admin)),
+      200,
+    );
     expect(list.items.map((i: any) => i.id)).toEqual([test.delivery_id]);
     const summary = expectSuccess(await h.http.get('/api/v1/system/notifications/outbox/dead-letter-summary').set(bearer(A.admin)), 200);
     expect(summary.total_dead).toBeGreaterThanOrEqual(1);
@@ -236,10 +283,21 @@ describe('webhook endpoints and signed delivery', () => {
     receiver.behave(() => ({ status: 200 }));
     const retried = expectSuccess(await h.http.post(`/api/v1/system/notifications/outbox/${test.delivery_id}/retry`).set(bearer(A.admin)), 200);
     expect(retried).toMatchObject({ status: 'pending', attempts: 0, dead_reason: null });
-    await until('redelivery', async () => (await db.query(`SELECT status FROM notification_outbox WHERE id = $1`, [test.delivery_id]))[0].status === 'delivered');
-    expectError(await h.http.post(`/api/v1/system/notifications/outbox/${test.delivery_id}/retry`).set(bearer(A.admin)), 409, 'NOTIFICATION_OUTBOX_NOT_RETRYABLE');
+    await until(
+      'redelivery',
+      async () => (await db.query(`SELECT status FROM notification_outbox WHERE id = $1`, [test.delivery_id]))[0].status === 'delivered',
+    );
+    expectError(
+      await h.http.post(`/api/v1/system/notifications/outbox/${test.delivery_id}/retry`).set(bearer(A.admin)),
+      409,
+      'NOTIFICATION_OUTBOX_NOT_RETRYABLE',
+    );
     await db.query(`UPDATE notification_outbox SET status = 'sending', delivered_at = NULL WHERE id = $1`, [test.delivery_id]);
-    expectError(await h.http.post(`/api/v1/system/notifications/outbox/${test.delivery_id}/retry`).set(bearer(A.admin)), 409, 'NOTIFICATION_OUTBOX_IN_PROGRESS');
+    expectError(
+      await h.http.post(`/api/v1/system/notifications/outbox/${test.delivery_id}/retry`).set(bearer(A.admin)),
+      409,
+      'NOTIFICATION_OUTBOX_IN_PROGRESS',
+    );
     await db.query(`UPDATE notification_outbox SET status = 'delivered', delivered_at = now() WHERE id = $1`, [test.delivery_id]);
   });
 
@@ -285,7 +343,11 @@ describe('webhook endpoints and signed delivery', () => {
     expect(drained).toMatchObject({ org_id: A.org_id, limit: 50 });
     expect(drained.selected).toBeGreaterThanOrEqual(1);
     expect(drained.promoted + drained.enqueued).toBeGreaterThanOrEqual(1);
-    await until('delivery', async () => (await db.query(`SELECT status FROM notification_outbox WHERE id = $1`, [test.delivery_id]))[0].status === 'delivered', 1200);
+    await until(
+      'delivery',
+      async () => (await db.query(`SELECT status FROM notification_outbox WHERE id = $1`, [test.delivery_id]))[0].status === 'delivered',
+      1200,
+    );
     expectValidation(await h.http.post('/api/v1/system/notifications/outbox/drain').set(bearer(A.admin)).send({ limit: 0 }), ['limit']);
     const mine = expectSuccess(await h.http.get('/api/v1/system/notifications/outbox').query({ limit: 200 }).set(bearer(A.admin)), 200);
     expect(mine.items.every((i: any) => i.org_id === A.org_id)).toBe(true);
@@ -340,7 +402,13 @@ describe('webhook delivery resilience (real worker processes)', () => {
 
   it('a receiver down for a while: everything is delivered once it is back, same id and body each time', async () => {
     const worker = spawnWorker();
-    const { endpoint, secret } = expectSuccess(await h.http.post('/api/v1/webhooks/endpoints').set(bearer(A.admin)).send({ url: `${receiver.url}/down` }), 201);
+    const { endpoint, secret } = expectSuccess(
+      await h.http
+        .post('/api/v1/webhooks/endpoints')
+        .set(bearer(A.admin))
+        .send({ url: `${receiver.url}/down` }),
+      201,
+    );
     await receiver.stop();
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) {
@@ -361,7 +429,13 @@ describe('webhook delivery resilience (real worker processes)', () => {
   });
 
   it('a worker killed mid-delivery: another worker delivers it, nothing is lost', async () => {
-    const { endpoint } = expectSuccess(await h.http.post('/api/v1/webhooks/endpoints').set(bearer(A.admin)).send({ url: `${receiver.url}/kill` }), 201);
+    const { endpoint } = expectSuccess(
+      await h.http
+        .post('/api/v1/webhooks/endpoints')
+        .set(bearer(A.admin))
+        .send({ url: `${receiver.url}/kill` }),
+      201,
+    );
     let held = 0;
     // The first attempt hangs in the receiver until the worker holding it is dead.
     receiver.behave((hook) => (hook.body.includes('kill test') && ++held === 1 ? { status: 200, delay_ms: 5_000 } : { status: 200 }));
@@ -420,9 +494,18 @@ describe('the platform webhook endpoint from the environment', () => {
     await waitForRun(h, A.viewer, completed, isTerminalRun);
     const hook = await until('the platform webhook', async () => receiver.received.find((r) => r.body.includes(completed)));
     expect(hook.headers['x-greenlight-signature']).toMatch(/^v1=[0-9a-f]{64}$/);
-    expect(verifyWebhookSignature({ body: hook.body, headers: headersOf(hook), secret: 'a seed-style plain secret' })).toMatchObject({ ok: true, scheme: 'standard' });
-    const seedOnly = { 'x-greenlight-timestamp': headersOf(hook)['x-greenlight-timestamp'], 'x-greenlight-signature': headersOf(hook)['x-greenlight-signature'] };
-    expect(verifyWebhookSignature({ body: hook.body, headers: seedOnly, secret: 'a seed-style plain secret' })).toMatchObject({ ok: true, scheme: 'greenlight' });
+    expect(verifyWebhookSignature({ body: hook.body, headers: headersOf(hook), secret: 'a seed-style plain secret' })).toMatchObject({
+      ok: true,
+      scheme: 'standard',
+    });
+    const seedOnly = {
+      'x-greenlight-timestamp': headersOf(hook)['x-greenlight-timestamp'],
+      'x-greenlight-signature': headersOf(hook)['x-greenlight-signature'],
+    };
+    expect(verifyWebhookSignature({ body: hook.body, headers: seedOnly, secret: 'a seed-style plain secret' })).toMatchObject({
+      ok: true,
+      scheme: 'greenlight',
+    });
     expect(JSON.parse(hook.body)).toMatchObject({ type: 'eval_run.completed', org_id: A.org_id, delivery_id: hook.headers['x-greenlight-delivery-id'] });
     const platformRows = expectSuccess(await h.http.get('/api/v1/system/notifications/outbox').query({ org_id: A.org_id }).set(bearer(g.api_key)), 200);
     expect(platformRows.items).toEqual([expect.objectContaining({ endpoint_id: null, target_url: `${receiver.url}/platform`, status: 'delivered' })]);

@@ -95,10 +95,7 @@ export async function keyIdOf(h: ApiHarness, adminKey: string, plaintext: string
 export async function waitForAudit(h: ApiHarness, adminKey: string, requestId: string, count = 1, timeoutMs = 2500): Promise<any[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const res = await h.http
-      .get('/api/v1/system/audit-logs')
-      .query({ request_id: requestId })
-      .set(bearer(adminKey));
+    const res = await h.http.get('/api/v1/system/audit-logs').query({ request_id: requestId }).set(bearer(adminKey));
     const data = expectSuccess(res, 200);
     if (data.items.length >= count || Date.now() > deadline) return data.items;
     await sleep(40);
@@ -125,23 +122,20 @@ export async function rawRequest(
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('server is not listening');
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port: address.port, method: opts.method, path: opts.path, headers: opts.headers },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: any;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            body = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body });
-        });
-      },
-    );
+    const req = http.request({ host: '127.0.0.1', port: address.port, method: opts.method, path: opts.path, headers: opts.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: any;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body });
+      });
+    });
     req.on('error', reject);
     if (opts.body !== undefined) req.write(opts.body);
     req.end();
@@ -150,9 +144,21 @@ export async function rawRequest(
 
 /** An agent served at `agentUrl`, a golden set of `n` cases (`case <i> …` → `answer <i>`) and a pending run of them. */
 export async function newRunOfCases(h: ApiHarness, keys: { member: string }, agentUrl: string, n: number): Promise<string> {
-  const agentId = expectSuccess(await h.http.post('/api/v1/agents').set(bearer(keys.member)).send(agentBody({ api_endpoint: agentUrl })), 201).id;
+  const agentId = expectSuccess(
+    await h.http
+      .post('/api/v1/agents')
+      .set(bearer(keys.member))
+      .send(agentBody({ api_endpoint: agentUrl })),
+    201,
+  ).id;
   const cases = Array.from({ length: n }, (_, i) => ({ input: `case ${i} ${uniqueName('q')}`, expected_answer: `answer ${i}` }));
-  const setId = expectSuccess(await h.http.post('/api/v1/golden-sets/upload').set(bearer(keys.member)).send({ agent_id: agentId, name: uniqueName('S'), cases }), 201).golden_set.id;
+  const setId = expectSuccess(
+    await h.http
+      .post('/api/v1/golden-sets/upload')
+      .set(bearer(keys.member))
+      .send({ agent_id: agentId, name: uniqueName('S'), cases }),
+    201,
+  ).golden_set.id;
   return expectSuccess(await h.http.post('/api/v1/eval/runs').set(bearer(keys.member)).send({ agent_id: agentId, golden_set_id: setId }), 202).id;
 }
 
@@ -164,7 +170,8 @@ export async function waitForRun(h: ApiHarness, viewerKey: string, id: string, p
   for (;;) {
     const run = expectSuccess(await h.http.get(`/api/v1/eval/runs/${id}`).set(bearer(viewerKey)), 200);
     if (pred(run)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${id} did not reach the state in time: ${JSON.stringify({ status: run.status, completed: run.completed_cases })}`);
+    if (Date.now() > deadline)
+      throw new Error(`run ${id} did not reach the state in time: ${JSON.stringify({ status: run.status, completed: run.completed_cases })}`);
     await sleep(100);
   }
 }

@@ -103,7 +103,13 @@ export function verdictReply(verdict: Record<string, unknown>, opts: Parameters<
 }
 
 /** An OpenAI-style error reply. */
-export function errorReply(status: number, message: string, type = 'server_error', code: string | null = null, headers: Record<string, string> = {}): FakeOpenAiReply {
+export function errorReply(
+  status: number,
+  message: string,
+  type = 'server_error',
+  code: string | null = null,
+  headers: Record<string, string> = {},
+): FakeOpenAiReply {
   return { status, body: openAiErrorBody(message, type, code), headers };
 }
 

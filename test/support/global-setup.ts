@@ -1,7 +1,6 @@
 import './register-paths';
 import { createTestEnvironment } from '@greenlight/testing';
 
-
 /** One fresh database and Redis prefix for the whole e2e run; workers read them from process.env. */
 export default async function globalSetup(): Promise<void> {
   const env = await createTestEnvironment();

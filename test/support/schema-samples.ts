@@ -90,7 +90,12 @@ export function badValues(doc: any, schema: Schema): BadValue[] {
       break;
     case 'array':
       out.push(refuse('string', 'x'), refuse('object', { a: 1 }), refuse('number', 1), edge('empty', []), edge('nested nulls', [null, null]));
-      out.push(edge('10k items', Array.from({ length: 10_000 }, () => 'x')));
+      out.push(
+        edge(
+          '10k items',
+          Array.from({ length: 10_000 }, () => 'x'),
+        ),
+      );
       break;
     case 'object':
       out.push(refuse('string', 'x'), refuse('array', []), refuse('number', 1), edge('empty', {}));

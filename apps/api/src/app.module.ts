@@ -15,7 +15,16 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [...platformModules(config, 'api'), AuthModule, SystemModule, AgentsModule, GoldenSetsModule, EvaluationModule, QueueOpsModule, NotificationsModule],
+      imports: [
+        ...platformModules(config, 'api'),
+        AuthModule,
+        SystemModule,
+        AgentsModule,
+        GoldenSetsModule,
+        EvaluationModule,
+        QueueOpsModule,
+        NotificationsModule,
+      ],
     };
   }
 }

@@ -1,12 +1,5 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiExtension,
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtension, ApiForbiddenResponse, ApiNotFoundResponse, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ErrorCode, Role } from '@greenlight/contracts';
 import { DomainError } from '@greenlight/domain';
@@ -26,7 +19,7 @@ export function Auth(role: Role) {
     ApiExtension('x-required-role', role),
     ApiUnauthorizedResponse({ description: 'UNAUTHORIZED: missing, unknown, revoked or expired API key', type: ErrorEnvelope }),
     ApiForbiddenResponse({ description: `FORBIDDEN: the key's role is below ${role}`, type: ErrorEnvelope }),
-    ApiNotFoundResponse({ description: 'NOT_FOUND: no such resource in the caller\'s org', type: ErrorEnvelope }),
+    ApiNotFoundResponse({ description: "NOT_FOUND: no such resource in the caller's org", type: ErrorEnvelope }),
     ApiTooManyRequestsResponse({
       description: 'RATE_LIMITED: per-key limit reached',
       type: ErrorEnvelope,

@@ -74,7 +74,14 @@ export class KeyAuthenticator {
       if (known) {
         // A key that used to work (revoked, expired) counts as a failure and is no longer trusted.
         this.knownLocally.delete(fingerprint);
-        await this.safely(() => this.redis.multi().del(this.knownKey(fingerprint)).incr(counter).expire(counter, WINDOW_SECONDS + 1).exec());
+        await this.safely(() =>
+          this.redis
+            .multi()
+            .del(this.knownKey(fingerprint))
+            .incr(counter)
+            .expire(counter, WINDOW_SECONDS + 1)
+            .exec(),
+        );
       }
       return result;
     }
@@ -119,7 +126,11 @@ export class KeyAuthenticator {
   }
 
   private async increment(counter: string): Promise<number> {
-    const result = await this.redis.multi().incr(counter).expire(counter, WINDOW_SECONDS + 1).exec();
+    const result = await this.redis
+      .multi()
+      .incr(counter)
+      .expire(counter, WINDOW_SECONDS + 1)
+      .exec();
     const [err, value] = result?.[0] ?? [new Error('empty redis reply'), null];
     if (err) throw err;
     return Number(value);
@@ -162,7 +173,10 @@ function throttled(limit: number, retryAfter: number): AuthThrottled {
  * database finds keys by.
  */
 function knownKeyFingerprint(plaintext: string): string {
-  return createHash('sha256').update(`known-key:${hashApiKey(plaintext)}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(`known-key:${hashApiKey(plaintext)}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /**

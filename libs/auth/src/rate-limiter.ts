@@ -54,7 +54,11 @@ export class RateLimiter {
     let timer: NodeJS.Timeout | undefined;
     try {
       const result = await Promise.race([
-        this.redis.multi().incr(key).expire(key, WINDOW_SECONDS + 1).exec(),
+        this.redis
+          .multi()
+          .incr(key)
+          .expire(key, WINDOW_SECONDS + 1)
+          .exec(),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error('redis timeout')), REDIS_TIMEOUT_MS);
         }),

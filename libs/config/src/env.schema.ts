@@ -90,7 +90,10 @@ function intList(min: number, max: number, maxItems: number): Parser<number[]> {
 
 function eventList(): Parser<string[]> {
   return (raw) => {
-    const parts = raw.split(',').map((p) => p.trim()).filter(Boolean);
+    const parts = raw
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
     for (const p of parts) if (!/^[a-z][a-z0-9_.]*$/.test(p)) throw new Error(`must be a comma-separated list of event types (got "${p}")`);
     return parts;
   };
@@ -100,7 +103,10 @@ function eventList(): Parser<string[]> {
 function originList(): Parser<string[]> {
   const rule = 'must be * or a comma-separated list of origins like https://app.example.com';
   return (raw) => {
-    const parts = raw.split(',').map((p) => p.trim()).filter(Boolean);
+    const parts = raw
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
     for (const p of parts) {
       if (p === '*') continue;
       let u: URL;
@@ -168,7 +174,11 @@ export const ENV_SCHEMA = {
     default: 30,
     doc: 'Failed authentications per client address and minute before the address gets 429 (0 disables the throttle); known-good keys still pass',
   },
-  CORS_ORIGINS: { parse: originList(), default: [] as string[], doc: 'Comma-separated browser origins allowed cross-origin (* = any); empty = no CORS headers' },
+  CORS_ORIGINS: {
+    parse: originList(),
+    default: [] as string[],
+    doc: 'Comma-separated browser origins allowed cross-origin (* = any); empty = no CORS headers',
+  },
   METRICS_TOKEN: { parse: optionalToken(), default: '', doc: 'When set, /metrics requires Authorization: Bearer <token>' },
 
   OUTBOUND_ALLOWED_HOSTS: {
@@ -185,7 +195,11 @@ export const ENV_SCHEMA = {
   EVAL_JUDGE_MODEL: { parse: text(/^\S{1,200}$/, 'must be a model name'), default: 'gpt-4o-mini', doc: 'Default model of the provider judge' },
   EVAL_JUDGE_TIMEOUT_MS: { parse: int(100, 600_000), default: 60_000, doc: 'Timeout of one provider judge call' },
   EVAL_JUDGE_MAX_RETRIES: { parse: int(0, 10), default: 2, doc: 'Retries of a provider judge call on 429/5xx/timeouts' },
-  EVAL_WORKER_CONCURRENCY: { parse: int(1, 1000), default: 32, doc: 'Cases one worker process executes at once: chunk jobs run their cases one by one and borrow idle slots' },
+  EVAL_WORKER_CONCURRENCY: {
+    parse: int(1, 1000),
+    default: 32,
+    doc: 'Cases one worker process executes at once: chunk jobs run their cases one by one and borrow idle slots',
+  },
   EVAL_WORKER_MAX_CONCURRENCY_GLOBAL: { parse: int(0, 100_000), default: 0, doc: 'Chunk jobs running at once across all workers (0 = no cap)' },
   EVAL_WORKER_MAX_CONCURRENCY_PER_ORG: { parse: int(0, 100_000), default: 0, doc: 'Chunk jobs of one org running at once across all workers (0 = no cap)' },
   EVAL_WORKER_CHUNK_SIZE: { parse: int(1, 1000), default: 20, doc: 'Cases per chunk job' },
@@ -205,7 +219,11 @@ export const ENV_SCHEMA = {
     doc: 'How often each worker looks for running runs whose jobs are gone (and that made no progress for as long); 0 = never',
   },
   EVAL_RUN_MAX_RESUMES: { parse: int(0, 100), default: 3, doc: 'Times a run whose jobs were lost is resumed before it fails (EVAL_RUN_INFRASTRUCTURE_ERROR)' },
-  QUEUE_OPS_SCAN_LIMIT: { parse: int(100, 1_000_000), default: 20_000, doc: 'Most jobs per queue state that one queue-operations request inspects (org-scoped counts, failed-job lists, prune)' },
+  QUEUE_OPS_SCAN_LIMIT: {
+    parse: int(100, 1_000_000),
+    default: 20_000,
+    doc: 'Most jobs per queue state that one queue-operations request inspects (org-scoped counts, failed-job lists, prune)',
+  },
   QUEUE_MAINTENANCE_INTERVAL_MS: {
     parse: int(0, 86_400_000),
     default: 300_000,
@@ -221,9 +239,17 @@ export const ENV_SCHEMA = {
     default: 30_000,
     doc: 'How often the worker checks that every job scheduler (maintenance, outbox sweep, idempotency purge) exists in Redis and recreates lost ones; also on every Redis reconnect',
   },
-  QUEUE_STALE_RUN_SECONDS: { parse: int(10, 7 * 86_400), default: 900, doc: 'Platform default: a run with no live job and no progress for this long is stale (reap)' },
+  QUEUE_STALE_RUN_SECONDS: {
+    parse: int(10, 7 * 86_400),
+    default: 900,
+    doc: 'Platform default: a run with no live job and no progress for this long is stale (reap)',
+  },
   QUEUE_RETENTION_DAYS: { parse: int(0, 3650), default: 7, doc: 'Platform default: finished jobs older than this are pruned' },
-  NOTIFY_WEBHOOK_URL: { parse: optionalUrl(['http', 'https']), default: '', doc: 'Platform-wide webhook endpoint that receives the events of every org (empty = none)' },
+  NOTIFY_WEBHOOK_URL: {
+    parse: optionalUrl(['http', 'https']),
+    default: '',
+    doc: 'Platform-wide webhook endpoint that receives the events of every org (empty = none)',
+  },
   NOTIFY_WEBHOOK_EVENTS: { parse: eventList(), default: [] as string[], doc: 'Comma-separated event types sent to NOTIFY_WEBHOOK_URL (empty = all)' },
   NOTIFY_WEBHOOK_SECRET: { parse: optionalText(), default: '', doc: 'Signing secret of NOTIFY_WEBHOOK_URL (whsec_<base64> or any string; empty = unsigned)' },
   WEBHOOK_TIMEOUT_MS: { parse: int(100, 120_000), default: 15_000, doc: 'Timeout of one webhook delivery attempt' },

@@ -1,11 +1,5 @@
 /** Value sets stored as Postgres enums; the migrations create the same lists. */
-export const AGENT_TYPES = [
-  'search_retrieval',
-  'document_generator',
-  'dashboard_analytics',
-  'triage_classification',
-  'analysis',
-] as const;
+export const AGENT_TYPES = ['search_retrieval', 'document_generator', 'dashboard_analytics', 'triage_classification', 'analysis'] as const;
 export type AgentType = (typeof AGENT_TYPES)[number];
 
 export const AGENT_STATUSES = ['draft', 'active', 'paused', 'retired'] as const;

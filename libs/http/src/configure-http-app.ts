@@ -62,9 +62,7 @@ export function configureHttpApp(app: INestApplication, options: HttpAppOptions)
   if (large) {
     const largeParser = express.json({ limit: Math.max(large.limit_bytes, config.get('API_BODY_LIMIT_BYTES')), type: jsonTypes });
     const paths = new Set(large.paths);
-    app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
-      (paths.has(req.path) ? largeParser : jsonParser)(req, res, next),
-    );
+    app.use((req: express.Request, res: express.Response, next: express.NextFunction) => (paths.has(req.path) ? largeParser : jsonParser)(req, res, next));
   } else {
     app.use(jsonParser);
   }

@@ -41,9 +41,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
       // message say it all, a stack would only look like a crash.
       this.logger.warn(`request ${state.request_id} ${req.method} ${req.originalUrl} answered ${status} ${code}: ${message}`);
     } else if (status >= 500) {
-      this.logger.error(
-        `request ${state.request_id} ${req.method} ${req.originalUrl} failed: ${(exception as Error)?.stack ?? String(exception)}`,
-      );
+      this.logger.error(`request ${state.request_id} ${req.method} ${req.originalUrl} failed: ${(exception as Error)?.stack ?? String(exception)}`);
     }
     state.error_code = code;
     if (res.headersSent) return;

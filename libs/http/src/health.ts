@@ -45,10 +45,7 @@ export class HealthService {
   }
 
   async readiness(): Promise<ReadinessView> {
-    const [postgres, redis] = await Promise.all([
-      timed(() => this.db.query('SELECT 1')),
-      timed(() => this.redis.ping()),
-    ]);
+    const [postgres, redis] = await Promise.all([timed(() => this.db.query('SELECT 1')), timed(() => this.redis.ping())]);
     const ready = postgres.status === 'up' && redis.status === 'up';
     return { status: ready ? 'ready' : 'not_ready', service: this.service, postgres, redis };
   }

@@ -14,13 +14,7 @@ import { MetricsService } from './metrics.service';
 @Module({})
 export class HttpPlatformModule {
   static forRoot(service: 'api' | 'worker'): DynamicModule {
-    const providers = [
-      { provide: SERVICE_NAME, useValue: service },
-      HealthService,
-      MetricsService,
-      AuditLogWriter,
-      IdempotencyInterceptor,
-    ];
+    const providers = [{ provide: SERVICE_NAME, useValue: service }, HealthService, MetricsService, AuditLogWriter, IdempotencyInterceptor];
     return {
       module: HttpPlatformModule,
       controllers: [HealthController, MetricsController],
@@ -32,12 +26,5 @@ export class HttpPlatformModule {
 
 /** What both apps stand on: config, Postgres, Redis, BullMQ producers, domain services, HTTP platform. */
 export function platformModules(config: AppConfig, service: 'api' | 'worker') {
-  return [
-    ConfigModule.forRoot(config),
-    DatabaseModule,
-    RedisModule,
-    QueueModule.forRoot(service),
-    DomainModule,
-    HttpPlatformModule.forRoot(service),
-  ];
+  return [ConfigModule.forRoot(config), DatabaseModule, RedisModule, QueueModule.forRoot(service), DomainModule, HttpPlatformModule.forRoot(service)];
 }

@@ -37,9 +37,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (key === undefined) {
       if (required) {
         return throwError(() =>
-          DomainError.validation('Idempotency-Key header is required for this operation', [
-            { field: 'Idempotency-Key', messages: ['is required'] },
-          ]),
+          DomainError.validation('Idempotency-Key header is required for this operation', [{ field: 'Idempotency-Key', messages: ['is required'] }]),
         );
       }
       return next.handle();
@@ -81,9 +79,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
             return of(claim.response_body);
           case 'acquired':
             return next.handle().pipe(
-              catchError((err) =>
-                from(this.store.release(claim.record_id, claim.claim).catch(() => undefined)).pipe(mergeMap(() => throwError(() => err))),
-              ),
+              catchError((err) => from(this.store.release(claim.record_id, claim.claim).catch(() => undefined)).pipe(mergeMap(() => throwError(() => err)))),
               mergeMap(async (data) => {
                 // The handler has committed: storing the replay must not turn success into failure, nor
                 // release the key (a retry would run the handler twice).

@@ -27,7 +27,10 @@ export class ErrorBody {
   @ApiProperty({
     nullable: true,
     description: 'Machine-readable context; for VALIDATION_ERROR a list of { field, messages }',
-    oneOf: [{ type: 'object', additionalProperties: true }, { type: 'array', items: {} }],
+    oneOf: [
+      { type: 'object', additionalProperties: true },
+      { type: 'array', items: {} },
+    ],
   })
   details: unknown;
 }
@@ -120,8 +123,7 @@ function documentIdempotencyKey(op: Operation): void {
     name: 'Idempotency-Key',
     in: 'header',
     required: false,
-    description:
-      'Makes retries safe: the same key and payload replay the stored response for 24 h; another payload answers 422 IDEMPOTENCY_KEY_REUSED',
+    description: 'Makes retries safe: the same key and payload replay the stored response for 24 h; another payload answers 422 IDEMPOTENCY_KEY_REUSED',
     schema: { type: 'string', minLength: 1, maxLength: 255 },
   });
 }
@@ -167,10 +169,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('Greenlight API')
     .setDescription(DESCRIPTION)
     .setVersion('v1')
-    .addBearerAuth(
-      { type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'API key, e.g. gl_1a2b3c4d_...' },
-      'BearerAuth',
-    );
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'API key, e.g. gl_1a2b3c4d_...' }, 'BearerAuth');
   for (const tag of OPENAPI_TAGS) builder.addTag(tag.name, tag.description);
   const doc = SwaggerModule.createDocument(app, builder.build());
   for (const [path, item] of Object.entries(doc.paths)) {
@@ -195,4 +194,3 @@ export function mountSwagger(app: INestApplication): OpenAPIObject {
   });
   return doc;
 }
-

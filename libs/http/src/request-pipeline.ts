@@ -51,9 +51,16 @@ export function jsonContentTypeMiddleware(multipartPaths: string[] = []) {
     if (!isApiPath(req.path) || !isMutating(req.method) || !hasBody) return next();
     if (req.is(['application/json', 'application/*+json'])) return next();
     if (multipart.has(req.path) && req.is('multipart/form-data')) return next();
-    sendError(req, res, 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, `request body must be application/json${multipart.has(req.path) ? ' or multipart/form-data' : ''}`, {
-      content_type: req.header('content-type') ?? null,
-    });
+    sendError(
+      req,
+      res,
+      415,
+      ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+      `request body must be application/json${multipart.has(req.path) ? ' or multipart/form-data' : ''}`,
+      {
+        content_type: req.header('content-type') ?? null,
+      },
+    );
   };
 }
 
@@ -94,9 +101,7 @@ export function bodyParserErrorHandler(err: unknown, req: Request, res: Response
   }
   switch (e.type) {
     case 'entity.parse.failed':
-      sendError(req, res, 400, ErrorCode.VALIDATION_ERROR, 'request body is not valid JSON', [
-        { field: 'body', messages: ['must be valid JSON'] },
-      ]);
+      sendError(req, res, 400, ErrorCode.VALIDATION_ERROR, 'request body is not valid JSON', [{ field: 'body', messages: ['must be valid JSON'] }]);
       return;
     case 'entity.too.large':
       sendError(req, res, 413, ErrorCode.PAYLOAD_TOO_LARGE, `request body exceeds ${e.limit} bytes`, { limit_bytes: e.limit });
@@ -107,9 +112,7 @@ export function bodyParserErrorHandler(err: unknown, req: Request, res: Response
       return;
     default:
       // e.g. a corrupt gzip body: the client sent something unreadable
-      sendError(req, res, 400, ErrorCode.VALIDATION_ERROR, 'request body could not be read', [
-        { field: 'body', messages: ['could not be decoded'] },
-      ]);
+      sendError(req, res, 400, ErrorCode.VALIDATION_ERROR, 'request body could not be read', [{ field: 'body', messages: ['could not be decoded'] }]);
   }
 }
 

@@ -23,7 +23,8 @@ export const RequireIdempotencyKey = () =>
     ApiHeader({
       name: 'Idempotency-Key',
       required: true,
-      description: 'Required on this operation: the same key and payload replay the stored response for 24 h; another payload answers 422 IDEMPOTENCY_KEY_REUSED',
+      description:
+        'Required on this operation: the same key and payload replay the stored response for 24 h; another payload answers 422 IDEMPOTENCY_KEY_REUSED',
       schema: { type: 'string', minLength: 1, maxLength: 255 },
     }),
   );

@@ -134,8 +134,7 @@ export function IsHttpUrl(options?: ValidationOptions) {
 }
 
 /** A display name: a string of 1–200 characters that is not blank. */
-export const IsDisplayName = () =>
-  applyDecorators(IsString(), Length(1, 200), Matches(/\S/, { message: '$property must not be blank' }));
+export const IsDisplayName = () => applyDecorators(IsString(), Length(1, 200), Matches(/\S/, { message: '$property must not be blank' }));
 
 /**
  * A body or query field that may be left out but, when present, must be valid: unlike
@@ -153,5 +152,4 @@ export const QueryBoolean = () => Transform(({ value }) => (value === 'true' ? t
  * Query-string numbers in plain decimal notation (`12`, `-3`, `0.5`) become numbers; anything else
  * (`0x10`, `1e3`, an empty value, spaces) stays a string and fails the number check after it.
  */
-export const QueryNumber = () =>
-  Transform(({ value }) => (typeof value === 'string' && /^-?\d{1,20}(\.\d{1,20})?$/.test(value) ? Number(value) : value));
+export const QueryNumber = () => Transform(({ value }) => (typeof value === 'string' && /^-?\d{1,20}(\.\d{1,20})?$/.test(value) ? Number(value) : value));

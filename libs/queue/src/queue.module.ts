@@ -50,9 +50,7 @@ export class QueueModule {
           inject: [AppConfig],
           useFactory: (config: AppConfig) => ({
             connection:
-              service === 'api'
-                ? producerConnection(config.get('REDIS_URL'), config.get('REDIS_COMMAND_TIMEOUT_MS'))
-                : bullConnection(config.get('REDIS_URL')),
+              service === 'api' ? producerConnection(config.get('REDIS_URL'), config.get('REDIS_COMMAND_TIMEOUT_MS')) : bullConnection(config.get('REDIS_URL')),
             prefix: config.get('REDIS_PREFIX'),
             defaultJobOptions: { removeOnComplete: { age: 86_400, count: 10_000 }, removeOnFail: { age: 7 * 86_400 } },
           }),

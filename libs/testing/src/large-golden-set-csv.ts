@@ -14,7 +14,9 @@ export function makeLargeCsv(maxBytes: number): Buffer {
     const line = [
       `case-${n}`,
       question,
-      criteria || n % 1000 === 999 ? '' : 'It keeps working in read-only mode; writes are queued until the quota resets at the start of the next billing cycle.',
+      criteria || n % 1000 === 999
+        ? ''
+        : 'It keeps working in read-only mode; writes are queued until the quota resets at the start of the next billing cycle.',
       criteria ? '' : `kb/plans.md;kb/quota-${n % 50}.md`,
       criteria ? '"Must be accurate,\nand must mention the quota reset date."' : '',
       criteria ? 'accuracy|tone' : '',

@@ -39,7 +39,11 @@ describe('webhook signatures', () => {
     expect(headers['x-greenlight-signature']).toBe(`v1=${expected}`);
     expect(headers['x-greenlight-delivery-id']).toBe('d-3');
     const seedOnly = { 'x-greenlight-timestamp': headers['x-greenlight-timestamp'], 'x-greenlight-signature': headers['x-greenlight-signature'] };
-    expect(verifyWebhookSignature({ body: Buffer.from(body), headers: seedOnly, secret, nowSeconds: now })).toEqual({ ok: true, reason: null, scheme: 'greenlight' });
+    expect(verifyWebhookSignature({ body: Buffer.from(body), headers: seedOnly, secret, nowSeconds: now })).toEqual({
+      ok: true,
+      reason: null,
+      scheme: 'greenlight',
+    });
   });
 
   it('refuses a replay outside the window, a bad timestamp, a tampered body, missing headers', () => {
@@ -48,10 +52,19 @@ describe('webhook signatures', () => {
     expect(verifyWebhookSignature({ body, headers: { ...headers }, secret, nowSeconds: now })).toMatchObject({ ok: false, reason: 'timestamp_out_of_window' });
     expect(verifyWebhookSignature({ body, headers: { ...headers }, secret, nowSeconds: now, toleranceSeconds: 900 }).ok).toBe(true);
     const fresh = signWebhook('msg_5', body, [secret], now);
-    expect(verifyWebhookSignature({ body: body + ' ', headers: { ...fresh }, secret, nowSeconds: now })).toMatchObject({ ok: false, reason: 'signature_mismatch' });
-    expect(verifyWebhookSignature({ body, headers: { ...fresh, 'webhook-timestamp': 'soon' }, secret, nowSeconds: now })).toMatchObject({ ok: false, reason: 'invalid_timestamp' });
+    expect(verifyWebhookSignature({ body: body + ' ', headers: { ...fresh }, secret, nowSeconds: now })).toMatchObject({
+      ok: false,
+      reason: 'signature_mismatch',
+    });
+    expect(verifyWebhookSignature({ body, headers: { ...fresh, 'webhook-timestamp': 'soon' }, secret, nowSeconds: now })).toMatchObject({
+      ok: false,
+      reason: 'invalid_timestamp',
+    });
     expect(verifyWebhookSignature({ body, headers: {}, secret, nowSeconds: now })).toMatchObject({ ok: false, reason: 'missing_headers' });
-    expect(verifyWebhookSignature({ body, headers: { ...fresh }, secret: generateWebhookSecret(), nowSeconds: now })).toMatchObject({ ok: false, reason: 'signature_mismatch' });
+    expect(verifyWebhookSignature({ body, headers: { ...fresh }, secret: generateWebhookSecret(), nowSeconds: now })).toMatchObject({
+      ok: false,
+      reason: 'signature_mismatch',
+    });
   });
 
   it('without a secret the delivery carries ids and timestamps but no signature', () => {

@@ -24,7 +24,7 @@ export class EvalProfilesController {
 
   @Get()
   @Auth('viewer')
-  @ApiOperation({ summary: 'List eval profiles: the built-ins and your org\'s own' })
+  @ApiOperation({ summary: "List eval profiles: the built-ins and your org's own" })
   @ApiEnvelope(EvalProfileView, { paginated: true })
   list(@CurrentActor() actor: Actor, @Query() query: ListEvalProfilesQuery) {
     const { limit, offset, ...filter } = query;

@@ -18,7 +18,12 @@ export class EvalTemplatesController {
     type: CreateEvalTemplateDto,
     examples: {
       nightly: {
-        value: { name: 'Nightly search regression', agent_type: 'search_retrieval', run_type: 'regression', config: { judge_mode: 'deterministic', executor_mode: 'agent_http' } },
+        value: {
+          name: 'Nightly search regression',
+          agent_type: 'search_retrieval',
+          run_type: 'regression',
+          config: { judge_mode: 'deterministic', executor_mode: 'agent_http' },
+        },
       },
     },
   })

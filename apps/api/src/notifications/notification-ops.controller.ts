@@ -4,7 +4,15 @@ import { Auth, CurrentActor } from '@greenlight/auth';
 import { NotificationOpsService } from '@greenlight/domain';
 import { ApiEnvelope, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
-import { DeadLetterSummaryQuery, DeadLetterSummaryView, DrainOutboxDto, DrainOutboxQuery, DrainView, ListOutboxQuery, OutboxItemView } from './dto/notifications.dto';
+import {
+  DeadLetterSummaryQuery,
+  DeadLetterSummaryView,
+  DrainOutboxDto,
+  DrainOutboxQuery,
+  DrainView,
+  ListOutboxQuery,
+  OutboxItemView,
+} from './dto/notifications.dto';
 
 /** The notification outbox (seed steps 85–89): one row per event and endpoint; its id is the delivery id. */
 @ApiTags('Operations')

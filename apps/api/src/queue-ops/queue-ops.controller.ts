@@ -36,7 +36,11 @@ export class JobIdPipe implements PipeTransform<string, string> {
   }
 }
 
-const JOB_PARAM = { name: 'job_id', description: 'BullMQ job id, e.g. chunk-<run_id>-<epoch>-<chunk>', example: 'start-7f0c2b7e-1111-4d2a-9c1e-2f6b7d1a0001-1' };
+const JOB_PARAM = {
+  name: 'job_id',
+  description: 'BullMQ job id, e.g. chunk-<run_id>-<epoch>-<chunk>',
+  example: 'start-7f0c2b7e-1111-4d2a-9c1e-2f6b7d1a0001-1',
+};
 
 @ApiTags('Operations')
 @Controller('api/v1/system/queue')
@@ -84,7 +88,13 @@ export class QueueOpsController {
   })
   @ApiEnvelope(ReplayView)
   replay(@CurrentActor() actor: Actor, @Body() body: ReplayFailedJobsDto) {
-    return this.ops.replay(actor, { org_id: body.org_id, queue: body.queue, limit: body.limit ?? 10, delay_seconds: body.delay_seconds ?? 0, dry_run: body.dry_run ?? false });
+    return this.ops.replay(actor, {
+      org_id: body.org_id,
+      queue: body.queue,
+      limit: body.limit ?? 10,
+      delay_seconds: body.delay_seconds ?? 0,
+      dry_run: body.dry_run ?? false,
+    });
   }
 
   @Post('jobs/reap-stale')
@@ -109,7 +119,10 @@ export class QueueOpsController {
   @HttpCode(200)
   @Auth('admin')
   @RequireIdempotencyKey()
-  @ApiOperation({ summary: 'Remove finished (completed and failed) jobs older than the retention window', description: "Omitted parameters come from the org's maintenance policy." })
+  @ApiOperation({
+    summary: 'Remove finished (completed and failed) jobs older than the retention window',
+    description: "Omitted parameters come from the org's maintenance policy.",
+  })
   @ApiEnvelope(PruneView)
   prune(@CurrentActor() actor: Actor, @Body() body: PruneJobsDto) {
     return this.maintenance.pruneJobs(actor, body);

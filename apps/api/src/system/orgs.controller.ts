@@ -30,7 +30,7 @@ export class OrgsController {
 
   @Get(':org_id')
   @Auth('viewer')
-  @ApiOperation({ summary: "Get an org: your own, or any for global keys" })
+  @ApiOperation({ summary: 'Get an org: your own, or any for global keys' })
   @ApiEnvelope(OrgView)
   get(@CurrentActor() actor: Actor, @Param('org_id', UuidParamPipe) orgId: string) {
     return this.orgs.get(actor, orgId);

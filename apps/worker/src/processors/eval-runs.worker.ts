@@ -35,7 +35,11 @@ export class EvalRunsWorker implements OnApplicationBootstrap, OnApplicationShut
     private readonly recovery: RunRecoveryService,
   ) {
     const c = this.config;
-    this.waits = new InfrastructureWaits(c.get('EVAL_WORKER_BACKOFF_MS'), c.get('EVAL_WORKER_INFRA_RETRY_MAX_MS'), c.get('EVAL_RUN_MAX_RUNTIME_SECONDS') * 1000);
+    this.waits = new InfrastructureWaits(
+      c.get('EVAL_WORKER_BACKOFF_MS'),
+      c.get('EVAL_WORKER_INFRA_RETRY_MAX_MS'),
+      c.get('EVAL_RUN_MAX_RUNTIME_SECONDS') * 1000,
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -87,7 +91,9 @@ export class EvalRunsWorker implements OnApplicationBootstrap, OnApplicationShut
       this.recoveryTimer = setInterval(() => void this.sweep(every), every);
       this.recoveryTimer.unref();
     }
-    this.logger.log(`consuming ${QueueName.EvalRuns}: concurrency ${c.get('EVAL_WORKER_CONCURRENCY')}, global cap ${global || 'none'}, per-org cap ${c.get('EVAL_WORKER_MAX_CONCURRENCY_PER_ORG') || 'none'}`);
+    this.logger.log(
+      `consuming ${QueueName.EvalRuns}: concurrency ${c.get('EVAL_WORKER_CONCURRENCY')}, global cap ${global || 'none'}, per-org cap ${c.get('EVAL_WORKER_MAX_CONCURRENCY_PER_ORG') || 'none'}`,
+    );
   }
 
   /** SIGTERM: stop taking jobs and wait for the active ones (graceful drain). */

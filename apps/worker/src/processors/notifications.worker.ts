@@ -47,7 +47,9 @@ export class NotificationsWorker implements OnApplicationBootstrap, OnApplicatio
       },
     );
     this.worker.on('error', (err) => this.logger.warn(`worker error: ${err.message}`));
-    this.logger.log(`consuming ${QueueName.Notifications}: concurrency ${c.get('WEBHOOK_DELIVERY_CONCURRENCY')}, sweep every ${c.get('WEBHOOK_SWEEP_INTERVAL_MS')} ms`);
+    this.logger.log(
+      `consuming ${QueueName.Notifications}: concurrency ${c.get('WEBHOOK_DELIVERY_CONCURRENCY')}, sweep every ${c.get('WEBHOOK_SWEEP_INTERVAL_MS')} ms`,
+    );
   }
 
   /** SIGTERM: finish the attempts in flight, take no new ones. */

@@ -16,12 +16,12 @@ export class ActivityService {
   async record(manager: EntityManager, actor: Actor | null, input: ActivityInput): Promise<void> {
     await manager.save(
       manager.create(ActivityEventEntity, {
-      org_id: input.org_id,
-      agent_id: input.agent_id ?? null,
-      event_type: input.event_type,
-      actor_key_id: actor?.key_id ?? null,
-      request_id: actor?.request_id ?? null,
-      metadata: input.metadata ?? {},
+        org_id: input.org_id,
+        agent_id: input.agent_id ?? null,
+        event_type: input.event_type,
+        actor_key_id: actor?.key_id ?? null,
+        request_id: actor?.request_id ?? null,
+        metadata: input.metadata ?? {},
       }),
     );
   }

@@ -71,9 +71,7 @@ export class AgentsService {
   async create(actor: Actor, input: CreateAgentInput): Promise<AgentView> {
     const orgId = input.org_id ?? actor.org_id;
     if (!orgId) {
-      throw DomainError.validation('org_id is required when a global key creates an agent', [
-        { field: 'org_id', messages: ['is required for global keys'] },
-      ]);
+      throw DomainError.validation('org_id is required when a global key creates an agent', [{ field: 'org_id', messages: ['is required for global keys'] }]);
     }
     await this.orgs.assertAccessible(actor, orgId);
     if (input.api_endpoint) {
@@ -129,7 +127,7 @@ export class AgentsService {
 
   /** The agent if `actor` may see it; NOT_FOUND otherwise (also for another org's agent). */
   async load(actor: Actor, id: string): Promise<AgentEntity> {
-        const agent = await this.agents.findOneBy(scopedById(actor, id));
+    const agent = await this.agents.findOneBy(scopedById(actor, id));
     if (!agent) throw DomainError.notFound('agent', id);
     return agent;
   }

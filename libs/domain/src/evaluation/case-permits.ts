@@ -35,7 +35,8 @@ export class CasePermits {
 
   release(): void {
     const next = this.waiters.shift();
-    if (next) next(); // handed over, so still in use
+    if (next)
+      next(); // handed over, so still in use
     else this.used--;
   }
 }

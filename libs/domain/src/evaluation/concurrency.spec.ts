@@ -16,10 +16,12 @@ describe('mapWithConcurrency', () => {
   });
 
   it('propagates the first failure', async () => {
-    await expect(mapWithConcurrency([1, 2, 3], 3, async (n) => {
-      if (n === 2) throw new Error('boom');
-      return n;
-    })).rejects.toThrow('boom');
+    await expect(
+      mapWithConcurrency([1, 2, 3], 3, async (n) => {
+        if (n === 2) throw new Error('boom');
+        return n;
+      }),
+    ).rejects.toThrow('boom');
   });
 
   it('starts no new item after a failure', async () => {

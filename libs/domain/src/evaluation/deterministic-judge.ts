@@ -239,7 +239,11 @@ function tokens(text: string): string[] {
 }
 
 function contentStems(text: string): string[] {
-  return uniq(tokens(text).filter((t) => !STOPWORDS.has(t)).map(stem));
+  return uniq(
+    tokens(text)
+      .filter((t) => !STOPWORDS.has(t))
+      .map(stem),
+  );
 }
 
 /** A crude suffix strip so "cites", "cited" and "citing" meet; deterministic, which is all it must be. */

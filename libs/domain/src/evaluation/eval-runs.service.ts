@@ -3,16 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { AppConfig } from '@greenlight/config';
 import { ErrorCode } from '@greenlight/contracts';
-import {
-  EvalResultEntity,
-  EvalRunArtifactEntity,
-  EvalRunEntity,
-  GoldenSetEntity,
-  Page,
-  PageRequest,
-  RunStatus,
-  RunType,
-} from '@greenlight/database';
+import { EvalResultEntity, EvalRunArtifactEntity, EvalRunEntity, GoldenSetEntity, Page, PageRequest, RunStatus, RunType } from '@greenlight/database';
 import { Actor, scopedById } from '@greenlight/tenancy';
 import { ActivityService } from '../activity/activity.service';
 import { AgentsService } from '../agents/agents.service';
@@ -201,11 +192,15 @@ export class EvalRunsService {
       const known = new Set(profile.dimensions.map((d) => d.key));
       const unknown = named.map((r) => r.d).filter((d) => !known.has(d));
       if (unknown.length) {
-        throw new DomainError(ErrorCode.EVAL_POLICY_CONTRACT_ERROR, `cases name dimensions the profile "${profile.name}" does not define: ${unknown.join(', ')}`, {
-          violations: unknown.map((d) => ({ rule: 'unknown_dimension', field: 'dimensions', message: `unknown dimension "${d}"`, value: d })),
-          profile_id: profile.id,
-          known_dimensions: [...known],
-        });
+        throw new DomainError(
+          ErrorCode.EVAL_POLICY_CONTRACT_ERROR,
+          `cases name dimensions the profile "${profile.name}" does not define: ${unknown.join(', ')}`,
+          {
+            violations: unknown.map((d) => ({ rule: 'unknown_dimension', field: 'dimensions', message: `unknown dimension "${d}"`, value: d })),
+            profile_id: profile.id,
+            known_dimensions: [...known],
+          },
+        );
       }
       const config: RunConfig = {
         golden_set_version: set.version,
@@ -270,7 +265,10 @@ export class EvalRunsService {
     if (filter.golden_set_id) qb.andWhere('r.golden_set_id = :gs', { gs: filter.golden_set_id });
     qb.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'ASC').take(page.limit).skip(page.offset);
     const [rows, total] = await qb.getManyAndCount();
-    const rates = await this.ratesFor(rows.map((r) => r.id), rows);
+    const rates = await this.ratesFor(
+      rows.map((r) => r.id),
+      rows,
+    );
     return { items: rows.map((r) => ({ ...presentRun(r), rates: rates.get(r.id)! })), limit: page.limit, offset: page.offset, total };
   }
 
@@ -285,7 +283,8 @@ export class EvalRunsService {
 
   private async ratesFor(ids: string[], runs: EvalRunEntity[]): Promise<Map<string, RunRates>> {
     const out = new Map<string, RunRates>();
-    for (const id of ids) out.set(id, { result_count: 0, error_count: 0, error_rate: 0, answer_correct_rate: 0, source_correct_rate: 0, quality_pass_rate: 0, pass_rate: 0 });
+    for (const id of ids)
+      out.set(id, { result_count: 0, error_count: 0, error_rate: 0, answer_correct_rate: 0, source_correct_rate: 0, quality_pass_rate: 0, pass_rate: 0 });
     if (ids.length === 0) return out;
     const threshold = new Map(runs.map((r) => [r.id, (r.config as unknown as RunConfig).profile?.scoring_scale?.pass_threshold ?? 4]));
     const rows: Record<string, string | number>[] = await this.db.query(
@@ -320,7 +319,7 @@ export class EvalRunsService {
 
   /** The run row if `actor` may see it; NOT_FOUND otherwise. */
   async load(actor: Actor, id: string): Promise<EvalRunEntity> {
-        const run = await this.db.getRepository(EvalRunEntity).findOneBy(scopedById(actor, id));
+    const run = await this.db.getRepository(EvalRunEntity).findOneBy(scopedById(actor, id));
     if (!run) throw DomainError.notFound('eval run', id);
     return run;
   }
@@ -440,7 +439,10 @@ export class EvalRunsService {
       // A terminal move and its notification (eval_run.completed / eval_run.failed) commit together: the outbox.
       const notify = to === 'completed' || to === 'failed';
       const move = async (m: EntityManager) => {
-        const [rows]: [EvalRunEntity[], number] = await m.query(`UPDATE eval_runs SET ${sets.join(', ')} WHERE id = $1 AND status = $2${epochGuard} RETURNING *`, params);
+        const [rows]: [EvalRunEntity[], number] = await m.query(
+          `UPDATE eval_runs SET ${sets.join(', ')} WHERE id = $1 AND status = $2${epochGuard} RETURNING *`,
+          params,
+        );
         moved = rows?.[0];
         if (moved && notify) refs = await this.outbox.record(m, runEvent(moved, to as 'completed' | 'failed'));
       };
@@ -469,8 +471,15 @@ export function transitionError(runId: string, from: RunStatus, to: RunStatus): 
 
 function pickOptions(src: RunOptions): RunOptions {
   const keys: (keyof RunOptions)[] = [
-    'judge_mode', 'judge_model', 'executor_mode', 'agent_timeout_ms', 'response_output_path', 'response_sources_path',
-    'require_golden_set_quality_gate', 'min_active_case_count', 'min_verified_case_ratio',
+    'judge_mode',
+    'judge_model',
+    'executor_mode',
+    'agent_timeout_ms',
+    'response_output_path',
+    'response_sources_path',
+    'require_golden_set_quality_gate',
+    'min_active_case_count',
+    'min_verified_case_ratio',
   ];
   const out: Record<string, unknown> = {};
   for (const k of keys) if (src[k] !== undefined && src[k] !== null) out[k] = src[k];

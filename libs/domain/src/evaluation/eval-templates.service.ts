@@ -75,7 +75,7 @@ export class EvalTemplatesService {
   }
 
   async get(actor: Actor, id: string): Promise<EvalTemplateView> {
-        const t = await this.templates.findOneBy(scopedById(actor, id));
+    const t = await this.templates.findOneBy(scopedById(actor, id));
     if (!t) throw DomainError.notFound('eval template', id);
     return present(t);
   }

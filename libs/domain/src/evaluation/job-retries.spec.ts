@@ -11,7 +11,9 @@ describe('isInfrastructureError', () => {
   it('knows our outages: Postgres unreachable or restarting, timeouts, Redis unreachable', () => {
     expect(isInfrastructureError(refused)).toBe(true);
     expect(isInfrastructureError(new Error('Connection terminated unexpectedly'))).toBe(true);
-    expect(isInfrastructureError(new QueryFailedError('SELECT 1', [], Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' })))).toBe(true);
+    expect(
+      isInfrastructureError(new QueryFailedError('SELECT 1', [], Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }))),
+    ).toBe(true);
     expect(isInfrastructureError(Object.assign(new Error('the database system is starting up'), { code: '57P03' }))).toBe(true);
     expect(isInfrastructureError(Object.assign(new Error('deadlock detected'), { code: '40P01' }))).toBe(true);
     expect(isInfrastructureError(new Error("Stream isn't writeable and enableOfflineQueue options is false"))).toBe(true);

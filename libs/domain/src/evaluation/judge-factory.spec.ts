@@ -38,9 +38,15 @@ describe('createJudge', () => {
   });
 
   it('refuses an unknown mode, a provider without key or model, and a prompt version it does not implement', () => {
-    expect(codeOf(() => createJudge({ mode: 'oracle', model: null, prompt_version: 'x' } as unknown as JudgeConfig, deps))).toBe(ErrorCode.EVAL_JUDGE_CONFIG_ERROR);
-    expect(codeOf(() => createJudge({ mode: 'provider', model: 'm', prompt_version: 'provider-v1' }, { ...deps, apiKey: '' }))).toBe(ErrorCode.EVAL_JUDGE_CONFIG_ERROR);
-    expect(codeOf(() => createJudge({ mode: 'provider', model: null, prompt_version: 'provider-v1' }, { ...deps, defaultModel: ' ' }))).toBe(ErrorCode.EVAL_JUDGE_CONFIG_ERROR);
+    expect(codeOf(() => createJudge({ mode: 'oracle', model: null, prompt_version: 'x' } as unknown as JudgeConfig, deps))).toBe(
+      ErrorCode.EVAL_JUDGE_CONFIG_ERROR,
+    );
+    expect(codeOf(() => createJudge({ mode: 'provider', model: 'm', prompt_version: 'provider-v1' }, { ...deps, apiKey: '' }))).toBe(
+      ErrorCode.EVAL_JUDGE_CONFIG_ERROR,
+    );
+    expect(codeOf(() => createJudge({ mode: 'provider', model: null, prompt_version: 'provider-v1' }, { ...deps, defaultModel: ' ' }))).toBe(
+      ErrorCode.EVAL_JUDGE_CONFIG_ERROR,
+    );
     expect(codeOf(() => createJudge({ mode: 'deterministic', model: null, prompt_version: 'deterministic-v0' }, deps))).toBe(ErrorCode.EVAL_JUDGE_CONFIG_ERROR);
   });
 });
@@ -61,7 +67,13 @@ class SlowJudge implements Judge {
     if (this.fail) throw new Error('provider down');
     return {
       verdict: { answer_correct: true, source_correct: null, quality_score: 5, criteria_scores: null, issue_tags: [], reasoning: i.actual.output },
-      trace: { judge_input: {}, judge_output: {}, latency_ms: 1, token_usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }, response_id: `r${n}` },
+      trace: {
+        judge_input: {},
+        judge_output: {},
+        latency_ms: 1,
+        token_usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+        response_id: `r${n}`,
+      },
     };
   }
 

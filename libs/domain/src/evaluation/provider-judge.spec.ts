@@ -57,7 +57,12 @@ describe('parseJudgeOutput', () => {
     ['a missing key', JSON.stringify({ ...base, reasoning: undefined }), answer(), /missing key reasoning/],
     ['source_correct null when sources are expected', JSON.stringify(base), answer(['a.com']), /source_correct must be true or false/],
     ['criteria scores missing in criteria mode', JSON.stringify({ ...base, answer_correct: null }), criteria, /criteria_scores must be an object/],
-    ['a criteria score that is not a number', JSON.stringify({ ...base, criteria_scores: { reasoning: 'good' } }), criteria, /criteria_scores.reasoning must be a number/],
+    [
+      'a criteria score that is not a number',
+      JSON.stringify({ ...base, criteria_scores: { reasoning: 'good' } }),
+      criteria,
+      /criteria_scores.reasoning must be a number/,
+    ],
     ['reasoning that is not a string', JSON.stringify({ ...base, reasoning: 3 }), answer(), /reasoning must be a string/],
     ['a boolean that is not one', JSON.stringify({ ...base, answer_correct: 'maybe' }), answer(), /answer_correct must be/],
   ])('refuses %s', (_name, content, input, problem) => {
@@ -104,7 +109,10 @@ describe('judgeProviderError', () => {
   });
 
   it('keeps free-text provider codes and unknown errors out of the message', () => {
-    const e = judgeProviderError(APIError.generate(401, { error: { message: 'Incorrect API key provided: sk-secret', code: 'key sk-secret bad' } }, undefined, new Headers()), 1000);
+    const e = judgeProviderError(
+      APIError.generate(401, { error: { message: 'Incorrect API key provided: sk-secret', code: 'key sk-secret bad' } }, undefined, new Headers()),
+      1000,
+    );
     expect(e.message).not.toContain('sk-secret');
     expect(JSON.stringify(e.details)).not.toContain('sk-secret');
     expect(judgeProviderError(new TypeError('x'), 1000).details).toEqual({ status: null, provider_code: 'unexpected', retryable: false });

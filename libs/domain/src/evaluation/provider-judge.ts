@@ -42,9 +42,7 @@ const PREVIEW_CHARS = 500;
 export class ProviderJudge implements Judge {
   readonly mode = 'provider' as const;
   readonly prompt_version = PROVIDER_PROMPT_VERSION;
-  readonly prompt_hash = createHash('sha256')
-    .update(`${PROVIDER_PROMPT_VERSION}\n${PROVIDER_SYSTEM_PROMPT}\n${USER_MESSAGE_LAYOUT}`)
-    .digest('hex');
+  readonly prompt_hash = createHash('sha256').update(`${PROVIDER_PROMPT_VERSION}\n${PROVIDER_SYSTEM_PROMPT}\n${USER_MESSAGE_LAYOUT}`).digest('hex');
   readonly model: string;
   private readonly client: OpenAI;
   private readonly timeoutMs: number;

@@ -22,12 +22,16 @@ describe('ProgressiveWrites', () => {
     let inFlight = 0;
     let most = 0;
     const order: string[] = [];
-    const writes = new ProgressiveWrites(async (os) => {
-      most = Math.max(most, ++inFlight);
-      await tick(10);
-      order.push(...os.map((o) => o.case.id));
-      inFlight--;
-    }, 1, 50);
+    const writes = new ProgressiveWrites(
+      async (os) => {
+        most = Math.max(most, ++inFlight);
+        await tick(10);
+        order.push(...os.map((o) => o.case.id));
+        inFlight--;
+      },
+      1,
+      50,
+    );
     for (let i = 0; i < 5; i++) writes.add(outcome(i));
     await writes.drain();
     expect(most).toBe(1);
@@ -36,10 +40,14 @@ describe('ProgressiveWrites', () => {
 
   it('reports the first failed write to check and drain, and writes nothing after it', async () => {
     const written: string[] = [];
-    const writes = new ProgressiveWrites(async (os) => {
-      if (os[0].case.id === 'case-1') throw new Error('database unreachable');
-      written.push(...os.map((o) => o.case.id));
-    }, 1, 50);
+    const writes = new ProgressiveWrites(
+      async (os) => {
+        if (os[0].case.id === 'case-1') throw new Error('database unreachable');
+        written.push(...os.map((o) => o.case.id));
+      },
+      1,
+      50,
+    );
     for (let i = 0; i < 3; i++) writes.add(outcome(i));
     await expect(writes.drain()).rejects.toThrow('database unreachable');
     expect(() => writes.check()).toThrow('database unreachable');

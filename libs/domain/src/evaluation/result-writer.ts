@@ -15,7 +15,10 @@ export class RunResultWriter {
     MAX_WRITE_ROWS,
     (w) => w.outcomes.length,
     async (batch) => {
-      const inserted = await this.writeOutcomes(batch[0].ctx, batch.flatMap((w) => w.outcomes));
+      const inserted = await this.writeOutcomes(
+        batch[0].ctx,
+        batch.flatMap((w) => w.outcomes),
+      );
       return batch.map((w) => claim(inserted, w.outcomes));
     },
   );

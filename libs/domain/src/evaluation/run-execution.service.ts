@@ -90,7 +90,8 @@ export class RunExecutionService {
     // Claiming a new epoch makes any start job queued for this run stale: never two executions at once.
     const running = await this.runs.transition(run.id, 'pending', 'running', { bump_epoch: true }).catch((err: unknown) => {
       // Cancelled by someone else since it was read: the same answer as a run that was cancelled already.
-      const lostToCancel = err instanceof DomainError && err.code === ErrorCode.EVAL_RUN_STATUS_TRANSITION_INVALID && asObject(err.details).status === 'cancelled';
+      const lostToCancel =
+        err instanceof DomainError && err.code === ErrorCode.EVAL_RUN_STATUS_TRANSITION_INVALID && asObject(err.details).status === 'cancelled';
       throw lostToCancel ? cancelledError(run.id) : err;
     });
     const ctx = this.prepare(running);
@@ -120,7 +121,7 @@ export class RunExecutionService {
     } catch (err) {
       await this.failRun(ctx, err, performance.now() - started);
       if (err instanceof DomainError) {
-        throw new DomainError(err.code, err.message, { ...(asObject(err.details)), run_id: run.id, run_status: 'failed' }, err.status);
+        throw new DomainError(err.code, err.message, { ...asObject(err.details), run_id: run.id, run_status: 'failed' }, err.status);
       }
       throw err;
     }
@@ -214,7 +215,9 @@ export class RunExecutionService {
 
   /** A run's status, queue epoch and start: what a worker checks before each case. */
   async runState(runId: string): Promise<RunState | null> {
-    const [row] = await preparedQuery<RunState>(this.db, 'greenlight_run_state', `SELECT id, status, queue_epoch, started_at FROM eval_runs WHERE id = $1`, [runId]);
+    const [row] = await preparedQuery<RunState>(this.db, 'greenlight_run_state', `SELECT id, status, queue_epoch, started_at FROM eval_runs WHERE id = $1`, [
+      runId,
+    ]);
     return row ?? null;
   }
 

@@ -99,11 +99,15 @@ export class RunQueueService {
       return { run: presentRun(latest), enqueued: false, job_id: startJobId(latest.id, latest.queue_epoch), reopened };
     }
     const epoch = Number(rows[0].queue_epoch);
-    const jobId = await this.producer.enqueue('eval.run.start', { run_id: run.id, org_id: run.org_id, epoch }, {
-      jobId: startJobId(run.id, epoch),
-      attempts: this.config.get('EVAL_WORKER_ATTEMPTS'),
-      backoff: { type: 'exponential', delay: this.config.get('EVAL_WORKER_BACKOFF_MS') },
-    });
+    const jobId = await this.producer.enqueue(
+      'eval.run.start',
+      { run_id: run.id, org_id: run.org_id, epoch },
+      {
+        jobId: startJobId(run.id, epoch),
+        attempts: this.config.get('EVAL_WORKER_ATTEMPTS'),
+        backoff: { type: 'exponential', delay: this.config.get('EVAL_WORKER_BACKOFF_MS') },
+      },
+    );
     await this.recordEvent(run, 'run_queued', { epoch, job_id: jobId, reopened });
     return { run: presentRun(await this.runs.load(actor, runId)), enqueued: true, job_id: jobId, reopened };
   }
@@ -130,12 +134,16 @@ export class RunQueueService {
       throw new DomainError(ErrorCode.CONFLICT, 'the run changed while it was being requeued; try again', { run_id: run.id });
     }
     const epoch = Number(rows[0].queue_epoch);
-    const jobId = await this.producer.enqueue('eval.run.start', { run_id: run.id, org_id: run.org_id, epoch }, {
-      jobId: startJobId(run.id, epoch),
-      delay: opts.delayMs && opts.delayMs > 0 ? opts.delayMs : undefined,
-      attempts: this.config.get('EVAL_WORKER_ATTEMPTS'),
-      backoff: { type: 'exponential', delay: this.config.get('EVAL_WORKER_BACKOFF_MS') },
-    });
+    const jobId = await this.producer.enqueue(
+      'eval.run.start',
+      { run_id: run.id, org_id: run.org_id, epoch },
+      {
+        jobId: startJobId(run.id, epoch),
+        delay: opts.delayMs && opts.delayMs > 0 ? opts.delayMs : undefined,
+        attempts: this.config.get('EVAL_WORKER_ATTEMPTS'),
+        backoff: { type: 'exponential', delay: this.config.get('EVAL_WORKER_BACKOFF_MS') },
+      },
+    );
     await this.recordEvent(run, 'run_requeued', { epoch, job_id: jobId, action, reason: opts.reason, delay_ms: opts.delayMs ?? 0 });
     return { action, run_id: run.id, epoch, job_id: jobId };
   }
@@ -163,20 +171,25 @@ export class RunQueueService {
     });
     if (!rows.length) return null;
     const epoch = Number(rows[0].queue_epoch);
-    await this.producer.enqueue('eval.run.start', { run_id: run.id, org_id: run.org_id, epoch }, {
-      jobId: startJobId(run.id, epoch),
-      attempts: this.config.get('EVAL_WORKER_ATTEMPTS'),
-      backoff: { type: 'exponential', delay: this.config.get('EVAL_WORKER_BACKOFF_MS') },
-    });
+    await this.producer.enqueue(
+      'eval.run.start',
+      { run_id: run.id, org_id: run.org_id, epoch },
+      {
+        jobId: startJobId(run.id, epoch),
+        attempts: this.config.get('EVAL_WORKER_ATTEMPTS'),
+        backoff: { type: 'exponential', delay: this.config.get('EVAL_WORKER_BACKOFF_MS') },
+      },
+    );
     return epoch;
   }
 
   /** Whether the run's current epoch was handed to the queue (start, requeue, resume) rather than executed synchronously. */
   async isQueuedEpoch(run: Pick<EvalRunEntity, 'id' | 'queue_epoch'>): Promise<boolean> {
-    const rows = await this.db.query(
-      `SELECT 1 FROM eval_run_events WHERE run_id = $1 AND event_type = ANY($2) AND details->>'epoch' = $3 LIMIT 1`,
-      [run.id, QUEUED_EPOCH_EVENTS, String(run.queue_epoch)],
-    );
+    const rows = await this.db.query(`SELECT 1 FROM eval_run_events WHERE run_id = $1 AND event_type = ANY($2) AND details->>'epoch' = $3 LIMIT 1`, [
+      run.id,
+      QUEUED_EPOCH_EVENTS,
+      String(run.queue_epoch),
+    ]);
     return rows.length > 0;
   }
 

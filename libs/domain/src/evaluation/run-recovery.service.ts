@@ -100,7 +100,9 @@ export class RunRecoveryService {
     if (resumes < max) {
       const epoch = await this.queue.resume(run, { reason, missing_cases: missing, resume: resumes + 1, max_resumes: max });
       if (epoch === null) return 'skipped';
-      this.logger.warn(`run ${run.id}: ${missing} case(s) without a result and no job to execute them (${reason}); resumed as epoch ${epoch} (${resumes + 1}/${max})`);
+      this.logger.warn(
+        `run ${run.id}: ${missing} case(s) without a result and no job to execute them (${reason}); resumed as epoch ${epoch} (${resumes + 1}/${max})`,
+      );
       return 'resumed';
     }
     const why = reason === 'jobs_lost' ? 'its jobs were lost' : 'its chunks failed for reasons other than the agent';

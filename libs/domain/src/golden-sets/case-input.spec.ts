@@ -56,11 +56,31 @@ describe('validateCaseInput: the typed JSON form', () => {
 
 describe('validateCaseInput: the file form keeps its conversions', () => {
   it('turns numbers into text, splits list cells, matches enum values loosely and skips blank cells', () => {
-    const result = file({ input: 12345, expected_answer: 678, external_id: 9, capability: 10, expected_sources: 'a.md; b.md', tags: 'x|y', difficulty: 'Hard', scenario_type: 'Edge Case', evaluation_mode: '', criteria: '  ' });
+    const result = file({
+      input: 12345,
+      expected_answer: 678,
+      external_id: 9,
+      capability: 10,
+      expected_sources: 'a.md; b.md',
+      tags: 'x|y',
+      difficulty: 'Hard',
+      scenario_type: 'Edge Case',
+      evaluation_mode: '',
+      criteria: '  ',
+    });
     expect(result).toEqual({
       ok: true,
       value: expect.objectContaining({
-        input: '12345', expected_answer: '678', external_id: '9', capability: '10', expected_sources: ['a.md', 'b.md'], tags: ['x', 'y'], difficulty: 'hard', scenario_type: 'edge_case', evaluation_mode: 'answer', criteria: null,
+        input: '12345',
+        expected_answer: '678',
+        external_id: '9',
+        capability: '10',
+        expected_sources: ['a.md', 'b.md'],
+        tags: ['x', 'y'],
+        difficulty: 'hard',
+        scenario_type: 'edge_case',
+        evaluation_mode: 'answer',
+        criteria: null,
       }),
     });
   });
@@ -69,7 +89,9 @@ describe('validateCaseInput: the file form keeps its conversions', () => {
 describe('validateCaseInput: text limits', () => {
   it('defaults to CASE_LIMITS and names the limit and the length', () => {
     const input = 'x'.repeat(CASE_LIMITS.input_chars + 1);
-    expect(issues(json({ ...base, input }))).toEqual([{ field: 'input', message: `must be at most ${CASE_LIMITS.input_chars} characters (got ${input.length})` }]);
+    expect(issues(json({ ...base, input }))).toEqual([
+      { field: 'input', message: `must be at most ${CASE_LIMITS.input_chars} characters (got ${input.length})` },
+    ]);
     expect(json({ ...base, input: 'x'.repeat(CASE_LIMITS.input_chars) }).ok).toBe(true);
   });
 
@@ -78,7 +100,9 @@ describe('validateCaseInput: text limits', () => {
     for (const form of ['json', 'file'] as const) {
       const check = (raw: Record<string, unknown>) => issues(validateCaseInput(raw, { form, limits }));
       expect(check({ input: 'x'.repeat(101), expected_answer: 'a' })).toEqual([{ field: 'input', message: 'must be at most 100 characters (got 101)' }]);
-      expect(check({ input: 'q', expected_answer: 'a'.repeat(201) })).toEqual([{ field: 'expected_answer', message: 'must be at most 200 characters (got 201)' }]);
+      expect(check({ input: 'q', expected_answer: 'a'.repeat(201) })).toEqual([
+        { field: 'expected_answer', message: 'must be at most 200 characters (got 201)' },
+      ]);
       expect(check({ input: 'q', criteria: 'c'.repeat(301) })).toEqual([{ field: 'criteria', message: 'must be at most 300 characters (got 301)' }]);
       expect(check({ input: 'x'.repeat(100), expected_answer: 'a'.repeat(200) })).toEqual([]);
     }

@@ -43,8 +43,17 @@ export const CASE_LIMITS = {
 export const TAXONOMY_DEFAULTS = { difficulty: 'medium' as Difficulty, scenario_type: 'happy_path' as ScenarioType, capability: 'general' };
 
 export const CASE_FIELDS = [
-  'external_id', 'input', 'evaluation_mode', 'expected_answer', 'expected_sources', 'criteria', 'dimensions',
-  'difficulty', 'scenario_type', 'capability', 'tags',
+  'external_id',
+  'input',
+  'evaluation_mode',
+  'expected_answer',
+  'expected_sources',
+  'criteria',
+  'dimensions',
+  'difficulty',
+  'scenario_type',
+  'capability',
+  'tags',
 ] as const;
 const KNOWN_FIELDS = new Set<string>(CASE_FIELDS);
 
@@ -152,7 +161,15 @@ export function validateCaseInput(raw: Record<string, unknown>, options: CaseVal
     const v = raw[field];
     // An empty enum value is just not one of the values.
     if (!(typed && typeof v === 'string') && absent(field)) return null;
-    const s = typeof v !== 'string' ? null : typed ? v : v.trim().toLowerCase().replace(/[\s-]+/g, '_');
+    const s =
+      typeof v !== 'string'
+        ? null
+        : typed
+          ? v
+          : v
+              .trim()
+              .toLowerCase()
+              .replace(/[\s-]+/g, '_');
     if (s === null || !allowed.includes(s as T)) {
       add(field, message);
       return null;
@@ -211,7 +228,10 @@ export function splitList(s: string): string[] {
       // fall through to delimiter splitting
     }
   }
-  return t.split(/[;|\n]/).map((x) => x.trim()).filter(Boolean);
+  return t
+    .split(/[;|\n]/)
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 function dedupe(issues: CaseIssue[]): CaseIssue[] {

@@ -22,7 +22,11 @@ export const GOLDEN_SET_COLUMN_ALIASES: Record<string, string[]> = {
 
 export const MAX_REPORTED_ISSUES = 1000;
 
-export const normaliseColumnName = (name: string) => name.trim().toLowerCase().replace(/[\s-]+/g, '_');
+export const normaliseColumnName = (name: string) =>
+  name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
 
 // A Map, not an object: a header such as "constructor" must not resolve through Object.prototype.
 const ALIAS_INDEX = new Map<string, string>();

@@ -5,7 +5,19 @@ import { fileError, LIMITS, MiB, parse, xlsx } from './__fixtures__/file-parse';
 describe('GOLDEN_SET_COLUMN_ALIASES', () => {
   it('names every canonical field once and never gives one alias to two fields', () => {
     expect(Object.keys(GOLDEN_SET_COLUMN_ALIASES).sort()).toEqual(
-      ['capability', 'criteria', 'difficulty', 'dimensions', 'evaluation_mode', 'expected_answer', 'expected_sources', 'external_id', 'input', 'scenario_type', 'tags'].sort(),
+      [
+        'capability',
+        'criteria',
+        'difficulty',
+        'dimensions',
+        'evaluation_mode',
+        'expected_answer',
+        'expected_sources',
+        'external_id',
+        'input',
+        'scenario_type',
+        'tags',
+      ].sort(),
     );
     const all = Object.values(GOLDEN_SET_COLUMN_ALIASES).flat();
     expect(new Set(all).size).toBe(all.length);
@@ -55,7 +67,15 @@ describe('parseGoldenSetFile: csv', () => {
         'Write a polite apology,,,Must apologise and offer a next step,tone|helpfulness,,',
       ].join('\n'),
     );
-    expect(report).toMatchObject({ format: 'csv', total_rows: 2, accepted_rows: 2, rejected_rows: 0, issues: [], issues_truncated: false, ignored_columns: [] });
+    expect(report).toMatchObject({
+      format: 'csv',
+      total_rows: 2,
+      accepted_rows: 2,
+      rejected_rows: 0,
+      issues: [],
+      issues_truncated: false,
+      ignored_columns: [],
+    });
     expect(cases).toEqual([
       {
         external_id: null,
@@ -123,11 +143,9 @@ describe('parseGoldenSetFile: csv', () => {
   it('splits list cells on ; | newlines or reads them as JSON arrays, and trims every cell', async () => {
     const { cases } = await parse(
       'csv',
-      [
-        'input,answer,sources,tags',
-        '  q1  ,  a1  ," x.md ; y.md | z.md ","t1|t2;t1"',
-        'q2,a2,"first.md\nsecond.md","[""json tag"", ""other; tag""]"',
-      ].join('\n'),
+      ['input,answer,sources,tags', '  q1  ,  a1  ," x.md ; y.md | z.md ","t1|t2;t1"', 'q2,a2,"first.md\nsecond.md","[""json tag"", ""other; tag""]"'].join(
+        '\n',
+      ),
     );
     expect(cases.map((c) => [c.input, c.expected_answer, c.expected_sources, c.tags])).toEqual([
       ['q1', 'a1', ['x.md', 'y.md', 'z.md'], ['t1', 't2']],
@@ -331,7 +349,13 @@ describe('parseGoldenSetFile: jsonl', () => {
     expect(report.columns).toEqual(['question', 'answer', 'sources', 'id', 'labels', 'prompt', 'rubric', 'dimensions', 'level', 'notes', 'evaluation_mode']);
     // aliases resolve per line; within a line `question` outranks `prompt`
     expect(report.ignored_columns).toEqual(['notes']);
-    expect(report.column_mapping).toMatchObject({ question: 'input', prompt: 'input', id: 'external_id', rubric: 'criteria', evaluation_mode: 'evaluation_mode' });
+    expect(report.column_mapping).toMatchObject({
+      question: 'input',
+      prompt: 'input',
+      id: 'external_id',
+      rubric: 'criteria',
+      evaluation_mode: 'evaluation_mode',
+    });
     expect(cases[0]).toMatchObject({ input: 'q1', external_id: '7', expected_sources: ['s1', 's2'], tags: ['x', 'y'] });
     expect(cases[1]).toMatchObject({ input: 'q2', evaluation_mode: 'criteria', criteria: 'be brief', dimensions: ['tone'], difficulty: 'hard' });
   });

@@ -3,14 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '@greenlight/config';
 import { ErrorCode } from '@greenlight/contracts';
-import {
-  GoldenSetCaseEntity,
-  GoldenSetCaseReviewEntity,
-  GoldenSetEntity,
-  GoldenSetSourceFormat,
-  Page,
-  PageRequest,
-} from '@greenlight/database';
+import { GoldenSetCaseEntity, GoldenSetCaseReviewEntity, GoldenSetEntity, GoldenSetSourceFormat, Page, PageRequest } from '@greenlight/database';
 import { Actor } from '@greenlight/tenancy';
 import { ActivityService } from '../activity/activity.service';
 import { AgentsService } from '../agents/agents.service';
@@ -220,7 +213,14 @@ export class GoldenSetsService {
         throw new DomainError(ErrorCode.GOLDEN_SET_CASE_NOT_ACTIVE, 'only active cases can be verified', { case_id: caseId, superseded_by: c.superseded_by });
       }
       await m.update(GoldenSetCaseEntity, { id: c.id }, { verified_at: () => 'now()', last_reviewed_at: () => 'now()', review_notes: notes } as never);
-      await m.insert(GoldenSetCaseReviewEntity, { case_id: c.id, golden_set_id: set.id, org_id: set.org_id, action: 'verified', notes, reviewer_key_id: actor.key_id });
+      await m.insert(GoldenSetCaseReviewEntity, {
+        case_id: c.id,
+        golden_set_id: set.id,
+        org_id: set.org_id,
+        action: 'verified',
+        notes,
+        reviewer_key_id: actor.key_id,
+      });
       return presentCase(await m.findOneByOrFail(GoldenSetCaseEntity, { id: c.id }));
     });
   }
@@ -249,10 +249,22 @@ export class GoldenSetsService {
       const created = await m.save(
         m.create(GoldenSetCaseEntity, { ...checked.value, golden_set_id: set.id, org_id: set.org_id, position: old.position, version: old.version + 1 }),
       );
-      await m.update(GoldenSetCaseEntity, { id: old.id }, { is_active: false, superseded_by: created.id, superseded_at: () => 'now()', last_reviewed_at: () => 'now()' } as never);
+      await m.update(GoldenSetCaseEntity, { id: old.id }, {
+        is_active: false,
+        superseded_by: created.id,
+        superseded_at: () => 'now()',
+        last_reviewed_at: () => 'now()',
+      } as never);
       // For UPDATE, TypeORM's postgres driver answers [rows, rowCount].
       const [[{ version }]] = await m.query(`UPDATE golden_sets SET version = version + 1, updated_at = now() WHERE id = $1 RETURNING version`, [set.id]);
-      await m.insert(GoldenSetCaseReviewEntity, { case_id: old.id, golden_set_id: set.id, org_id: set.org_id, action: 'superseded', notes, reviewer_key_id: actor.key_id });
+      await m.insert(GoldenSetCaseReviewEntity, {
+        case_id: old.id,
+        golden_set_id: set.id,
+        org_id: set.org_id,
+        action: 'superseded',
+        notes,
+        reviewer_key_id: actor.key_id,
+      });
       await this.activity.record(m, actor, {
         org_id: set.org_id,
         agent_id: set.agent_id,
@@ -297,7 +309,12 @@ export class GoldenSetsService {
     const ratio = active === 0 ? 0 : Math.round((verified / active) * 10_000) / 10_000;
     const blockers: QualityGateStatus['blockers'] = [];
     if (active < t.min_active_case_count) {
-      blockers.push({ rule: 'min_active_case_count', message: `${active} active cases, ${t.min_active_case_count} required`, actual: active, required: t.min_active_case_count });
+      blockers.push({
+        rule: 'min_active_case_count',
+        message: `${active} active cases, ${t.min_active_case_count} required`,
+        actual: active,
+        required: t.min_active_case_count,
+      });
     }
     if (ratio < t.min_verified_case_ratio) {
       blockers.push({

@@ -12,7 +12,7 @@ export function readJsonl(body: Buffer, rows: RowCollector): ColumnMap {
   const columns = new ColumnMap();
   let line = 0;
   let sawObject = false;
-  for (let pos = 0; pos < text.length; ) {
+  for (let pos = 0; pos < text.length;) {
     let nl = text.indexOf('\n', pos);
     if (nl === -1) nl = text.length;
     const source = text.slice(pos, nl).trim();

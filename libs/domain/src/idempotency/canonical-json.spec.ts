@@ -3,9 +3,7 @@ import { IdempotencyStore } from './idempotency.store';
 
 describe('canonicalJson', () => {
   it('ignores key order at every depth', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe(
-      canonicalJson({ a: { c: null, d: [1, { x: 1, y: 2 }] }, b: 1 }),
-    );
+    expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe(canonicalJson({ a: { c: null, d: [1, { x: 1, y: 2 }] }, b: 1 }));
   });
 
   it('keeps array order significant', () => {

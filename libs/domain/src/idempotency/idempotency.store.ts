@@ -62,12 +62,11 @@ export class IdempotencyStore {
       // release matches nothing and cannot overwrite or delete the new owner's record.
       if (inserted.length > 0) return { outcome: 'acquired', record_id: inserted[0].id, claim: inserted[0].claim };
 
-      const existing: { request_hash: string; status: string; response_status: number | null; response_body: unknown }[] =
-        await this.db.query(
-          `SELECT request_hash, status, response_status, response_body FROM idempotency_records
+      const existing: { request_hash: string; status: string; response_status: number | null; response_body: unknown }[] = await this.db.query(
+        `SELECT request_hash, status, response_status, response_body FROM idempotency_records
            WHERE api_key_id = $1 AND idempotency_key = $2`,
-          [req.api_key_id, req.key],
-        );
+        [req.api_key_id, req.key],
+      );
       if (existing.length === 0) continue;
       const row = existing[0];
       if (row.request_hash !== hash) return { outcome: 'mismatch' };

@@ -89,7 +89,10 @@ export class NotificationOpsService {
   async retry(actor: Actor, id: string): Promise<OutboxItemView> {
     const row = await this.load(actor, id);
     if (row.status === 'sending') {
-      throw new DomainError(ErrorCode.NOTIFICATION_OUTBOX_IN_PROGRESS, 'the delivery is being sent right now; retry it once the attempt has finished', { id, status: row.status });
+      throw new DomainError(ErrorCode.NOTIFICATION_OUTBOX_IN_PROGRESS, 'the delivery is being sent right now; retry it once the attempt has finished', {
+        id,
+        status: row.status,
+      });
     }
     if (row.status === 'delivered') {
       throw new DomainError(ErrorCode.NOTIFICATION_OUTBOX_NOT_RETRYABLE, 'the delivery was delivered; it is not sent again', { id, status: row.status });
@@ -123,7 +126,10 @@ export class NotificationOpsService {
     for (const ref of rows) {
       const job = await queue.getJob(deliverJobId(ref));
       if (job && (await job.getState()) === 'delayed') {
-        await job.promote().then(() => promoted++, () => undefined);
+        await job.promote().then(
+          () => promoted++,
+          () => undefined,
+        );
       } else if (!job) missing.push(ref);
     }
     await this.outbox.dispatch(missing);

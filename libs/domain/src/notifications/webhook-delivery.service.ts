@@ -160,7 +160,15 @@ export class WebhookDeliveryService {
       [row.id, delay, status, error],
     );
     if (updated[0]) await this.outbox.dispatch([updated[0] as unknown as OutboxRef], delay);
-    return { delivery_id: row.id, outcome: 'retrying', attempt: row.attempts, status_code: status, latency_ms: latency, error, next_attempt_at: updated[0]?.next_attempt_at ?? null };
+    return {
+      delivery_id: row.id,
+      outcome: 'retrying',
+      attempt: row.attempts,
+      status_code: status,
+      latency_ms: latency,
+      error,
+      next_attempt_at: updated[0]?.next_attempt_at ?? null,
+    };
   }
 
   /**
@@ -197,7 +205,13 @@ export class WebhookDeliveryService {
     return { delivery_id: row.id, outcome: 'dead', attempt: row.attempts, status_code: status, latency_ms: latency, error, next_attempt_at: null };
   }
 
-  private async recordAttempt(row: NotificationOutboxEntity, outcome: 'delivered' | 'failed', status: number | null, latency: number, error: string | null): Promise<void> {
+  private async recordAttempt(
+    row: NotificationOutboxEntity,
+    outcome: 'delivered' | 'failed',
+    status: number | null,
+    latency: number,
+    error: string | null,
+  ): Promise<void> {
     await this.db.query(
       `INSERT INTO webhook_delivery_attempts (outbox_id, endpoint_id, org_id, attempt, outcome, status_code, latency_ms, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [row.id, row.endpoint_id, row.org_id, row.attempts, outcome, status, latency, error?.slice(0, 1000) ?? null],

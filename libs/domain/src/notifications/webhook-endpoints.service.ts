@@ -151,7 +151,12 @@ export class WebhookEndpointsService {
   }
 
   /** The endpoint's delivery attempts, newest first: status, latency, response code, error. */
-  async deliveries(actor: Actor, id: string, filter: { outcome?: 'delivered' | 'failed'; event_type?: string }, page: PageRequest): Promise<Page<DeliveryAttemptView>> {
+  async deliveries(
+    actor: Actor,
+    id: string,
+    filter: { outcome?: 'delivered' | 'failed'; event_type?: string },
+    page: PageRequest,
+  ): Promise<Page<DeliveryAttemptView>> {
     const e = await this.load(actor, id);
     const params = [e.id, filter.outcome ?? null, filter.event_type ?? null];
     const where = `a.endpoint_id = $1 AND ($2::text IS NULL OR a.outcome = $2) AND ($3::text IS NULL OR o.event_type = $3)`;
@@ -162,7 +167,10 @@ export class WebhookEndpointsService {
        WHERE ${where} ORDER BY a.id DESC LIMIT $4 OFFSET $5`,
       [...params, page.limit, page.offset],
     );
-    const [{ n }] = await this.db.query(`SELECT count(*)::int AS n FROM webhook_delivery_attempts a JOIN notification_outbox o ON o.id = a.outbox_id WHERE ${where}`, params);
+    const [{ n }] = await this.db.query(
+      `SELECT count(*)::int AS n FROM webhook_delivery_attempts a JOIN notification_outbox o ON o.id = a.outbox_id WHERE ${where}`,
+      params,
+    );
     return { items: rows, limit: page.limit, offset: page.offset, total: n };
   }
 
@@ -173,7 +181,11 @@ export class WebhookEndpointsService {
   async test(actor: Actor, id: string): Promise<TestDeliveryView> {
     const e = await this.load(actor, id);
     const [ref] = await this.db.transaction((m) =>
-      this.outbox.record(m, { org_id: e.org_id, event_type: 'webhook.test', data: { message: 'Greenlight webhook test', endpoint_id: e.id, requested_by_key_id: actor.key_id } }, e.id),
+      this.outbox.record(
+        m,
+        { org_id: e.org_id, event_type: 'webhook.test', data: { message: 'Greenlight webhook test', endpoint_id: e.id, requested_by_key_id: actor.key_id } },
+        e.id,
+      ),
     );
     return { ...(await this.delivery.deliver(ref.id)), event_type: 'webhook.test' };
   }

@@ -38,10 +38,7 @@ export class OrgsService {
   }
 
   async findByName(name: string): Promise<OrgView | null> {
-    const org = await this.orgs
-      .createQueryBuilder('o')
-      .where('lower(o.name) = lower(:name)', { name: name.trim() })
-      .getOne();
+    const org = await this.orgs.createQueryBuilder('o').where('lower(o.name) = lower(:name)', { name: name.trim() }).getOne();
     return org ? present(org) : null;
   }
 

@@ -184,7 +184,10 @@ function canonical(ip: IP): IP {
 
 function parseAllowList(raw: string): AllowList {
   const list: AllowList = { hostnames: new Set(), networks: [] };
-  for (const entry of raw.split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     if (entry.includes('/')) {
       let net: [IP, number];
       try {

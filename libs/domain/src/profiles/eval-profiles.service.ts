@@ -47,11 +47,7 @@ export const DEFAULT_SCORING_SCALE: ProfileScoringScale = {
 export class EvalProfilesService {
   constructor(@InjectRepository(EvalProfileEntity) private readonly profiles: Repository<EvalProfileEntity>) {}
 
-  async list(
-    actor: Actor,
-    filter: { agent_type?: AgentType; is_builtin?: boolean },
-    page: PageRequest,
-  ): Promise<Page<EvalProfileView>> {
+  async list(actor: Actor, filter: { agent_type?: AgentType; is_builtin?: boolean }, page: PageRequest): Promise<Page<EvalProfileView>> {
     const qb = this.visible(actor);
     if (filter.agent_type) qb.andWhere('p.agent_type = :type', { type: filter.agent_type });
     if (filter.is_builtin !== undefined) qb.andWhere('p.is_builtin = :b', { b: filter.is_builtin });
@@ -96,7 +92,13 @@ export class EvalProfilesService {
           name: input.name.trim(),
           agent_type: input.agent_type,
           description: input.description ?? '',
-          dimensions: input.dimensions.map((d) => ({ key: d.key, name: d.name, description: d.description ?? '', weight: d.weight ?? 1, required: d.required ?? true })),
+          dimensions: input.dimensions.map((d) => ({
+            key: d.key,
+            name: d.name,
+            description: d.description ?? '',
+            weight: d.weight ?? 1,
+            required: d.required ?? true,
+          })),
           scoring_scale: scale,
           issue_tags: input.issue_tags,
           is_builtin: false,

@@ -57,7 +57,13 @@ export interface ScanResult {
  * `limit` jobs inspected, keeping those `keep` accepts. BullMQ has no per-org index, so org-scoped
  * views scan; the limit bounds what one request costs.
  */
-export async function scanJobs(queue: Queue, state: JobType, limit: number, keep: (job: Job) => boolean, stopWhen?: (job: Job) => boolean): Promise<ScanResult> {
+export async function scanJobs(
+  queue: Queue,
+  state: JobType,
+  limit: number,
+  keep: (job: Job) => boolean,
+  stopWhen?: (job: Job) => boolean,
+): Promise<ScanResult> {
   const jobs: Job[] = [];
   for (let start = 0; start < limit; start += PAGE) {
     const page = (await queue.getJobs([state], start, Math.min(start + PAGE, limit) - 1, true)).filter(Boolean) as Job[];

@@ -38,7 +38,13 @@ export class OutboxAlertNotifier implements MaintenanceAlertNotifier {
   ) {}
 
   async send(alert: MaintenanceAlert): Promise<AlertDelivery> {
-    const metadata = { schedule_name: alert.schedule_name, anomalies: alert.anomalies, fingerprint: alert.fingerprint, forced: alert.forced, summary: alert.summary };
+    const metadata = {
+      schedule_name: alert.schedule_name,
+      anomalies: alert.anomalies,
+      fingerprint: alert.fingerprint,
+      forced: alert.forced,
+      summary: alert.summary,
+    };
     let webhooks = 0;
     await this.outbox.withEvents(async (m, emit) => {
       await this.activity.record(m, null, { org_id: alert.org_id, event_type: 'queue_schedule_anomaly', metadata });

@@ -8,7 +8,11 @@ export const MAINTENANCE_AUDIT_PATH = '/api/v1/system/queue/maintenance';
  * Writes the explicit audit entries of maintenance (MAINTENANCE_RUN_REAPED, MAINTENANCE_RUN_ORPHANED,
  * SCHEDULE_*), besides the row of the request itself; the worker's entries carry no key.
  */
-export async function writeMaintenanceAudit(audit: AuditLogsService, actor: Actor | null, entries: { org_id: string; path: string; code: string }[]): Promise<void> {
+export async function writeMaintenanceAudit(
+  audit: AuditLogsService,
+  actor: Actor | null,
+  entries: { org_id: string; path: string; code: string }[],
+): Promise<void> {
   if (!entries.length) return;
   const rows: AuditRow[] = entries.map((e) => ({
     request_id: actor?.request_id ?? 'worker:queue-maintenance',

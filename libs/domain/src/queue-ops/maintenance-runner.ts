@@ -50,9 +50,12 @@ export class MaintenanceRunner {
 
   async execute(actor: Actor | null, org: string, policy: MaintenancePolicy, input: MaintenanceRunRequest): Promise<MaintenanceRunResult> {
     const runId = await this.claim(actor, org, policy, input);
-    const heartbeat: NodeJS.Timeout = setInterval(() => {
-      void this.renew(runId).then((held) => held || clearInterval(heartbeat));
-    }, Math.floor(this.leaseMs / 3));
+    const heartbeat: NodeJS.Timeout = setInterval(
+      () => {
+        void this.renew(runId).then((held) => held || clearInterval(heartbeat));
+      },
+      Math.floor(this.leaseMs / 3),
+    );
     heartbeat.unref();
     const started = performance.now();
     try {
@@ -73,11 +76,10 @@ export class MaintenanceRunner {
     } catch (err) {
       clearInterval(heartbeat);
       await this.db
-        .query(`UPDATE queue_maintenance_runs SET status = 'failed', error_message = $2, completed_at = now(), duration_ms = $3 WHERE id = $1 AND status = 'running'`, [
-          runId,
-          String((err as Error).message ?? err).slice(0, 2000),
-          Math.round(performance.now() - started),
-        ])
+        .query(
+          `UPDATE queue_maintenance_runs SET status = 'failed', error_message = $2, completed_at = now(), duration_ms = $3 WHERE id = $1 AND status = 'running'`,
+          [runId, String((err as Error).message ?? err).slice(0, 2000), Math.round(performance.now() - started)],
+        )
         .catch(() => undefined);
       throw Object.assign(err as object, { maintenanceRunId: runId });
     }
@@ -113,13 +115,25 @@ export class MaintenanceRunner {
         const [row] = await this.db.query(
           `INSERT INTO queue_maintenance_runs (org_id, status, dry_run, trigger, schedule_name, dedupe_key, window_started_at, policy, requested_by_key_id, lease_expires_at)
            VALUES ($1, 'running', $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9::double precision / 1000)) RETURNING id`,
-          [org, input.dry_run, input.trigger, input.schedule?.name ?? null, input.schedule?.dedupe_key ?? null, input.schedule?.window_started_at ?? null, JSON.stringify(policy), actor?.key_id ?? null, this.leaseMs],
+          [
+            org,
+            input.dry_run,
+            input.trigger,
+            input.schedule?.name ?? null,
+            input.schedule?.dedupe_key ?? null,
+            input.schedule?.window_started_at ?? null,
+            JSON.stringify(policy),
+            actor?.key_id ?? null,
+            this.leaseMs,
+          ],
         );
         return row.id;
       } catch (err) {
         if (!isUniqueViolation(err, 'queue_maintenance_runs_one_running_uq')) throw err;
         if (attempt === 0 && (await this.clearOrphans(actor, org)).length > 0) continue;
-        const [active] = await this.db.query(`SELECT id, started_at, lease_expires_at FROM queue_maintenance_runs WHERE org_id = $1 AND status = 'running'`, [org]);
+        const [active] = await this.db.query(`SELECT id, started_at, lease_expires_at FROM queue_maintenance_runs WHERE org_id = $1 AND status = 'running'`, [
+          org,
+        ]);
         throw new DomainError(ErrorCode.QUEUE_MAINTENANCE_ALREADY_RUNNING, 'a maintenance run is already running for this org', {
           org_id: org,
           running_run_id: active?.id ?? null,

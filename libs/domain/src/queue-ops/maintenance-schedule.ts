@@ -70,7 +70,8 @@ export class MaintenanceSchedule {
    * its job was scheduled for, so a job that starts late does not fall into the next window).
    */
   async trigger(actor: Actor | null, org: string, input: ScheduleTriggerInput): Promise<ScheduleTriggerResult> {
-    if (!SCHEDULE_NAME.test(input.schedule_name)) throw DomainError.validation('schedule_name is invalid', [{ field: 'schedule_name', messages: ['must match ' + SCHEDULE_NAME.source] }]);
+    if (!SCHEDULE_NAME.test(input.schedule_name))
+      throw DomainError.validation('schedule_name is invalid', [{ field: 'schedule_name', messages: ['must match ' + SCHEDULE_NAME.source] }]);
     const windowMs = Math.max(1, input.window_ms ?? (input.window_minutes ?? 60) * 60_000);
     const windowStart = new Date(Math.floor((input.at ?? new Date()).getTime() / windowMs) * windowMs);
     // Whole-minute windows keep the key they always had; shorter ones are named in milliseconds.
@@ -88,12 +89,14 @@ export class MaintenanceSchedule {
       }
     }
     const schedule = { name: input.schedule_name, dedupe_key: dedupeKey, window_started_at: windowStart };
-    const result = await this.maintenance.execute(actor, org, { dry_run: input.dry_run, overrides: input.overrides, trigger: 'schedule', schedule }).catch(async (err) => {
-      // A failed execution still counts as a trigger that executed (it shows in the schedule summary).
-      const failed = (err as { maintenanceRunId?: string }).maintenanceRunId;
-      if (failed) await this.record(actor, org, base, 'executed', failed);
-      throw err;
-    });
+    const result = await this.maintenance
+      .execute(actor, org, { dry_run: input.dry_run, overrides: input.overrides, trigger: 'schedule', schedule })
+      .catch(async (err) => {
+        // A failed execution still counts as a trigger that executed (it shows in the schedule summary).
+        const failed = (err as { maintenanceRunId?: string }).maintenanceRunId;
+        if (failed) await this.record(actor, org, base, 'executed', failed);
+        throw err;
+      });
     await this.record(actor, org, base, 'executed', result.run.id);
     return { ...base, executed: true, deduped: false, ...result };
   }
@@ -123,7 +126,9 @@ export class MaintenanceSchedule {
         if (!r.deduped) tally.executed++;
         else {
           tally.deduped++;
-          this.logger.log(`scheduled maintenance of org ${org_id} skipped: the window from ${r.window_started_at.toISOString()} already has completed run ${r.run.id}`);
+          this.logger.log(
+            `scheduled maintenance of org ${org_id} skipped: the window from ${r.window_started_at.toISOString()} already has completed run ${r.run.id}`,
+          );
         }
       } catch (err) {
         if (err instanceof DomainError && err.code === ErrorCode.QUEUE_MAINTENANCE_ALREADY_RUNNING) {

@@ -35,7 +35,9 @@ export interface MaintenancePolicyView extends MaintenancePolicy {
 }
 
 /** Per-call overrides of the reap and prune parameters. */
-export type MaintenanceOverrides = Partial<Pick<MaintenancePolicy, 'stale_run_seconds' | 'max_runtime_seconds' | 'retention_days' | 'reap_limit' | 'prune_limit'>>;
+export type MaintenanceOverrides = Partial<
+  Pick<MaintenancePolicy, 'stale_run_seconds' | 'max_runtime_seconds' | 'retention_days' | 'reap_limit' | 'prune_limit'>
+>;
 
 export interface MaintenanceRunView {
   id: string;
@@ -199,7 +201,10 @@ export class MaintenanceService {
   }
 
   /** `POST /system/queue/jobs/reap-stale`: parameters left out come from the org's policy (platform defaults without an org). */
-  async reapJobs(actor: Actor, input: { org_id?: string; stale_run_seconds?: number; max_runtime_seconds?: number; limit?: number; dry_run?: boolean }): Promise<ReapView> {
+  async reapJobs(
+    actor: Actor,
+    input: { org_id?: string; stale_run_seconds?: number; max_runtime_seconds?: number; limit?: number; dry_run?: boolean },
+  ): Promise<ReapView> {
     const org = await resolveOrgScope(this.db, actor, input.org_id, false);
     const p = org ? await this.policyFor(org) : this.defaults();
     return this.ops.reapStale(actor, org, {
@@ -214,7 +219,11 @@ export class MaintenanceService {
   async pruneJobs(actor: Actor, input: { org_id?: string; retention_days?: number; limit?: number; dry_run?: boolean }): Promise<PruneView> {
     const org = await resolveOrgScope(this.db, actor, input.org_id, false);
     const p = org ? await this.policyFor(org) : this.defaults();
-    return this.ops.prune(org, { retention_days: input.retention_days ?? p.retention_days, limit: input.limit ?? p.prune_limit, dry_run: input.dry_run ?? false });
+    return this.ops.prune(org, {
+      retention_days: input.retention_days ?? p.retention_days,
+      limit: input.limit ?? p.prune_limit,
+      dry_run: input.dry_run ?? false,
+    });
   }
 
   /** `POST /system/queue/maintenance/run` (seed steps 101–103): reap then prune, recorded in the ledger. */
@@ -222,7 +231,11 @@ export class MaintenanceService {
     return this.execute(actor, org, { ...input, trigger: 'api' });
   }
 
-  async listRuns(actor: Actor, filter: { org_id?: string; status?: MaintenanceRunStatus; trigger?: string }, page: PageRequest): Promise<Page<MaintenanceRunView>> {
+  async listRuns(
+    actor: Actor,
+    filter: { org_id?: string; status?: MaintenanceRunStatus; trigger?: string },
+    page: PageRequest,
+  ): Promise<Page<MaintenanceRunView>> {
     const org = await resolveOrgScope(this.db, actor, filter.org_id, false);
     const qb = this.db.getRepository(QueueMaintenanceRunEntity).createQueryBuilder('r');
     if (org) qb.andWhere('r.org_id = :org', { org });
@@ -348,7 +361,11 @@ export class MaintenanceService {
    * sent through the alert notifier unless the same anomaly (fingerprint) was sent within the cooldown.
    * Every outcome is recorded (delivery status) and audited as SCHEDULE_ANOMALY_NOTIFY_<OUTCOME>.
    */
-  async notify(actor: Actor | null, org: string, input: { schedule_name: string | null; window_days: number; dry_run: boolean; force_notify: boolean }): Promise<NotifyResult> {
+  async notify(
+    actor: Actor | null,
+    org: string,
+    input: { schedule_name: string | null; window_days: number; dry_run: boolean; force_notify: boolean },
+  ): Promise<NotifyResult> {
     const policy = await this.policyFor(org);
     const summary = await this.scheduleSummary(org, input.schedule_name, input.window_days);
     const anomalies: ScheduleAnomaly[] = [];
@@ -356,7 +373,11 @@ export class MaintenanceService {
       anomalies.push({ kind: 'dedupe_hit_rate_high', value: summary.dedupe_hit_rate, threshold: policy.schedule_alert_dedupe_hit_rate_threshold });
     }
     if (summary.successful_executions + summary.failed_executions > 0 && summary.execution_success_rate < policy.schedule_alert_min_execution_success_rate) {
-      anomalies.push({ kind: 'execution_success_rate_low', value: summary.execution_success_rate, threshold: policy.schedule_alert_min_execution_success_rate });
+      anomalies.push({
+        kind: 'execution_success_rate_low',
+        value: summary.execution_success_rate,
+        threshold: policy.schedule_alert_min_execution_success_rate,
+      });
     }
     // The fingerprint names which anomalies there are, not their exact values: a rate that drifts does not re-alert.
     const fingerprint = createHash('sha256')
@@ -389,7 +410,11 @@ export class MaintenanceService {
         if (sent.delivered) outcome = result('sent', null, sent.channel);
         else {
           // A failed delivery must not silence the next attempt.
-          await this.db.query(`DELETE FROM queue_maintenance_alert_state WHERE org_id = $1 AND schedule_name = $2 AND last_alerted_at = $3`, [org, stateKey, marked]);
+          await this.db.query(`DELETE FROM queue_maintenance_alert_state WHERE org_id = $1 AND schedule_name = $2 AND last_alerted_at = $3`, [
+            org,
+            stateKey,
+            marked,
+          ]);
           outcome = result('failed', sent.error ?? 'the notifier did not deliver the alert', sent.channel);
         }
       }
@@ -397,10 +422,22 @@ export class MaintenanceService {
     await this.db.query(
       `INSERT INTO queue_maintenance_alerts (org_id, schedule_name, outcome, fingerprint, anomalies, error_message, requested_by_key_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [org, input.schedule_name, outcome.outcome, fingerprint, JSON.stringify(anomalies), outcome.outcome === 'failed' ? outcome.reason : null, actor?.key_id ?? null],
+      [
+        org,
+        input.schedule_name,
+        outcome.outcome,
+        fingerprint,
+        JSON.stringify(anomalies),
+        outcome.outcome === 'failed' ? outcome.reason : null,
+        actor?.key_id ?? null,
+      ],
     );
     await this.writeAudit(actor, [
-      { org_id: org, path: `${AUDIT_PATH}/schedule-summary/notify${scheduleQuery(input.schedule_name)}`, code: `SCHEDULE_ANOMALY_NOTIFY_${outcome.outcome.toUpperCase()}` },
+      {
+        org_id: org,
+        path: `${AUDIT_PATH}/schedule-summary/notify${scheduleQuery(input.schedule_name)}`,
+        code: `SCHEDULE_ANOMALY_NOTIFY_${outcome.outcome.toUpperCase()}`,
+      },
     ]);
     return outcome;
   }

@@ -114,7 +114,6 @@ export interface PruneView extends PruneParams {
  */
 @Injectable()
 export class QueueOpsService {
-
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly producer: JobProducer,
@@ -158,7 +157,14 @@ export class QueueOpsService {
           counted[state] = r.jobs.length;
           truncated ||= r.truncated;
         }
-        queues.push({ name, paused: await queue.isPaused(), global_concurrency: null, workers: null, counts: countsView((s) => counted[s] ?? 0), scan_truncated: truncated });
+        queues.push({
+          name,
+          paused: await queue.isPaused(),
+          global_concurrency: null,
+          workers: null,
+          counts: countsView((s) => counted[s] ?? 0),
+          scan_truncated: truncated,
+        });
       }
     }
     const rows: { status: string; n: string; queued: string; oldest_queued: string | null }[] = await this.db.query(
@@ -256,7 +262,15 @@ export class QueueOpsService {
         items.push({ ...actionBase(queue, job), action: `error: ${(err as Error).message}`.slice(0, 300), new_job_id: null });
       }
     }
-    return { dry_run: input.dry_run, limit: input.limit, delay_seconds: input.delay_seconds, selected: selected.length, replayed, items, scan_truncated: truncated };
+    return {
+      dry_run: input.dry_run,
+      limit: input.limit,
+      delay_seconds: input.delay_seconds,
+      selected: selected.length,
+      replayed,
+      items,
+      scan_truncated: truncated,
+    };
   }
 
   /** Reaps runs nobody executes any more (seed step 98, adapted): see StaleRunReaper. */
@@ -307,7 +321,11 @@ export class QueueOpsService {
    * epoch than the run's (the run was requeued or restarted since), or of a run this request already
    * requeued, is superseded; otherwise the run is requeued. Other jobs are retried themselves.
    */
-  private async planRetry(queue: QueueName, job: Job, handled: Set<string>): Promise<{ kind: 'superseded' } | { kind: 'requeue'; run: EvalRunEntity } | { kind: 'job' }> {
+  private async planRetry(
+    queue: QueueName,
+    job: Job,
+    handled: Set<string>,
+  ): Promise<{ kind: 'superseded' } | { kind: 'requeue'; run: EvalRunEntity } | { kind: 'job' }> {
     const runId = queue === QueueName.EvalRuns && typeof job.data?.run_id === 'string' ? job.data.run_id : null;
     const run = runId ? await this.db.getRepository(EvalRunEntity).findOneBy({ id: runId }) : null;
     if (!run) return { kind: 'job' };
@@ -349,11 +367,19 @@ export class QueueOpsService {
     return { ...base, action: 'job_retried', new_job_id: base.job_id };
   }
 
-  private async collectFailed(org: string | null, filter: { queue?: QueueName; name?: string }): Promise<{ jobs: { queue: QueueName; job: Job }[]; truncated: boolean }> {
+  private async collectFailed(
+    org: string | null,
+    filter: { queue?: QueueName; name?: string },
+  ): Promise<{ jobs: { queue: QueueName; job: Job }[]; truncated: boolean }> {
     const out: { queue: QueueName; job: Job }[] = [];
     let truncated = false;
     for (const name of filter.queue ? [filter.queue] : ALL_QUEUES) {
-      const r = await scanJobs(this.producer.queue(name), 'failed' as JobType, this.scanLimit, (j) => (org === null || jobOrg(j) === org) && (!filter.name || j.name === filter.name));
+      const r = await scanJobs(
+        this.producer.queue(name),
+        'failed' as JobType,
+        this.scanLimit,
+        (j) => (org === null || jobOrg(j) === org) && (!filter.name || j.name === filter.name),
+      );
       truncated ||= r.truncated;
       out.push(...r.jobs.map((job) => ({ queue: name, job })));
     }

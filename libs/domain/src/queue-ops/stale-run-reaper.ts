@@ -89,7 +89,15 @@ export class StaleRunReaper {
         }
         if (!reason) continue;
         const planned = reason !== 'lost_job' ? 'failed' : run.status === 'pending' ? 'requeued' : 'resumed';
-        const item: ReapItem = { run_id: run.id, org_id: run.org_id, status_before: run.status, action: p.dry_run ? WOULD[planned] : planned, reason, idle_seconds: idle, runtime_seconds: runtime };
+        const item: ReapItem = {
+          run_id: run.id,
+          org_id: run.org_id,
+          status_before: run.status,
+          action: p.dry_run ? WOULD[planned] : planned,
+          reason,
+          idle_seconds: idle,
+          runtime_seconds: runtime,
+        };
         if (!p.dry_run) {
           const done = await this.reapOne(actor, run, reason);
           if (!done) continue;
@@ -130,7 +138,12 @@ export class StaleRunReaper {
       return null;
     }
     await this.runQueue.recordEvent(run, 'run_reaped', { reason, action, epoch: run.queue_epoch, by_key_id: actor?.key_id ?? null });
-    await this.activity.record(this.db.manager, actor, { org_id: run.org_id, agent_id: run.agent_id, event_type: 'run_reaped', metadata: { run_id: run.id, reason, action } });
+    await this.activity.record(this.db.manager, actor, {
+      org_id: run.org_id,
+      agent_id: run.agent_id,
+      event_type: 'run_reaped',
+      metadata: { run_id: run.id, reason, action },
+    });
     return action;
   }
 }

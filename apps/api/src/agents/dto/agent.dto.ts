@@ -6,7 +6,7 @@ import { EvalRunListItemView } from '../../evaluation/dto/eval-run.dto';
 import { IsDisplayName, IsHttpUrl, PageQuery, OptionalField, NullableField } from '@greenlight/http';
 
 export class CreateAgentDto {
-  @ApiPropertyOptional({ format: 'uuid', description: "Required for global keys; org keys always create in their own org" })
+  @ApiPropertyOptional({ format: 'uuid', description: 'Required for global keys; org keys always create in their own org' })
   @OptionalField()
   @IsUUID()
   org_id?: string;
@@ -60,7 +60,10 @@ export class CreateAgentDto {
 }
 
 export class ListAgentsQuery extends PageQuery {
-  @ApiPropertyOptional({ format: 'uuid', description: 'Only this org. Global keys: any org (404 when it does not exist); org keys: their own, another org answers 404' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Only this org. Global keys: any org (404 when it does not exist); org keys: their own, another org answers 404',
+  })
   @OptionalField()
   @IsUUID()
   org_id?: string;

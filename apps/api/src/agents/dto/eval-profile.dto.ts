@@ -1,6 +1,22 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsString, IsUUID, Length, Matches, Max, Min, ValidateNested, IsObject } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+  IsObject,
+} from 'class-validator';
 import { AGENT_TYPES, AgentType } from '@greenlight/contracts';
 import type { EvalProfileView as EvalProfileModel } from '@greenlight/domain';
 import { IsDisplayName, PageQuery, QueryBoolean, OptionalField } from '@greenlight/http';
@@ -66,7 +82,12 @@ export class ProfileDimensionDto {
   @ApiProperty({ example: 'tone', pattern: KEY.source }) @IsString() @Matches(KEY) key: string;
   @ApiProperty({ example: 'Tone' }) @IsString() @Length(1, 200) name: string;
   @ApiPropertyOptional({ maxLength: 1000 }) @OptionalField() @IsString() @Length(0, 1000) description?: string;
-  @ApiPropertyOptional({ default: 1, minimum: 0.01, maximum: 100 }) @OptionalField() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0.01) @Max(100) weight?: number;
+  @ApiPropertyOptional({ default: 1, minimum: 0.01, maximum: 100 })
+  @OptionalField()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0.01)
+  @Max(100)
+  weight?: number;
   @ApiPropertyOptional({ default: true, description: 'Criteria-mode results must score this dimension' }) @OptionalField() @IsBoolean() required?: boolean;
 }
 
@@ -97,7 +118,10 @@ export class ScoringScaleDto {
 }
 
 export class CreateEvalProfileDto {
-  @ApiPropertyOptional({ format: 'uuid', description: 'Global keys: the org (required). Org keys: always their own org.' }) @OptionalField() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'Global keys: the org (required). Org keys: always their own org.' })
+  @OptionalField()
+  @IsUUID()
+  org_id?: string;
   @ApiProperty({ example: 'Support answers (strict)' }) @IsDisplayName() name: string;
   @ApiProperty({ enum: AGENT_TYPES }) @IsIn(AGENT_TYPES) agent_type: AgentType;
   @ApiPropertyOptional({ maxLength: 2000 }) @OptionalField() @IsString() @Length(0, 2000) description?: string;

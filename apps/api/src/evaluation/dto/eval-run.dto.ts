@@ -72,7 +72,7 @@ export class CreateEvalRunDto extends RunOptionsDto {
   @IsUUID()
   agent_id: string;
 
-  @ApiPropertyOptional({ format: 'uuid', description: "Required unless the template has a default golden set" })
+  @ApiPropertyOptional({ format: 'uuid', description: 'Required unless the template has a default golden set' })
   @OptionalField()
   @IsUUID()
   golden_set_id?: string;
@@ -98,7 +98,13 @@ export class CreateEvalRunDto extends RunOptionsDto {
 }
 
 export class ListEvalRunsQuery extends PageQuery {
-  @ApiPropertyOptional({ format: 'uuid', description: 'Only this org. Global keys: any org (404 when it does not exist); org keys: their own, another org answers 404' }) @OptionalField() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Only this org. Global keys: any org (404 when it does not exist); org keys: their own, another org answers 404',
+  })
+  @OptionalField()
+  @IsUUID()
+  org_id?: string;
   @ApiPropertyOptional({ format: 'uuid' }) @OptionalField() @IsUUID() agent_id?: string;
   @ApiPropertyOptional({ format: 'uuid' }) @OptionalField() @IsUUID() golden_set_id?: string;
   @ApiPropertyOptional({ enum: RUN_STATUSES }) @OptionalField() @IsIn(RUN_STATUSES) status?: (typeof RUN_STATUSES)[number];
@@ -236,7 +242,10 @@ export class EvalResultView {
   @ApiProperty({ nullable: true, type: String }) error_code: string | null;
   @ApiProperty({ nullable: true, type: String }) error_message: string | null;
   @ApiProperty() latency_ms: number;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Execution trace: latencies, cache hit, error details' }) notes: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Execution trace: latencies, cache hit, error details' }) notes: Record<
+    string,
+    unknown
+  >;
   @ApiProperty({ format: 'date-time', type: String }) created_at: Date;
 }
 
@@ -322,7 +331,13 @@ export class CreateEvalTemplateDto {
 }
 
 export class ListEvalTemplatesQuery extends PageQuery {
-  @ApiPropertyOptional({ format: 'uuid', description: 'Only this org. Global keys: any org (404 when it does not exist); org keys: their own, another org answers 404' }) @OptionalField() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Only this org. Global keys: any org (404 when it does not exist); org keys: their own, another org answers 404',
+  })
+  @OptionalField()
+  @IsUUID()
+  org_id?: string;
   @ApiPropertyOptional({ enum: AGENT_TYPES }) @OptionalField() @IsIn(AGENT_TYPES) agent_type?: AgentType;
   @RunTypeField() run_type?: RunTypeName;
 }

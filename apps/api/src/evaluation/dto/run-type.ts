@@ -19,8 +19,7 @@ export const EARLIER_RUN_TYPES: ReadonlyMap<string, RunTypeName> = new Map<strin
   ['ab_comparison', 'regression'],
 ]);
 
-export const RUN_TYPE_MAPPING_DOC =
-  'The earlier names are accepted too: eval → standard, ab_comparison → regression (answers carry the new names).';
+export const RUN_TYPE_MAPPING_DOC = 'The earlier names are accepted too: eval → standard, ab_comparison → regression (answers carry the new names).';
 
 const toOurName = ({ value }: { value: unknown }) => (typeof value === 'string' ? (EARLIER_RUN_TYPES.get(value) ?? value) : value);
 

@@ -3,10 +3,12 @@ import { Type } from 'class-transformer';
 import { Allow, ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { IsDisplayName, PageQuery, QueryBoolean, OptionalField, QueryNumber } from '@greenlight/http';
 
-
 export class CaseInputDto {
   @ApiPropertyOptional({ description: 'Your own id of the case', maxLength: 200 }) external_id?: string;
-  @ApiProperty({ description: 'What is sent to the agent as `input`; at most GOLDEN_SET_MAX_INPUT_CHARS characters (default 20000)', example: 'How do I reset my password?' })
+  @ApiProperty({
+    description: 'What is sent to the agent as `input`; at most GOLDEN_SET_MAX_INPUT_CHARS characters (default 20000)',
+    example: 'How do I reset my password?',
+  })
   input: string;
   @ApiPropertyOptional({ enum: ['answer', 'criteria'], description: 'Inferred from the fields when omitted' }) evaluation_mode?: string;
   @ApiPropertyOptional({

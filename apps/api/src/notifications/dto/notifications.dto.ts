@@ -15,7 +15,10 @@ const EVENTS = [...WEBHOOK_EVENT_TYPES];
 const OUTBOX_STATUSES = ['pending', 'sending', 'delivered', 'dead'] as const;
 
 export class CreateWebhookEndpointDto {
-  @ApiPropertyOptional({ format: 'uuid', description: 'Global keys: the org (required). Org keys: always their own org.' }) @OptionalField() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'Global keys: the org (required). Org keys: always their own org.' })
+  @OptionalField()
+  @IsUUID()
+  org_id?: string;
   @ApiProperty({ example: 'https://hooks.example.com/greenlight', maxLength: 2048 }) @IsHttpUrl() url: string;
   @ApiPropertyOptional({ maxLength: 500, example: 'CI notifications' }) @OptionalField() @IsString() @Length(0, 500) description?: string;
   @ApiPropertyOptional({ enum: EVENTS, isArray: true, description: 'Events to receive; empty or omitted = every event' })
@@ -35,12 +38,23 @@ export class UpdateWebhookEndpointDto {
   @IsString()
   @Length(0, 500)
   description?: string | null;
-  @ApiPropertyOptional({ enum: EVENTS, isArray: true }) @OptionalField() @IsArray() @ArrayMaxSize(EVENTS.length) @IsIn(EVENTS, { each: true }) event_types?: string[];
+  @ApiPropertyOptional({ enum: EVENTS, isArray: true })
+  @OptionalField()
+  @IsArray()
+  @ArrayMaxSize(EVENTS.length)
+  @IsIn(EVENTS, { each: true })
+  event_types?: string[];
   @ApiPropertyOptional({ description: 'true re-enables a disabled endpoint (its failure streak is cleared)' }) @OptionalField() @IsBoolean() enabled?: boolean;
 }
 
 export class ListWebhookEndpointsQuery extends PageQuery {
-  @ApiPropertyOptional({ format: 'uuid', description: 'Only this org. Global keys: any org (404 when it does not exist); org keys: their own, another org answers 404' }) @OptionalField() @IsUUID() org_id?: string;
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Only this org. Global keys: any org (404 when it does not exist); org keys: their own, another org answers 404',
+  })
+  @OptionalField()
+  @IsUUID()
+  org_id?: string;
   @ApiPropertyOptional({ type: Boolean }) @OptionalField() @QueryBoolean() @IsBoolean() enabled?: boolean;
 }
 

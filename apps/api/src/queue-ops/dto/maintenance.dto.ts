@@ -74,7 +74,10 @@ export class UpsertMaintenancePolicyDto extends MaintenanceOverridesDto {
 
 export class RunMaintenanceDto extends MaintenanceOverridesDto {
   @ApiPropertyOptional({ format: 'uuid', description: ORG_DOC }) @OptionalField() @IsUUID() org_id?: string;
-  @ApiPropertyOptional({ default: true, description: 'Report what would be reaped and pruned without changing anything' }) @OptionalField() @IsBoolean() dry_run?: boolean;
+  @ApiPropertyOptional({ default: true, description: 'Report what would be reaped and pruned without changing anything' })
+  @OptionalField()
+  @IsBoolean()
+  dry_run?: boolean;
 }
 
 export class ScheduleTriggerDto extends RunMaintenanceDto {
@@ -118,7 +121,8 @@ export class NotifyScheduleDto {
 
 export class ListMaintenanceRunsQuery extends PageQuery {
   @ApiPropertyOptional({ format: 'uuid', description: 'Global keys: one org, or every org when omitted' }) @OptionalField() @IsUUID() org_id?: string;
-  @ApiPropertyOptional({ enum: ['running', 'completed', 'failed'] }) @OptionalField() @IsIn(['running', 'completed', 'failed']) status?: 'running' | 'completed' | 'failed';
+  @ApiPropertyOptional({ enum: ['running', 'completed', 'failed'] }) @OptionalField() @IsIn(['running', 'completed', 'failed']) status?:
+    'running' | 'completed' | 'failed';
   @ApiPropertyOptional({ enum: ['api', 'schedule'] }) @OptionalField() @IsIn(['api', 'schedule']) trigger?: 'api' | 'schedule';
 }
 
@@ -158,7 +162,8 @@ export class MaintenanceRunView implements MaintenanceRunModel {
   @ApiProperty({
     format: 'date-time',
     type: String,
-    description: 'Until when the process running it vouches for it (renewed while it runs); a running run past its lease is failed as orphaned by the next trigger',
+    description:
+      'Until when the process running it vouches for it (renewed while it runs); a running run past its lease is failed as orphaned by the next trigger',
   })
   lease_expires_at: Date;
 }

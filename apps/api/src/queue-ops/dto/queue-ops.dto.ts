@@ -77,7 +77,12 @@ export class ReapStaleJobsDto {
   @Max(604800)
   max_runtime_seconds?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, description: "Most runs reaped (default: the org's policy)" }) @OptionalField() @IsInt() @Min(1) @Max(1000) limit?: number;
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, description: "Most runs reaped (default: the org's policy)" })
+  @OptionalField()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
   @ApiPropertyOptional({ default: false }) @OptionalField() @IsBoolean() dry_run?: boolean;
 }
 
@@ -90,7 +95,12 @@ export class PruneJobsDto {
   @Max(3650)
   retention_days?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100000, description: "Most jobs removed (default: the org's policy)" }) @OptionalField() @IsInt() @Min(1) @Max(100000) limit?: number;
+  @ApiPropertyOptional({ minimum: 1, maximum: 100000, description: "Most jobs removed (default: the org's policy)" })
+  @OptionalField()
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  limit?: number;
   @ApiPropertyOptional({ default: false }) @OptionalField() @IsBoolean() dry_run?: boolean;
 }
 

@@ -52,7 +52,10 @@ export class ListApiKeysQuery extends PageQuery {
   @IsIn(API_KEY_STATUSES)
   status?: ApiKeyStatus;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'Only this org. Global keys: any org (404 when it does not exist); org keys: their own, another org answers 404' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Only this org. Global keys: any org (404 when it does not exist); org keys: their own, another org answers 404',
+  })
   @OptionalField()
   @IsUUID()
   org_id?: string;

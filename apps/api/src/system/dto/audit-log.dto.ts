@@ -5,7 +5,10 @@ import type { AuditLogView as AuditLogModel } from '@greenlight/domain';
 import { PageQuery, OptionalField, QueryNumber } from '@greenlight/http';
 
 export class ListAuditLogsQuery extends PageQuery {
-  @ApiPropertyOptional({ format: 'uuid', description: 'Only this org. Global keys: any org (404 when it does not exist); org keys: their own, another org answers 404' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Only this org. Global keys: any org (404 when it does not exist); org keys: their own, another org answers 404',
+  })
   @OptionalField()
   @IsUUID()
   org_id?: string;

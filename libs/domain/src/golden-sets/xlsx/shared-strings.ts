@@ -31,7 +31,7 @@ export class SharedStrings {
       this.tooLong.add(this.size);
     } else if (value.length > 0) {
       const encoded = Buffer.from(value, 'utf8');
-      for (let done = 0; done < encoded.length; ) {
+      for (let done = 0; done < encoded.length;) {
         const page = Math.floor(this.bytes / PAGE_BYTES);
         if (page === this.pages.length) this.pages.push(Buffer.allocUnsafe(PAGE_BYTES));
         const at = this.bytes % PAGE_BYTES;
@@ -52,7 +52,7 @@ export class SharedStrings {
     if (start === end) return '';
     const first = Math.floor(start / PAGE_BYTES);
     const last = Math.floor((end - 1) / PAGE_BYTES);
-    if (first === last) return this.pages[first].toString('utf8', start % PAGE_BYTES, start % PAGE_BYTES + (end - start));
+    if (first === last) return this.pages[first].toString('utf8', start % PAGE_BYTES, (start % PAGE_BYTES) + (end - start));
     const parts: Buffer[] = [];
     for (let page = first; page <= last; page++) {
       const from = page === first ? start % PAGE_BYTES : 0;

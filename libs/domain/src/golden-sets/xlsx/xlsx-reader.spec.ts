@@ -17,22 +17,28 @@ describe('parseGoldenSetFile: xlsx', () => {
         'free text',
       ];
       // Row 4 left empty on purpose.
-      sheet.getRow(5).values = [
-        '  Launch date?  ',
-        new Date(Date.UTC(2024, 2, 1)),
-        null,
-        { formula: '6*7', result: 42.5 },
-        true,
-      ];
+      sheet.getRow(5).values = ['  Launch date?  ', new Date(Date.UTC(2024, 2, 1)), null, { formula: '6*7', result: 42.5 }, true];
       sheet.getRow(6).values = ['only input'];
       wb.addWorksheet('Other').addRow(['input', 'answer']).commit();
       wb.getWorksheet('Other')!.addRow(['never read', 'x']);
     });
     const { cases, report } = await parse('xlsx', book);
     expect(report).toMatchObject({ format: 'xlsx', total_rows: 3, accepted_rows: 2, rejected_rows: 1, ignored_columns: ['Notes'] });
-    expect(report.column_mapping).toEqual({ Question: 'input', 'Expected Answer': 'expected_answer', Sources: 'expected_sources', ID: 'external_id', Tags: 'tags' });
+    expect(report.column_mapping).toEqual({
+      Question: 'input',
+      'Expected Answer': 'expected_answer',
+      Sources: 'expected_sources',
+      ID: 'external_id',
+      Tags: 'tags',
+    });
     expect(cases).toEqual([
-      expect.objectContaining({ input: 'What is bold?', expected_answer: 'See the docs', expected_sources: ['a.md', 'b.md'], external_id: '42', tags: ['x', 'y'] }),
+      expect.objectContaining({
+        input: 'What is bold?',
+        expected_answer: 'See the docs',
+        expected_sources: ['a.md', 'b.md'],
+        external_id: '42',
+        tags: ['x', 'y'],
+      }),
       expect.objectContaining({ input: 'Launch date?', expected_answer: '2024-03-01T00:00:00.000Z', external_id: '42.5', tags: ['true'] }),
     ]);
     expect(report.issues).toEqual([{ row: 6, field: 'expected_answer', message: 'is required for answer-mode cases' }]);
@@ -72,7 +78,12 @@ describe('parseGoldenSetFile: xlsx', () => {
   });
 
   it('refuses a sheet without an input column', async () => {
-    const book = await xlsx((wb) => wb.addWorksheet('s').addRows([['Text', 'Answer'], ['q', 'a']]));
+    const book = await xlsx((wb) =>
+      wb.addWorksheet('s').addRows([
+        ['Text', 'Answer'],
+        ['q', 'a'],
+      ]),
+    );
     const err = await fileError(parse('xlsx', book), 'missing_columns');
     expect(err.details).toMatchObject({ found: ['Text', 'Answer'] });
   });
@@ -84,13 +95,25 @@ describe('parseGoldenSetFile: xlsx', () => {
   });
 
   it('enforces max_rows', async () => {
-    const book = await xlsx((wb) => wb.addWorksheet('s').addRows([['input', 'answer'], ['q1', 'a'], ['q2', 'a'], ['q3', 'a']]));
+    const book = await xlsx((wb) =>
+      wb.addWorksheet('s').addRows([
+        ['input', 'answer'],
+        ['q1', 'a'],
+        ['q2', 'a'],
+        ['q3', 'a'],
+      ]),
+    );
     expect((await parse('xlsx', book, { max_bytes: LIMITS.max_bytes, max_rows: 3 })).cases).toHaveLength(3);
     await fileError(parse('xlsx', book, { max_bytes: LIMITS.max_bytes, max_rows: 2 }), 'too_many_rows');
   });
 
   it('refuses corrupt workbooks as unreadable', async () => {
-    const real = await xlsx((wb) => wb.addWorksheet('s').addRows([['input', 'answer'], ['q', 'a']]));
+    const real = await xlsx((wb) =>
+      wb.addWorksheet('s').addRows([
+        ['input', 'answer'],
+        ['q', 'a'],
+      ]),
+    );
     const random = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 251));
     await fileError(parse('xlsx', random), 'unreadable');
     await fileError(parse('xlsx', Buffer.concat([Buffer.from('PK\x03\x04'), random])), 'unreadable');
@@ -132,9 +155,14 @@ describe('parseGoldenSetFile: xlsx', () => {
   });
 
   it('stops reading the sheet at the first row over the limit', async () => {
-    const rows = Array.from({ length: 12 }, (_, i) => `<row r="${i + 2}"><c r="A${i + 2}" t="inlineStr"><is><t>q${i}</t></is></c><c r="B${i + 2}"><v>${i}</v></c></row>`);
+    const rows = Array.from(
+      { length: 12 },
+      (_, i) => `<row r="${i + 2}"><c r="A${i + 2}" t="inlineStr"><is><t>q${i}</t></is></c><c r="B${i + 2}"><v>${i}</v></c></row>`,
+    );
     // Whatever follows row 12 is never read: a reader going on would find it corrupt.
-    const sheet = worksheetXml(`<row r="1"><c r="A1" t="inlineStr"><is><t>input</t></is></c><c r="B1" t="inlineStr"><is><t>answer</t></is></c></row>${rows.join('')}<<<not xml`);
+    const sheet = worksheetXml(
+      `<row r="1"><c r="A1" t="inlineStr"><is><t>input</t></is></c><c r="B1" t="inlineStr"><is><t>answer</t></is></c></row>${rows.join('')}<<<not xml`,
+    );
     const book = xlsxPackage({ sheet: { data: sheet } });
     const err = await fileError(parse('xlsx', book, { max_bytes: LIMITS.max_bytes, max_rows: 10 }), 'too_many_rows');
     expect(err.details).toEqual({ max_rows: 10 });
@@ -163,7 +191,10 @@ describe('parseGoldenSetFile: xlsx', () => {
       '</x:sheetData><x:hyperlinks><<<never read</x:worksheet>';
     const parts = xlsxPackage({ sheet: { data: sheet }, sharedStrings: strings, styles });
     const { cases, report } = await parse('xlsx', parts);
-    expect(report).toMatchObject({ columns: ['Question', 'Answer', 'When', 'Tags'], column_mapping: { Question: 'input', Answer: 'expected_answer', Tags: 'tags' } });
+    expect(report).toMatchObject({
+      columns: ['Question', 'Answer', 'When', 'Tags'],
+      column_mapping: { Question: 'input', Answer: 'expected_answer', Tags: 'tags' },
+    });
     expect(cases).toEqual([
       expect.objectContaining({ input: 'line one\r\nline & two_x0041_', expected_answer: 'a <b> é😀', tags: ['false'] }),
       expect.objectContaining({ input: '1500', expected_answer: '12', tags: ['2024-05-01T10:00:00.000Z'] }),

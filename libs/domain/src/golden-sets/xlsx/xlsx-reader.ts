@@ -49,7 +49,8 @@ function columnOf(ref: string): number {
     const c = ref.charCodeAt(i) | 0x20; // lower-case
     if (c < 0x61 || c > 0x7a) break;
     n = n * 26 + (c - 0x60);
-    if (n > MAX_COLUMN) throw new GoldenSetFileError('unreadable', `the xlsx file is corrupt (a cell reference "${ref.slice(0, 20)}" is beyond the last column)`);
+    if (n > MAX_COLUMN)
+      throw new GoldenSetFileError('unreadable', `the xlsx file is corrupt (a cell reference "${ref.slice(0, 20)}" is beyond the last column)`);
   }
   return n;
 }

@@ -31,7 +31,7 @@ describe('XmlScanner', () => {
   it('reports tags without prefixes, raw attributes, and text with its entities', () => {
     expect(whole).toEqual([
       'text \n',
-      "open sst [xmlns:x=\"urn:x\" count='2']",
+      'open sst [xmlns:x="urn:x" count=\'2\']',
       'open si []',
       'open t [xml:space="preserve"]',
       'text  a &amp; b &#x1F600; ',
@@ -77,10 +77,7 @@ describe('XmlScanner', () => {
 
   it('can stop after any tag', () => {
     const seen: string[] = [];
-    const scanner = new XmlScanner(
-      { open: (n) => seen.push(n), close: () => undefined, text: () => undefined },
-      () => seen.includes('stop'),
-    );
+    const scanner = new XmlScanner({ open: (n) => seen.push(n), close: () => undefined, text: () => undefined }, () => seen.includes('stop'));
     scanner.write('<a><stop/><after/><<<garbage');
     scanner.end();
     expect(seen).toEqual(['a', 'stop']);

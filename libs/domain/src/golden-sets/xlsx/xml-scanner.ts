@@ -117,7 +117,12 @@ export class XmlScanner {
       const end = buf.indexOf(']]>', lt + 9);
       if (end === -1) return -1;
       // Literal text: encode it so consumers decode every text the same way.
-      this.on.text(buf.slice(lt + 9, end).replace(/&/g, '&amp;').replace(/</g, '&lt;'));
+      this.on.text(
+        buf
+          .slice(lt + 9, end)
+          .replace(/&/g, '&amp;')
+          .replace(/</g, '&lt;'),
+      );
       return end + 3;
     }
     throw malformed('it declares a document type');

@@ -101,7 +101,7 @@ export function readZipDirectory(buf: Buffer): Map<string, ZipEntry> {
 /** Sizes and offsets too big for 32 bits live in the zip64 extra field, in this order. */
 function readZip64Extra(buf: Buffer, start: number, length: number, entry: ZipEntry): void {
   if (entry.declaredSize !== U32_MAX && entry.compressedSize !== U32_MAX && entry.localHeaderOffset !== U32_MAX) return;
-  for (let q = start; q + 4 <= start + length; ) {
+  for (let q = start; q + 4 <= start + length;) {
     const id = buf.readUInt16LE(q);
     const size = buf.readUInt16LE(q + 2);
     if (id === 0x0001) {
@@ -148,7 +148,10 @@ export async function* entryChunks(buf: Buffer, entry: ZipEntry, budget: Inflate
     return;
   }
   if (entry.method !== 8) {
-    throw new GoldenSetFileError('unreadable', `the xlsx file uses a compression method this service does not read (${entry.method}); save it again from a spreadsheet program`);
+    throw new GoldenSetFileError(
+      'unreadable',
+      `the xlsx file uses a compression method this service does not read (${entry.method}); save it again from a spreadsheet program`,
+    );
   }
   const inflater = createInflateRaw({ chunkSize: CHUNK_BYTES });
   inflater.end(data);
