@@ -21,6 +21,7 @@ export interface ApiCallerOptions {
 }
 
 export interface ApiCaller {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the scripts read answers of the API as untyped JSON.
   <T = any>(method: string, path: string, body?: unknown): Promise<T>;
   /** What the last answer said about the key's rate limit; null when no limit applies (or nothing was asked yet). */
   budget(): RateBudget | null;
@@ -53,6 +54,7 @@ export function apiCaller(base: string, key: string, opts: ApiCallerOptions = {}
     last = { limit, remaining, reset_at: Date.now() + (Number.isFinite(reset) ? reset * 1000 : 60_000) };
   };
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as ApiCaller above.
   const call = async function call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
     let waited = 0;
     for (;;) {

@@ -8,6 +8,7 @@ import { resolveLogFormat, setLogDestinationForTests } from '@greenlight/http';
 import { ApiHarness, bearer, globalAdmin, startApi } from './support/harness';
 
 const API_MAIN = join(__dirname, '..', 'dist', 'apps', 'api', 'src', 'main.js');
+// eslint-disable-next-line no-control-regex -- ESC starts the colour codes the test looks for.
 const ANSI = /\u001b\[/;
 
 type Line = Record<string, any>;

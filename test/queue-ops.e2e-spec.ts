@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { startTestAgent, TestAgent } from './support/agent-server';
 import { expectError, expectSuccess, expectValidation, isTerminalRun, newRunOfCases, sleep, waitForRun } from './support/e2e-helpers';
-import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
+import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi } from './support/harness';
 
 const WORKER_ENV = {
   OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',

@@ -28,7 +28,7 @@ export function storableText(s: string, max = MAX_OUTPUT_CHARS): string {
   // Nearly every answer is clean: two native scans instead of two regex replacements.
   if (isWellFormed(cut) && !cut.includes('\u0000')) return cut;
   // Lone surrogates (what String.prototype.toWellFormed fixes; not in our ES2022 lib typings).
-  return cut.replace(/\u0000/g, '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
+  return cut.replaceAll('\u0000', '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;

@@ -3,7 +3,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@greenlight/config';
-import { ErrorCode } from '@greenlight/contracts';
 import { MaintenanceRunStatus, Page, PageRequest, QueueMaintenancePolicyEntity, QueueMaintenanceRunEntity } from '@greenlight/database';
 import { Actor } from '@greenlight/tenancy';
 import { AuditLogsService } from '../audit/audit-logs.service';

@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import type { AuditLogView as AuditLogModel } from '@greenlight/domain';
 import { PageQuery, OptionalField, QueryNumber } from '@greenlight/http';

@@ -1,5 +1,4 @@
 import { makeXlsxLyingBomb, makeXlsxRowBomb, sharedStringsXml, worksheetXml, xlsxPackage, zipPackage } from '@greenlight/testing';
-import { parseGoldenSetFile } from '../golden-set-file.parser';
 import { unpackedBudget, XLSX_MAX_CELL_CHARS } from './xlsx-reader';
 import { fileError, LIMITS, MiB, parse, xlsx } from '../__fixtures__/file-parse';
 
