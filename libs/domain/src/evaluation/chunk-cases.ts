@@ -3,7 +3,7 @@ import { EvalRunEntity } from '@greenlight/database';
 import { KeyedBatcher } from './keyed-batcher';
 import { preparedQuery } from './result-writer';
 import { asOfSql, RunConfig } from './run-config';
-import type { CaseRow } from './run-execution.service';
+import type { CaseRow } from './run-execution.types';
 
 /**
  * Loads the cases of chunk jobs on the worker's hot path: a chunk's cases in (position, id) order,

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { isWellFormed } from './agent-response';
 import { KeyedBatcher } from './keyed-batcher';
-import type { CaseOutcome, RunContext } from './run-execution.service';
+import type { CaseOutcome, RunContext } from './run-execution.types';
 
 /**
  * Writes case outcomes: one result and one artifact per case, idempotent on (run_id, case_id), only

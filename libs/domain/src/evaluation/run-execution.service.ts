@@ -11,40 +11,19 @@ import { GoldenSetsService } from '../golden-sets/golden-sets.service';
 import { GuardedHttpClient } from '../outbound/guarded-http-client';
 import { mapWithConcurrency } from './concurrency';
 import { EvalRunsService, presentRun, RunSummary, RunView, transitionError } from './eval-runs.service';
-import { CaseToExecute, ExecutionOutput, Executor, ExecutorError, HttpAgentExecutor, SimulatedExecutor } from './executors';
+import { ExecutionOutput, Executor, ExecutorError, HttpAgentExecutor, SimulatedExecutor } from './executors';
 import { CachingJudge, createJudge } from './judge-factory';
-import type { Judge, JudgeInput, JudgeResult, JudgeVerdict } from './judge.types';
+import type { Judge, JudgeInput, JudgeVerdict } from './judge.types';
 import { assertPolicyContract } from './policy-contract';
 import { ChunkCase, ChunkCaseLoader } from './chunk-cases';
 import { preparedQuery, ProgressiveWrites, RunResultWriter } from './result-writer';
 import { asOfSql, CASES_AS_OF_SQL, RunConfig } from './run-config';
-
-/** What a run needs while it executes, built once from its frozen config. */
-export interface RunContext {
-  run: EvalRunEntity;
-  /** The queue epoch this execution belongs to; writes and the terminal move require it. */
-  epoch: number;
-  config: RunConfig;
-  judge: CachingJudge;
-  executor: Executor;
-}
-
-export type CaseRow = CaseToExecute & { position: number };
+import type { CaseOutcome, CaseRow, RunContext } from './run-execution.types';
+export type { CaseOutcome, CaseRow, RunContext } from './run-execution.types';
 export type { ChunkCase } from './chunk-cases';
 
 /** What decides whether an execution may go on with a run. */
 export type RunState = Pick<EvalRunEntity, 'id' | 'status' | 'queue_epoch' | 'started_at'>;
-
-export interface CaseOutcome {
-  case: CaseRow;
-  status: 'scored' | 'error';
-  execution: ExecutionOutput | null;
-  judged: (JudgeResult & { cache_hit: boolean }) | null;
-  input: JudgeInput | null;
-  error: { code: string; message: string; details: unknown; retryable: boolean } | null;
-  passed: boolean | null;
-  case_latency_ms: number;
-}
 
 const PAGE = 250;
 

@@ -9,7 +9,7 @@ import { AuditLogsService } from '../audit/audit-logs.service';
 import { DomainError } from '../domain-error';
 import { isUniqueViolation } from '../pg-errors';
 import { MAINTENANCE_AUDIT_PATH, writeMaintenanceAudit } from './maintenance-audit';
-import type { MaintenancePolicy, MaintenanceRunResult } from './maintenance.service';
+import type { MaintenancePolicy, MaintenanceRunResult } from './maintenance.types';
 import { QueueOpsService } from './queue-ops.service';
 
 export interface MaintenanceRunRequest {

@@ -13,18 +13,8 @@ import { MaintenanceRunner, MaintenanceRunRequest } from './maintenance-runner';
 import { resolveOrgScope } from '../orgs/org-scope';
 import { PruneView, QueueOpsService, ReapView } from './queue-ops.service';
 
-export interface MaintenancePolicy {
-  stale_run_seconds: number;
-  max_runtime_seconds: number;
-  retention_days: number;
-  reap_limit: number;
-  prune_limit: number;
-  schedule_enabled: boolean;
-  schedule_alert_enabled: boolean;
-  schedule_alert_dedupe_hit_rate_threshold: number;
-  schedule_alert_min_execution_success_rate: number;
-  schedule_alert_cooldown_minutes: number;
-}
+import type { MaintenancePolicy, MaintenanceRunResult, MaintenanceRunView } from './maintenance.types';
+export type { MaintenancePolicy, MaintenanceRunResult, MaintenanceRunView } from './maintenance.types';
 
 export interface MaintenancePolicyView extends MaintenancePolicy {
   org_id: string;
@@ -37,33 +27,6 @@ export interface MaintenancePolicyView extends MaintenancePolicy {
 export type MaintenanceOverrides = Partial<
   Pick<MaintenancePolicy, 'stale_run_seconds' | 'max_runtime_seconds' | 'retention_days' | 'reap_limit' | 'prune_limit'>
 >;
-
-export interface MaintenanceRunView {
-  id: string;
-  org_id: string;
-  status: MaintenanceRunStatus;
-  dry_run: boolean;
-  trigger: 'api' | 'schedule';
-  schedule_name: string | null;
-  dedupe_key: string | null;
-  window_started_at: Date | null;
-  policy: Record<string, unknown>;
-  reap_summary: Record<string, unknown> | null;
-  prune_summary: Record<string, unknown> | null;
-  error_message: string | null;
-  requested_by_key_id: string | null;
-  started_at: Date;
-  completed_at: Date | null;
-  duration_ms: number | null;
-  /** Until when the process running it vouches for it; a running run past its lease is orphaned. */
-  lease_expires_at: Date;
-}
-
-export interface MaintenanceRunResult {
-  run: MaintenanceRunView;
-  reap: ReapView;
-  prune: PruneView;
-}
 
 export interface MaintenanceMetricsView {
   org_id: string | null;
