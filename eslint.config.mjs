@@ -21,13 +21,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js'],
+    files: ['**/*.js', '**/*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',
       globals: { __dirname: 'readonly', process: 'readonly', console: 'readonly' },
     },
     rules: {
-      // Jest configs and the test runner wrapper are plain CommonJS files that Node loads as they are.
+      // Jest and dependency-cruiser configs and the test runner wrapper are plain CommonJS files that Node loads as they are.
       '@typescript-eslint/no-require-imports': 'off',
     },
   },
