@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DataSource, QueryRunner } from 'typeorm';
-import { createAgent, expectSuccess, sleep } from './support/e2e-helpers';
+import { createAgent, expectSuccess, sleep, waitUntil } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
 
 const WORKER_MAIN = join(__dirname, '..', 'dist', 'apps', 'worker', 'src', 'main.js');
@@ -23,16 +23,6 @@ interface LedgerRow {
   window_started_at: Date | null;
   started_at: Date;
   lease_expires_at: Date;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 /**
@@ -92,7 +82,7 @@ describe('scheduled maintenance (real worker processes)', () => {
   it('QUEUE_MAINTENANCE_INTERVAL_MS below a minute (2 s): one scheduled run per interval, each in its own window', async () => {
     const o = await sweptOrg();
     const w = spawnWorker({ QUEUE_MAINTENANCE_INTERVAL_MS: '2000' });
-    const first = await until('a first scheduled run', async () => (await ledger(o.org_id)).find((r) => r.status === 'completed'), 20_000);
+    const first = await waitUntil('a first scheduled run', async () => (await ledger(o.org_id)).find((r) => r.status === 'completed'), 20_000);
     await sleep(6_500);
     kill(w);
     const runs = (await ledger(o.org_id)).filter((r) => r.started_at >= first.started_at);
@@ -140,11 +130,15 @@ describe('scheduled maintenance (real worker processes)', () => {
     };
     try {
       const a = spawnWorker(env);
-      const busy = await until('a maintenance run of the org in progress', async () => (await ledger(o.org_id)).find((r) => r.status === 'running'), 20_000);
+      const busy = await waitUntil(
+        'a maintenance run of the org in progress',
+        async () => (await ledger(o.org_id)).find((r) => r.status === 'running'),
+        20_000,
+      );
 
       const b = spawnWorker(env);
       const skipLine = new RegExp(`scheduled maintenance of org ${o.org_id} skipped: maintenance run ${busy.id} is still running`);
-      await until('the second worker to log a skipped trigger', async () => b.lines.some((l) => skipLine.test(l)), 20_000);
+      await waitUntil('the second worker to log a skipped trigger', async () => b.lines.some((l) => skipLine.test(l)), 20_000);
       expect(b.lines.find((l) => skipLine.test(l))).toMatch(/holds the lease until \d{4}-/);
       // The live process renews the lease while its run is busy.
       const renewed = (await ledger(o.org_id)).find((r) => r.id === busy.id)!;
@@ -155,14 +149,14 @@ describe('scheduled maintenance (real worker processes)', () => {
       const killed = Date.now();
       await release();
 
-      const orphan = await until(
+      const orphan = await waitUntil(
         'the orphan to be failed',
         async () => (await ledger(o.org_id)).find((r) => r.id === busy.id && r.status === 'failed'),
         20_000,
       );
       const clearedMs = Date.now() - killed;
       expect(orphan.error_message).toMatch(/^orphaned: its lease expired at /);
-      const next = await until(
+      const next = await waitUntil(
         'the next maintenance run to complete',
         async () => (await ledger(o.org_id)).find((r) => r.started_at > busy.started_at && r.status === 'completed'),
         20_000,

@@ -4,7 +4,7 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { QueueName } from '@greenlight/contracts';
 import { redisOptionsFromUrl } from '@greenlight/queue';
-import { expectSuccess, sleep } from './support/e2e-helpers';
+import { expectSuccess, sleep, waitUntil } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi } from './support/harness';
 import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
 import { startWebhookReceiver, WebhookReceiver } from './support/webhook-receiver';
@@ -25,16 +25,6 @@ const EXPECTED: [string, string][] = [
   [QueueName.System, 'queue-maintenance'],
   [QueueName.Notifications, 'notify-sweep'],
 ];
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /**
  * Redis losing its data (restarted without persistence, or every key of the prefix gone) loses the
@@ -122,7 +112,7 @@ describe('job schedulers after Redis loses its data (real worker processes)', ()
   it('Redis restarted without persistence: the schedulers are back within about a second of the reconnect, and a retry whose job was lost is delivered', async () => {
     // The periodic check is far away: only the reconnect can bring the schedulers back in time.
     const worker = spawnWorker({ JOB_SCHEDULER_CHECK_INTERVAL_MS: '600000' }, proxy);
-    await until('the schedulers of the booted worker', allPresent, 20_000);
+    await waitUntil('the schedulers of the booted worker', allPresent, 20_000);
 
     // A delivery that failed once (the receiver is down) waits in Redis for its retry.
     const { endpoint } = expectSuccess(
@@ -142,13 +132,13 @@ describe('job schedulers after Redis loses its data (real worker processes)', ()
     await sleep(500);
     await proxy.restore();
     const restarted = Date.now();
-    await until('the schedulers after the restart', allPresent, 15_000);
+    await waitUntil('the schedulers after the restart', allPresent, 15_000);
     const recoveredMs = Date.now() - restarted;
     console.log(`job schedulers back ${recoveredMs} ms after Redis was reachable again, empty`);
     expect(recoveredMs).toBeLessThan(5_000);
 
     await receiver.start();
-    await until('the lost retry to be delivered', async () => (await deliveryStatus(attempt.delivery_id)) === 'delivered', 20_000);
+    await waitUntil('the lost retry to be delivered', async () => (await deliveryStatus(attempt.delivery_id)) === 'delivered', 20_000);
     console.log(
       `pending webhook delivered ${Date.now() - restarted} ms after Redis was reachable again, empty (retry due 2 s after the failure, swept 5 s after it was due)`,
     );
@@ -158,10 +148,10 @@ describe('job schedulers after Redis loses its data (real worker processes)', ()
 
   it('every key of the prefix deleted while connected: the periodic check brings the schedulers back', async () => {
     spawnWorker({ JOB_SCHEDULER_CHECK_INTERVAL_MS: '1000' });
-    await until('the schedulers of the booted worker', allPresent, 20_000);
+    await waitUntil('the schedulers of the booted worker', allPresent, 20_000);
     await wipePrefix();
     const emptied = Date.now();
-    await until('the schedulers after the keys were deleted', allPresent, 10_000);
+    await waitUntil('the schedulers after the keys were deleted', allPresent, 10_000);
     const recoveredMs = Date.now() - emptied;
     console.log(`job schedulers back ${recoveredMs} ms after the prefix was emptied (check every 1000 ms)`);
     expect(recoveredMs).toBeLessThan(3_000);

@@ -162,6 +162,17 @@ export async function newRunOfCases(h: ApiHarness, keys: { member: string }, age
   return expectSuccess(await h.http.post('/api/v1/eval/runs').set(bearer(keys.member)).send({ agent_id: agentId, golden_set_id: setId }), 202).id;
 }
 
+/** Polls `probe` every 50 ms until it answers something truthy, which it returns; fails naming `what` after `timeoutMs`. */
+export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
 export const isTerminalRun = (r: { status: string }) => ['completed', 'failed', 'cancelled'].includes(r.status);
 
 /** Polls `GET /eval/runs/{id}` until `pred` holds; fails with the run's last state after `timeoutMs`. */

@@ -1,5 +1,6 @@
 import { applyDecorators, ArgumentMetadata, Injectable, ParseUUIDPipe, PipeTransform, ValidationPipe } from '@nestjs/common';
-import { IsString, Length, Matches, registerDecorator, ValidateIf, ValidationError, ValidationOptions } from 'class-validator';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsString, IsUUID, Length, Matches, registerDecorator, ValidateIf, ValidationError, ValidationOptions } from 'class-validator';
 import { Transform } from 'class-transformer';
 import { DomainError } from '@greenlight/domain';
 
@@ -153,3 +154,14 @@ export const QueryBoolean = () => Transform(({ value }) => (value === 'true' ? t
  * (`0x10`, `1e3`, an empty value, spaces) stays a string and fails the number check after it.
  */
 export const QueryNumber = () => Transform(({ value }) => (typeof value === 'string' && /^-?\d{1,20}(\.\d{1,20})?$/.test(value) ? Number(value) : value));
+
+/** The `org_id` filter of a list: global keys name any org, org keys only their own; another or an unknown org answers 404. */
+export const OrgIdFilter = () =>
+  applyDecorators(
+    ApiPropertyOptional({
+      format: 'uuid',
+      description: 'Only this org. Global keys: any org (404 when it does not exist); org keys: their own, another org answers 404',
+    }),
+    OptionalField(),
+    IsUUID(),
+  );

@@ -3,7 +3,7 @@ import { IsIn, IsInt, Max, Min, IsObject, IsString, IsUUID, Matches, MaxLength }
 import { AGENT_STATUSES, AGENT_TYPES, AgentStatus, AgentType } from '@greenlight/contracts';
 import type { AgentView as AgentModel } from '@greenlight/domain';
 import { EvalRunListItemView } from '../../evaluation/dto/eval-run.dto';
-import { IsDisplayName, IsHttpUrl, PageQuery, OptionalField, NullableField } from '@greenlight/http';
+import { IsDisplayName, IsHttpUrl, PageQuery, OptionalField, NullableField, OrgIdFilter } from '@greenlight/http';
 
 export class CreateAgentDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Required for global keys; org keys always create in their own org' })
@@ -60,12 +60,7 @@ export class CreateAgentDto {
 }
 
 export class ListAgentsQuery extends PageQuery {
-  @ApiPropertyOptional({
-    format: 'uuid',
-    description: 'Only this org. Global keys: any org (404 when it does not exist); org keys: their own, another org answers 404',
-  })
-  @OptionalField()
-  @IsUUID()
+  @OrgIdFilter()
   org_id?: string;
 
   @ApiPropertyOptional({ enum: AGENT_STATUSES })

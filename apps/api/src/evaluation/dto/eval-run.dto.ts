@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { AGENT_TYPES, AgentType } from '@greenlight/contracts';
-import { IsDisplayName, PageQuery, QueryBoolean, OptionalField, QueryNumber } from '@greenlight/http';
+import { IsDisplayName, PageQuery, QueryBoolean, OptionalField, QueryNumber, OrgIdFilter } from '@greenlight/http';
 import { RUN_TYPES, RunTypeField, RunTypeName } from './run-type';
 
 const RUN_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
@@ -98,12 +98,7 @@ export class CreateEvalRunDto extends RunOptionsDto {
 }
 
 export class ListEvalRunsQuery extends PageQuery {
-  @ApiPropertyOptional({
-    format: 'uuid',
-    description: 'Only this org. Global keys: any org (404 when it does not exist); org keys: their own, another org answers 404',
-  })
-  @OptionalField()
-  @IsUUID()
+  @OrgIdFilter()
   org_id?: string;
   @ApiPropertyOptional({ format: 'uuid' }) @OptionalField() @IsUUID() agent_id?: string;
   @ApiPropertyOptional({ format: 'uuid' }) @OptionalField() @IsUUID() golden_set_id?: string;
@@ -331,12 +326,7 @@ export class CreateEvalTemplateDto {
 }
 
 export class ListEvalTemplatesQuery extends PageQuery {
-  @ApiPropertyOptional({
-    format: 'uuid',
-    description: 'Only this org. Global keys: any org (404 when it does not exist); org keys: their own, another org answers 404',
-  })
-  @OptionalField()
-  @IsUUID()
+  @OrgIdFilter()
   org_id?: string;
   @ApiPropertyOptional({ enum: AGENT_TYPES }) @OptionalField() @IsIn(AGENT_TYPES) agent_type?: AgentType;
   @RunTypeField() run_type?: RunTypeName;

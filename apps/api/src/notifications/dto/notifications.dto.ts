@@ -9,7 +9,7 @@ import type {
   TestDeliveryView as TestDeliveryModel,
   WebhookEndpointView as WebhookEndpointModel,
 } from '@greenlight/domain';
-import { IsHttpUrl, PageQuery, QueryBoolean, QueryNumber, OptionalField, NullableField } from '@greenlight/http';
+import { IsHttpUrl, PageQuery, QueryBoolean, QueryNumber, OptionalField, NullableField, OrgIdFilter } from '@greenlight/http';
 
 const EVENTS = [...WEBHOOK_EVENT_TYPES];
 const OUTBOX_STATUSES = ['pending', 'sending', 'delivered', 'dead'] as const;
@@ -48,12 +48,7 @@ export class UpdateWebhookEndpointDto {
 }
 
 export class ListWebhookEndpointsQuery extends PageQuery {
-  @ApiPropertyOptional({
-    format: 'uuid',
-    description: 'Only this org. Global keys: any org (404 when it does not exist); org keys: their own, another org answers 404',
-  })
-  @OptionalField()
-  @IsUUID()
+  @OrgIdFilter()
   org_id?: string;
   @ApiPropertyOptional({ type: Boolean }) @OptionalField() @QueryBoolean() @IsBoolean() enabled?: boolean;
 }

@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsInt, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import { API_KEY_STATUSES, ApiKeyStatus, ROLES, Role } from '@greenlight/contracts';
 import type { ApiKeyView as ApiKeyModel, CreatedApiKey } from '@greenlight/domain';
-import { PageQuery, OptionalField, NullableField } from '@greenlight/http';
+import { PageQuery, OptionalField, NullableField, OrgIdFilter } from '@greenlight/http';
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'ci-pipeline', minLength: 1, maxLength: 200 })
@@ -52,12 +52,7 @@ export class ListApiKeysQuery extends PageQuery {
   @IsIn(API_KEY_STATUSES)
   status?: ApiKeyStatus;
 
-  @ApiPropertyOptional({
-    format: 'uuid',
-    description: 'Only this org. Global keys: any org (404 when it does not exist); org keys: their own, another org answers 404',
-  })
-  @OptionalField()
-  @IsUUID()
+  @OrgIdFilter()
   org_id?: string;
 }
 

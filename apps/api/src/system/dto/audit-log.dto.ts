@@ -1,15 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, Length, Max, Min } from 'class-validator';
 import type { AuditLogView as AuditLogModel } from '@greenlight/domain';
-import { PageQuery, OptionalField, QueryNumber } from '@greenlight/http';
+import { PageQuery, OptionalField, QueryNumber, OrgIdFilter } from '@greenlight/http';
 
 export class ListAuditLogsQuery extends PageQuery {
-  @ApiPropertyOptional({
-    format: 'uuid',
-    description: 'Only this org. Global keys: any org (404 when it does not exist); org keys: their own, another org answers 404',
-  })
-  @OptionalField()
-  @IsUUID()
+  @OrgIdFilter()
   org_id?: string;
 
   @ApiPropertyOptional()
