@@ -1,4 +1,4 @@
-import { FileParseThreads, parseGoldenSetFile } from '@greenlight/domain';
+import { FileParseThreads, parseGoldenSetFile } from '@greenlight/golden-sets';
 import { makeLargeCsv } from '@greenlight/testing';
 
 /**

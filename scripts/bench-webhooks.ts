@@ -3,7 +3,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@greenlight/config';
-import { NotificationOutbox } from '@greenlight/domain';
+import { NotificationOutbox } from '@greenlight/notifications';
 import { createTestEnvironment, destroyTestEnvironment } from '@greenlight/testing';
 import { createApiApp } from '../apps/api/src/create-api-app';
 import { apiCaller } from './api-call';

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@greenlight/config';
 import { ApiKeyEntity, buildDataSourceOptions, OrgEntity } from '@greenlight/database';
-import { ApiKeysService, hashApiKey, OrgsService } from '@greenlight/domain';
+import { ApiKeysService, hashApiKey, OrgsService } from '@greenlight/accounts';
 
 /**
  * `npm run bootstrap -- --org "<name>"`: creates the org (or reuses it) and a new global admin key,

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { IdempotencyStore } from '@greenlight/domain';
+import { IdempotencyStore } from '@greenlight/platform';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
 import { agentBody, createKey, expectError, expectSuccess, expectValidation, keyIdOf } from './support/e2e-helpers';
 

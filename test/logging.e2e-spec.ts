@@ -3,7 +3,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { ErrorCode } from '@greenlight/contracts';
-import { AgentsService, DomainError } from '@greenlight/domain';
+import { AgentsService } from '@greenlight/accounts';
+import { DomainError } from '@greenlight/platform';
 import { resolveLogFormat, setLogDestinationForTests } from '@greenlight/http';
 import { ApiHarness, bearer, globalAdmin, startApi } from './support/harness';
 

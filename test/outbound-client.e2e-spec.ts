@@ -7,7 +7,7 @@ import * as zlib from 'node:zlib';
 import { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { AppConfig } from '@greenlight/config';
-import { GuardedHttpClient, OutboundError } from '@greenlight/domain';
+import { GuardedHttpClient, OutboundError } from '@greenlight/platform';
 
 /**
  * The guarded client against real sockets. Every server here listens on 127.0.0.1; refused

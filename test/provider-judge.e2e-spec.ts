@@ -1,10 +1,10 @@
 import { ErrorCode } from '@greenlight/contracts';
-import { DomainError } from '../libs/domain/src/domain-error';
-import { ANALYSIS, SEARCH } from '../libs/domain/src/evaluation/__fixtures__/builtin-profiles';
-import { CachingJudge, createJudge } from '../libs/domain/src/evaluation/judge-factory';
-import type { JudgeInput } from '../libs/domain/src/evaluation/judge.types';
-import { checkPolicyContract } from '../libs/domain/src/evaluation/policy-contract';
-import { PROVIDER_SYSTEM_PROMPT, ProviderJudge, ProviderJudgeOptions } from '../libs/domain/src/evaluation/provider-judge';
+import { DomainError } from '@greenlight/platform';
+import { ANALYSIS, SEARCH } from '../libs/judging/src/__fixtures__/builtin-profiles';
+import { CachingJudge, createJudge } from '@greenlight/judging';
+import type { JudgeInput } from '@greenlight/judging';
+import { checkPolicyContract } from '@greenlight/judging';
+import { PROVIDER_SYSTEM_PROMPT, ProviderJudge, ProviderJudgeOptions } from '@greenlight/judging';
 import { chatCompletion, errorReply, FakeOpenAi, FakeOpenAiHandler, startFakeOpenAi, verdictReply } from './support/fake-openai-server';
 
 const API_KEY = 'sk-test-secret-0123456789';

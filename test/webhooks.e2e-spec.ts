@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
-import { verifyWebhookSignature } from '@greenlight/webhooks';
+import { verifyWebhookSignature } from '@greenlight/notifications';
 import { startTestAgent, TestAgent } from './support/agent-server';
 import { expectError, expectSuccess, expectValidation, isTerminalRun, newRunOfCases, sleep, waitForRun } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi } from './support/harness';
@@ -448,7 +448,7 @@ describe('webhook delivery resilience (real worker processes)', () => {
         [A.org_id, endpoint.id, `${receiver.url}/kill`],
       ),
     );
-    const { NotificationOutbox } = await import('@greenlight/domain');
+    const { NotificationOutbox } = await import('@greenlight/notifications');
     await h.app.get(NotificationOutbox).dispatch([ref]);
     await until('the first attempt to arrive', async () => receiver.received.some((r) => r.headers['webhook-id'] === ref.id), 20_000);
     first.kill('SIGKILL');

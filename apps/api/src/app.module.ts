@@ -2,12 +2,12 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@greenlight/auth';
 import { AppConfig } from '@greenlight/config';
 import { platformModules } from '@greenlight/http';
-import { AgentsModule } from './agents/agents.module';
-import { EvaluationModule } from './evaluation/evaluation.module';
-import { GoldenSetsModule } from './golden-sets/golden-sets.module';
-import { NotificationsModule } from './notifications/notifications.module';
-import { QueueOpsModule } from './queue-ops/queue-ops.module';
-import { SystemModule } from './system/system.module';
+import { AgentsApiModule } from './agents/agents.module';
+import { EvaluationApiModule } from './evaluation/evaluation.module';
+import { GoldenSetsApiModule } from './golden-sets/golden-sets.module';
+import { NotificationsApiModule } from './notifications/notifications.module';
+import { QueueOpsApiModule } from './queue-ops/queue-ops.module';
+import { SystemApiModule } from './system/system.module';
 
 /** The HTTP API. It produces jobs and never consumes them. */
 @Module({})
@@ -18,12 +18,12 @@ export class AppModule {
       imports: [
         ...platformModules(config, 'api'),
         AuthModule,
-        SystemModule,
-        AgentsModule,
-        GoldenSetsModule,
-        EvaluationModule,
-        QueueOpsModule,
-        NotificationsModule,
+        SystemApiModule,
+        AgentsApiModule,
+        GoldenSetsApiModule,
+        EvaluationApiModule,
+        QueueOpsApiModule,
+        NotificationsApiModule,
       ],
     };
   }

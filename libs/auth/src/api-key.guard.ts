@@ -2,7 +2,8 @@ import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/commo
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { ErrorCode, Role, roleSatisfies } from '@greenlight/contracts';
-import { ApiKeysService, DomainError, KeyRejection } from '@greenlight/domain';
+import { ApiKeysService, KeyRejection } from '@greenlight/accounts';
+import { DomainError } from '@greenlight/platform';
 import { PUBLIC_ROUTE } from '@greenlight/http';
 import { requestState } from '@greenlight/tenancy';
 import { REQUIRED_ROLE } from './auth.decorator';

@@ -2,7 +2,7 @@ import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } 
 import { ApiBearerAuth, ApiExtension, ApiForbiddenResponse, ApiNotFoundResponse, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ErrorCode, Role } from '@greenlight/contracts';
-import { DomainError } from '@greenlight/domain';
+import { DomainError } from '@greenlight/platform';
 import { ErrorEnvelope } from '@greenlight/http';
 import { Actor, requestState } from '@greenlight/tenancy';
 

@@ -4,7 +4,7 @@ import type Redis from 'ioredis';
 import * as ipaddr from 'ipaddr.js';
 import { AppConfig } from '@greenlight/config';
 import { ApiKeyEntity } from '@greenlight/database';
-import { API_KEY_PATTERN, ApiKeysService, hashApiKey, KeyRejection } from '@greenlight/domain';
+import { API_KEY_PATTERN, ApiKeysService, hashApiKey, KeyRejection } from '@greenlight/accounts';
 import { REDIS_CLIENT } from '@greenlight/queue';
 
 /** The address has failed too often this minute; it may try again after `retry_after_seconds`. */

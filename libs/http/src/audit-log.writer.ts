@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@greenlight/config';
-import { AuditLogsService, AuditRow } from '@greenlight/domain';
+import { AuditLogsService, AuditRow } from '@greenlight/platform';
 
 const MAX_BUFFER = 20_000;
 const MAX_BATCH = 500;

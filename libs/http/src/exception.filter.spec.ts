@@ -1,6 +1,6 @@
 import { ArgumentsHost, BadRequestException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { ErrorCode } from '@greenlight/contracts';
-import { DomainError } from '@greenlight/domain';
+import { DomainError } from '@greenlight/platform';
 import { attachRequestState } from '@greenlight/tenancy';
 import { ApiExceptionFilter } from './exception.filter';
 

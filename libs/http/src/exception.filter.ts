@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
 import { ERROR_HTTP_STATUS, ErrorCode } from '@greenlight/contracts';
 import { isDatabaseUnavailable } from '@greenlight/database';
-import { DomainError } from '@greenlight/domain';
+import { DomainError } from '@greenlight/platform';
 import { isRedisUnavailable } from '@greenlight/queue';
 import { requestState } from '@greenlight/tenancy';
 import { errorEnvelope } from './error-envelope';

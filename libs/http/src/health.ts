@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { ErrorCode } from '@greenlight/contracts';
-import { DomainError } from '@greenlight/domain';
+import { DomainError } from '@greenlight/platform';
 import { REDIS_CLIENT } from '@greenlight/queue';
 import { Public } from './route-metadata';
 import { ApiEnvelope, ErrorEnvelope } from './openapi';

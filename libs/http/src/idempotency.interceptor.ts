@@ -4,7 +4,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { Observable, catchError, from, mergeMap, of, throwError } from 'rxjs';
 import { ErrorCode } from '@greenlight/contracts';
-import { DomainError, IdempotencyStore } from '@greenlight/domain';
+import { DomainError, IdempotencyStore } from '@greenlight/platform';
 import { requestState } from '@greenlight/tenancy';
 import { isMutating } from './request-pipeline';
 import { REQUIRE_IDEMPOTENCY_KEY, SENSITIVE_RESPONSE_FIELDS } from './route-metadata';

@@ -4,7 +4,7 @@ import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagg
 import type { Request, Response } from 'express';
 import { AppConfig } from '@greenlight/config';
 import { ErrorCode } from '@greenlight/contracts';
-import { DomainError } from '@greenlight/domain';
+import { DomainError } from '@greenlight/platform';
 import { MetricsService } from './metrics.service';
 import { Public, RawResponse } from './route-metadata';
 

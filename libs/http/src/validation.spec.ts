@@ -1,6 +1,6 @@
 import { IsInt, IsString, ValidateNested, ValidationError } from 'class-validator';
 import { Type } from 'class-transformer';
-import { DomainError } from '@greenlight/domain';
+import { DomainError } from '@greenlight/platform';
 import { ApiValidationPipe, flattenValidationErrors } from './validation';
 
 class Inner {

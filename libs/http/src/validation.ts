@@ -2,7 +2,7 @@ import { applyDecorators, ArgumentMetadata, Injectable, ParseUUIDPipe, PipeTrans
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, IsUUID, Length, Matches, registerDecorator, ValidateIf, ValidationError, ValidationOptions } from 'class-validator';
 import { Transform } from 'class-transformer';
-import { DomainError } from '@greenlight/domain';
+import { DomainError } from '@greenlight/platform';
 
 export interface FieldIssue {
   field: string;

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
-import { AgentsService, EvalRunsService, InvokeContractService } from '@greenlight/domain';
+import { AgentsService } from '@greenlight/accounts';
+import { EvalRunsService, InvokeContractService } from '@greenlight/evaluation';
 import { ApiEnvelope, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import { AgentLatestView, AgentView, CreateAgentDto, InvokeContractDto, InvokeContractReportView, ListAgentsQuery } from './dto/agent.dto';

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
-import { EvalProfilesService } from '@greenlight/domain';
+import { EvalProfilesService } from '@greenlight/accounts';
 import { ApiEnvelope, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import { CreateEvalProfileDto, EvalProfileView, ListEvalProfilesQuery } from './dto/eval-profile.dto';

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
-import { EvalRunsService, RunExecutionService, RunQueueService } from '@greenlight/domain';
+import { EvalRunsService, RunExecutionService, RunQueueService } from '@greenlight/evaluation';
 import { ApiEnvelope, PageQuery, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import {

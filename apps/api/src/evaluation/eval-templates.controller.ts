@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
-import { EvalTemplatesService } from '@greenlight/domain';
+import { EvalTemplatesService } from '@greenlight/evaluation';
 import { ApiEnvelope, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import { CreateEvalTemplateDto, EvalTemplateView, ListEvalTemplatesQuery } from './dto/eval-run.dto';

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
+import { EvaluationModule } from '@greenlight/evaluation';
 import { EvalRunsController } from './eval-runs.controller';
 import { EvalTemplatesController } from './eval-templates.controller';
 
-@Module({ controllers: [EvalRunsController, EvalTemplatesController] })
-export class EvaluationModule {}
+@Module({ imports: [EvaluationModule], controllers: [EvalRunsController, EvalTemplatesController] })
+export class EvaluationApiModule {}

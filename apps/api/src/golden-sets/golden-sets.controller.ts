@@ -2,7 +2,8 @@ import { Body, Controller, Get, Param, Patch, Post, Query, UploadedFile, UseInte
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
-import { DomainError, GoldenSetFileIngestService, GoldenSetsService } from '@greenlight/domain';
+import { GoldenSetFileIngestService, GoldenSetsService } from '@greenlight/golden-sets';
+import { DomainError } from '@greenlight/platform';
 import { ApiEnvelope, PageQuery, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import {

@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
+import { GoldenSetsModule } from '@greenlight/golden-sets';
 import { MulterModule } from '@nestjs/platform-express';
 import { AppConfig } from '@greenlight/config';
 import { GoldenSetsController } from './golden-sets.controller';
 
 @Module({
   imports: [
+    GoldenSetsModule,
     MulterModule.registerAsync({
       inject: [AppConfig],
       // Memory storage: the parser needs the bytes anyway; the cap keeps it bounded.
@@ -13,4 +15,4 @@ import { GoldenSetsController } from './golden-sets.controller';
   ],
   controllers: [GoldenSetsController],
 })
-export class GoldenSetsModule {}
+export class GoldenSetsApiModule {}

@@ -1,4 +1,5 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { NotificationsModule } from '@greenlight/notifications';
 import type { NextFunction, Request, Response } from 'express';
 import { NotificationOpsController } from './notification-ops.controller';
 import { WebhookEndpointsController } from './webhook-endpoints.controller';
@@ -12,8 +13,8 @@ function missingBodyAsEmptyObject(req: Request, _res: Response, next: NextFuncti
   next();
 }
 
-@Module({ controllers: [WebhookEndpointsController, NotificationOpsController] })
-export class NotificationsModule implements NestModule {
+@Module({ imports: [NotificationsModule], controllers: [WebhookEndpointsController, NotificationOpsController] })
+export class NotificationsApiModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(missingBodyAsEmptyObject).forRoutes({ path: 'api/v1/system/notifications/outbox/drain', method: RequestMethod.POST });
   }

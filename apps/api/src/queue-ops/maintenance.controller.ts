@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
-import { MaintenanceSchedule, MaintenanceService, QueueOpsService } from '@greenlight/domain';
+import { MaintenanceSchedule, MaintenanceService, QueueOpsService } from '@greenlight/operations';
 import { ApiEnvelope, RequireIdempotencyKey, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import {

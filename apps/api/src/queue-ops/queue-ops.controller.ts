@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Injectable, Param, PipeTransform, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
-import { DomainError, MaintenanceService, QueueOpsService } from '@greenlight/domain';
+import { MaintenanceService, QueueOpsService } from '@greenlight/operations';
+import { DomainError } from '@greenlight/platform';
 import { ApiEnvelope, RequireIdempotencyKey } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import {

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor, KeyAuthenticator } from '@greenlight/auth';
-import { ApiKeysService } from '@greenlight/domain';
+import { ApiKeysService } from '@greenlight/accounts';
 import { ApiEnvelope, SensitiveResponse, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import { ApiKeyCreatedView, ApiKeyView, CreateApiKeyDto, ListApiKeysQuery } from './dto/api-key.dto';

@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
-import { AuditLogsService } from '@greenlight/domain';
+import { AuditLogsService } from '@greenlight/platform';
 import { ApiEnvelope } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import { AuditLogView, ListAuditLogsQuery } from './dto/audit-log.dto';

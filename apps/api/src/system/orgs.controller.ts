@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
-import { OrgsService } from '@greenlight/domain';
+import { OrgsService } from '@greenlight/accounts';
 import { ApiEnvelope, PageQuery, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import { CreateOrgDto, OrgView } from './dto/org.dto';

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { DelayedError, Job, Worker } from 'bullmq';
 import { AppConfig } from '@greenlight/config';
 import { JobPayloads, JobsOf, QueueName } from '@greenlight/contracts';
-import { AsyncRunExecutor, cappedBackoff, InfrastructureWaits, RunRecoveryService } from '@greenlight/domain';
+import { AsyncRunExecutor, cappedBackoff, InfrastructureWaits, RunRecoveryService } from '@greenlight/evaluation';
 import { bullConnection, JobProducer, PrefixOwnership } from '@greenlight/queue';
 
 type EvalJob = JobsOf<typeof QueueName.EvalRuns>;

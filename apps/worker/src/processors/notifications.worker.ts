@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { Job, Worker } from 'bullmq';
 import { AppConfig } from '@greenlight/config';
 import { JobPayloads, JobsOf, QueueName } from '@greenlight/contracts';
-import { WebhookDeliveryService } from '@greenlight/domain';
+import { WebhookDeliveryService } from '@greenlight/notifications';
 import { bullConnection, PrefixOwnership } from '@greenlight/queue';
 
 type NotificationJob = JobsOf<typeof QueueName.Notifications>;

@@ -2,7 +2,8 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { JobPayloads, JobsOf, QueueName } from '@greenlight/contracts';
-import { IdempotencyStore, MaintenanceSchedule } from '@greenlight/domain';
+import { MaintenanceSchedule } from '@greenlight/operations';
+import { IdempotencyStore } from '@greenlight/platform';
 import { PrefixOwnership } from '@greenlight/queue';
 
 type SystemJob = JobsOf<typeof QueueName.System>;

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, Max, Min, IsObject, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { AGENT_STATUSES, AGENT_TYPES, AgentStatus, AgentType } from '@greenlight/contracts';
-import type { AgentView as AgentModel } from '@greenlight/domain';
+import type { AgentView as AgentModel } from '@greenlight/accounts';
 import { EvalRunListItemView } from '../../evaluation/dto/eval-run.dto';
 import { IsDisplayName, IsHttpUrl, PageQuery, OptionalField, NullableField, OrgIdFilter } from '@greenlight/http';
 

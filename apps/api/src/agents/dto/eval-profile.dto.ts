@@ -18,7 +18,7 @@ import {
   IsObject,
 } from 'class-validator';
 import { AGENT_TYPES, AgentType } from '@greenlight/contracts';
-import type { EvalProfileView as EvalProfileModel } from '@greenlight/domain';
+import type { EvalProfileView as EvalProfileModel } from '@greenlight/accounts';
 import { IsDisplayName, PageQuery, QueryBoolean, OptionalField } from '@greenlight/http';
 
 export class ProfileDimensionView {

@@ -8,7 +8,7 @@ import type {
   OutboxItemView as OutboxItemModel,
   TestDeliveryView as TestDeliveryModel,
   WebhookEndpointView as WebhookEndpointModel,
-} from '@greenlight/domain';
+} from '@greenlight/notifications';
 import { IsHttpUrl, PageQuery, QueryBoolean, QueryNumber, OptionalField, NullableField, OrgIdFilter } from '@greenlight/http';
 
 const EVENTS = [...WEBHOOK_EVENT_TYPES];

@@ -8,7 +8,7 @@ import type {
   NotifyResult as NotifyModel,
   ReapStaleRunsResult as ReapStaleRunsModel,
   ScheduleSummaryView as ScheduleSummaryModel,
-} from '@greenlight/domain';
+} from '@greenlight/operations';
 import { PageQuery, OptionalField, QueryNumber } from '@greenlight/http';
 import { PruneView, ReapView } from './queue-ops.dto';
 import { StaleHeartbeatSecondsField } from './stale-run-alias';

@@ -12,7 +12,7 @@ import type {
   ReapView as ReapModel,
   ReplayView as ReplayModel,
   RetryJobView as RetryJobModel,
-} from '@greenlight/domain';
+} from '@greenlight/operations';
 import { PageQuery, OptionalField } from '@greenlight/http';
 import { StaleHeartbeatSecondsField } from './stale-run-alias';
 

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsInt, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import { API_KEY_STATUSES, ApiKeyStatus, ROLES, Role } from '@greenlight/contracts';
-import type { ApiKeyView as ApiKeyModel, CreatedApiKey } from '@greenlight/domain';
+import type { ApiKeyView as ApiKeyModel, CreatedApiKey } from '@greenlight/accounts';
 import { PageQuery, OptionalField, NullableField, OrgIdFilter } from '@greenlight/http';
 
 export class CreateApiKeyDto {

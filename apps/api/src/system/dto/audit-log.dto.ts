@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsString, Length, Max, Min } from 'class-validator';
-import type { AuditLogView as AuditLogModel } from '@greenlight/domain';
+import type { AuditLogView as AuditLogModel } from '@greenlight/platform';
 import { PageQuery, OptionalField, QueryNumber, OrgIdFilter } from '@greenlight/http';
 
 export class ListAuditLogsQuery extends PageQuery {

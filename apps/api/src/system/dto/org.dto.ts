@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsDisplayName } from '@greenlight/http';
-import type { OrgView as OrgModel } from '@greenlight/domain';
+import type { OrgView as OrgModel } from '@greenlight/accounts';
 
 export class CreateOrgDto {
   @ApiProperty({ example: 'Acme Support', minLength: 1, maxLength: 200 })

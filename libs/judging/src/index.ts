@@ -1,0 +1,5 @@
+export * from './deterministic-judge';
+export * from './judge-factory';
+export * from './judge.types';
+export * from './policy-contract';
+export * from './provider-judge';
