@@ -148,7 +148,7 @@ describe('logs', () => {
       const admin = await globalAdmin(h.config);
       const failing = jest
         .spyOn(h.app.get(AgentsService), 'list')
-        .mockRejectedValueOnce(new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'the database is restarting', null, 503));
+        .mockRejectedValueOnce(new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'the database is restarting', null));
       await h.http.get('/api/v1/agents').set(bearer(admin.api_key)).set('X-Request-Id', 'log-test-503').expect(503);
       failing.mockRestore();
       await new Promise((r) => setTimeout(r, 50));

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@greenlight/contracts';
+import { ERROR_HTTP_STATUS, ErrorCode } from '@greenlight/contracts';
 import { DomainError } from '@greenlight/platform';
 import { ANALYSIS, SEARCH } from '../libs/judging/src/__fixtures__/builtin-profiles';
 import { CachingJudge, createJudge } from '@greenlight/judging';
@@ -129,7 +129,7 @@ describe('ProviderJudge against an OpenAI-compatible server', () => {
     const s = await start(() => ({ status: 200, body: chatCompletion('Sure! The answer looks correct to me.') }));
     const err = await rejection(judgeFor(s).judge(answerInput));
     expect(err.code).toBe(ErrorCode.EVAL_JUDGE_PROVIDER_ERROR);
-    expect(err.status).toBe(502);
+    expect(ERROR_HTTP_STATUS[err.code]).toBe(502);
     expect(err.message).toMatch(/^malformed judge output/);
     expect(err.details).toMatchObject({ provider_code: 'malformed_output', retryable: false, content_preview: 'Sure! The answer looks correct to me.' });
   });
@@ -203,7 +203,7 @@ describe('ProviderJudge against an OpenAI-compatible server', () => {
       }
       expect(caught).toBeInstanceOf(DomainError);
       expect((caught as DomainError).code).toBe(ErrorCode.EVAL_JUDGE_CONFIG_ERROR);
-      expect((caught as DomainError).status).toBe(400);
+      expect(ERROR_HTTP_STATUS[(caught as DomainError).code]).toBe(400);
     }
   });
 

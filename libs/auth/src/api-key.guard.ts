@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { ErrorCode, Role, roleSatisfies } from '@greenlight/contracts';
 import { ApiKeysService, KeyRejection } from '@greenlight/accounts';
-import { DomainError } from '@greenlight/platform';
+import { AuthenticationError, DomainError } from '@greenlight/platform';
 import { PUBLIC_ROUTE } from '@greenlight/http';
 import { requestState } from '@greenlight/tenancy';
 import { REQUIRED_ROLE } from './auth.decorator';
@@ -46,25 +46,20 @@ export class ApiKeyGuard implements CanActivate {
     const state = requestState(req);
     const match = /^Bearer[ ]+(\S+)\s*$/i.exec(req.header('authorization') ?? '');
     if (!match) {
-      throw new DomainError(ErrorCode.UNAUTHORIZED, 'missing or malformed Authorization header; expected "Bearer <api key>"', null, 401, {
-        'WWW-Authenticate': 'Bearer',
-      });
+      throw new AuthenticationError('missing or malformed Authorization header; expected "Bearer <api key>"', 'Bearer');
     }
     const result = await this.authenticator.authenticate(req.ip ?? req.socket.remoteAddress, match[1]);
     if ('throttled' in result) {
       const t = result.throttled;
-      throw new DomainError(
-        ErrorCode.RATE_LIMITED,
-        `too many failed authentication attempts from this address; retry in ${t.retry_after_seconds} s`,
-        { scope: 'client_address', limit: t.limit, window_seconds: t.window_seconds, retry_after_seconds: t.retry_after_seconds },
-        429,
-        { 'Retry-After': String(t.retry_after_seconds) },
-      );
+      throw new DomainError(ErrorCode.RATE_LIMITED, `too many failed authentication attempts from this address; retry in ${t.retry_after_seconds} s`, {
+        scope: 'client_address',
+        limit: t.limit,
+        window_seconds: t.window_seconds,
+        retry_after_seconds: t.retry_after_seconds,
+      });
     }
     if ('rejected' in result) {
-      throw new DomainError(ErrorCode.UNAUTHORIZED, REJECTION_MESSAGES[result.rejected], null, 401, {
-        'WWW-Authenticate': 'Bearer error="invalid_token"',
-      });
+      throw new AuthenticationError(REJECTION_MESSAGES[result.rejected], 'Bearer error="invalid_token"');
     }
     const key = result.key;
     state.actor = { key_id: key.id, org_id: key.org_id, role: key.role, request_id: state.request_id };
@@ -75,13 +70,11 @@ export class ApiKeyGuard implements CanActivate {
       res.setHeader('RateLimit-Remaining', String(decision.remaining));
       res.setHeader('RateLimit-Reset', String(decision.reset_seconds));
       if (!decision.allowed) {
-        throw new DomainError(
-          ErrorCode.RATE_LIMITED,
-          `rate limit of ${decision.limit} requests per minute exceeded`,
-          { limit: decision.limit, window_seconds: 60, retry_after_seconds: decision.reset_seconds },
-          429,
-          { 'Retry-After': String(decision.reset_seconds) },
-        );
+        throw new DomainError(ErrorCode.RATE_LIMITED, `rate limit of ${decision.limit} requests per minute exceeded`, {
+          limit: decision.limit,
+          window_seconds: 60,
+          retry_after_seconds: decision.reset_seconds,
+        });
       }
     }
 

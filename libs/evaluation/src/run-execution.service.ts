@@ -100,7 +100,7 @@ export class RunExecutionService {
     } catch (err) {
       await this.failRun(ctx, err, performance.now() - started);
       if (err instanceof DomainError) {
-        throw new DomainError(err.code, err.message, { ...asObject(err.details), run_id: run.id, run_status: 'failed' }, err.status);
+        throw new DomainError(err.code, err.message, { ...asObject(err.details), run_id: run.id, run_status: 'failed' });
       }
       throw err;
     }

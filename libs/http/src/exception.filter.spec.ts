@@ -28,11 +28,11 @@ function run(exception: unknown) {
 
 describe('ApiExceptionFilter', () => {
   it('maps domain errors with their code, details and headers', () => {
-    const out = run(new DomainError(ErrorCode.RATE_LIMITED, 'slow down', { limit: 3 }, 429, { 'Retry-After': '12' }));
+    const out = run(new DomainError(ErrorCode.RATE_LIMITED, 'slow down', { limit: 3, retry_after_seconds: 12 }));
     expect(out.status).toBe(429);
     expect(out.headers['Retry-After']).toBe('12');
     expect(out.body).toEqual({
-      error: { code: 'RATE_LIMITED', message: 'slow down', details: { limit: 3 } },
+      error: { code: 'RATE_LIMITED', message: 'slow down', details: { limit: 3, retry_after_seconds: 12 } },
       meta: { request_id: 'rid-1' },
     });
     expect(out.state.error_code).toBe('RATE_LIMITED');

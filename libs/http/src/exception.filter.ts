@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
 import { ERROR_HTTP_STATUS, ErrorCode } from '@greenlight/contracts';
 import { isDatabaseUnavailable } from '@greenlight/database';
-import { DomainError } from '@greenlight/platform';
+import { AuthenticationError, DomainError } from '@greenlight/platform';
 import { isRedisUnavailable } from '@greenlight/queue';
 import { requestState } from '@greenlight/tenancy';
 import { errorEnvelope } from './error-envelope';
@@ -52,11 +52,11 @@ export class ApiExceptionFilter implements ExceptionFilter {
   private describe(exception: unknown, req: Request) {
     if (exception instanceof DomainError) {
       return {
-        status: exception.status,
+        status: ERROR_HTTP_STATUS[exception.code],
         code: exception.code,
         message: exception.message,
         details: exception.details,
-        headers: exception.headers,
+        headers: responseHeaders(exception),
       };
     }
     if (exception instanceof HttpException) {
@@ -98,6 +98,18 @@ export class ApiExceptionFilter implements ExceptionFilter {
       headers: {},
     };
   }
+}
+
+/**
+ * Headers an error's code calls for: the authentication challenge on 401, and on a limit that resets
+ * later, `Retry-After` with the seconds its details name.
+ */
+function responseHeaders(e: DomainError): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (e instanceof AuthenticationError) headers['WWW-Authenticate'] = e.challenge;
+  const retryAfter = e.details && !Array.isArray(e.details) ? e.details.retry_after_seconds : undefined;
+  if (ERROR_HTTP_STATUS[e.code] === 429 && typeof retryAfter === 'number') headers['Retry-After'] = String(retryAfter);
+  return headers;
 }
 
 /**

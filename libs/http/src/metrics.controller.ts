@@ -3,8 +3,7 @@ import { Controller, Get, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AppConfig } from '@greenlight/config';
-import { ErrorCode } from '@greenlight/contracts';
-import { DomainError } from '@greenlight/platform';
+import { AuthenticationError } from '@greenlight/platform';
 import { MetricsService } from './metrics.service';
 import { Public, RawResponse } from './route-metadata';
 
@@ -29,9 +28,7 @@ export class MetricsController {
   async scrape(@Req() req: Request, @Res() res: Response): Promise<void> {
     const token = this.config.get('METRICS_TOKEN');
     if (token && !presentsToken(req.header('authorization'), token)) {
-      throw new DomainError(ErrorCode.UNAUTHORIZED, 'metrics require Authorization: Bearer <METRICS_TOKEN>', null, 401, {
-        'WWW-Authenticate': 'Bearer realm="metrics"',
-      });
+      throw new AuthenticationError('metrics require Authorization: Bearer <METRICS_TOKEN>', 'Bearer realm="metrics"');
     }
     res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
   }

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@greenlight/contracts';
+import { ERROR_HTTP_STATUS, ErrorCode } from '@greenlight/contracts';
 import { DomainError } from '@greenlight/platform';
 import { ANALYSIS, SEARCH } from './__fixtures__/builtin-profiles';
 import type { JudgeInput, JudgeVerdict } from './judge.types';
@@ -148,7 +148,7 @@ describe('assertPolicyContract', () => {
     expect(caught).toBeInstanceOf(DomainError);
     const err = caught as DomainError;
     expect(err.code).toBe(ErrorCode.EVAL_POLICY_CONTRACT_ERROR);
-    expect(err.status).toBe(422);
+    expect(ERROR_HTTP_STATUS[err.code]).toBe(422);
     expect(err.message).toContain('Search/Retrieval');
     expect(err.message).toContain('(and 1 more)');
     const details = err.details as { violations: unknown[]; profile_id: string; profile_version: number };

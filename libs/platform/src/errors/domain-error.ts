@@ -1,20 +1,17 @@
-import { ERROR_HTTP_STATUS, ErrorCode } from '@greenlight/contracts';
+import { ErrorCode } from '@greenlight/contracts';
 
-/** A failure the caller can act on: a code from the one enum, a message and optional details. */
+/**
+ * A failure the caller can act on: a code from the one enum, a message and optional details. It says
+ * nothing of HTTP: the API's exception filter maps the code to a status and any response headers.
+ */
 export class DomainError extends Error {
-  readonly status: number;
-
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly details: Record<string, unknown> | unknown[] | null = null,
-    status?: number,
-    /** Extra response headers, e.g. Retry-After on RATE_LIMITED. */
-    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'DomainError';
-    this.status = status ?? ERROR_HTTP_STATUS[code];
   }
 
   static notFound(what: string, id?: string): DomainError {
@@ -23,5 +20,19 @@ export class DomainError extends Error {
 
   static validation(message: string, details: Record<string, unknown> | unknown[] | null = null): DomainError {
     return new DomainError(ErrorCode.VALIDATION_ERROR, message, details);
+  }
+}
+
+/**
+ * The caller did not prove who it is. `challenge` is what it should present instead (the value of a
+ * `WWW-Authenticate` header, e.g. `Bearer error="invalid_token"`).
+ */
+export class AuthenticationError extends DomainError {
+  constructor(
+    message: string,
+    readonly challenge: string,
+  ) {
+    super(ErrorCode.UNAUTHORIZED, message, null);
+    this.name = 'AuthenticationError';
   }
 }
