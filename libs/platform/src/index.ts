@@ -1,6 +1,7 @@
 export * from './activity/activity.service';
 export * from './audit/audit-logs.service';
 export * from './data/org-scope';
+export * from './data/paginate';
 export * from './errors/domain-error';
 export * from './errors/pg-errors';
 export * from './idempotency/canonical-json';
@@ -9,3 +10,4 @@ export * from './outbound/guarded-http-client';
 export * from './outbound/outbound.types';
 export * from './outbound/saved-url-check';
 export * from './platform.module';
+export * from './time/clock';

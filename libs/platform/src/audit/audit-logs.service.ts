@@ -3,7 +3,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { ApiAuditLogEntity, Page, PageRequest } from '@greenlight/database';
 import { Actor } from '@greenlight/tenancy';
-import { resolveOrgScope } from '../data/org-scope';
+import { OrgScope } from '../data/org-scope';
+import { paginate } from '../data/paginate';
 
 export interface AuditLogView {
   id: string;
@@ -40,16 +41,14 @@ export class AuditLogsService {
   }
 
   async list(actor: Actor, filter: AuditLogFilter, page: PageRequest): Promise<Page<AuditLogView>> {
-    const org = await resolveOrgScope(this.logs.manager.connection, actor, filter.org_id, false);
-    const qb = this.logs.createQueryBuilder('l');
-    if (org !== null) qb.andWhere('l.org_id = :org', { org });
+    const scope = await OrgScope.resolve(this.logs.manager, actor, filter.org_id);
+    const qb = scope.query(this.logs.manager, ApiAuditLogEntity, 'l');
     if (filter.request_id) qb.andWhere('l.request_id = :rid', { rid: filter.request_id });
     if (filter.path) qb.andWhere('l.path = :path', { path: filter.path });
     if (filter.method) qb.andWhere('l.method = :method', { method: filter.method.toUpperCase() });
     if (filter.status_code !== undefined) qb.andWhere('l.status_code = :sc', { sc: filter.status_code });
     if (filter.error_code) qb.andWhere('l.error_code = :ec', { ec: filter.error_code });
-    qb.orderBy('l.created_at', 'DESC').addOrderBy('l.id', 'DESC').take(page.limit).skip(page.offset);
-    const [rows, total] = await qb.getManyAndCount();
-    return { items: rows, limit: page.limit, offset: page.offset, total };
+    qb.orderBy('l.created_at', 'DESC').addOrderBy('l.id', 'DESC');
+    return paginate(qb, page);
   }
 }
