@@ -46,6 +46,20 @@ module.exports = {
       to: { path: '^libs/', pathNot: '^libs/(database|contracts|config)/' },
     },
     {
+      name: 'platform-below-features',
+      severity: 'error',
+      comment: 'libs/platform is what the features stand on: it never imports a feature lib, auth or http.',
+      from: { path: '^libs/platform/' },
+      to: { path: '^libs/(accounts|golden-sets|judging|evaluation|notifications|operations|auth|http)/' },
+    },
+    {
+      name: 'infra-below-features',
+      severity: 'error',
+      comment: 'The infrastructure libs (queue, tenancy, config, testing) know nothing of the features.',
+      from: { path: '^libs/(queue|tenancy|config|testing)/' },
+      to: { path: '^libs/(accounts|golden-sets|judging|evaluation|notifications|operations|platform|auth|http)/' },
+    },
+    {
       name: 'libs-through-index-only',
       severity: 'error',
       comment: 'A lib reaches another lib through `@greenlight/<name>` (its index.ts), never a deep or relative path.',
