@@ -1,17 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { AgentStatus, AgentType, ErrorCode } from '@greenlight/contracts';
 import { AgentEntity, Page, PageRequest } from '@greenlight/database';
-import { Actor, scopedById } from '@greenlight/tenancy';
-import { ActivityService } from '@greenlight/platform';
-import { DomainError } from '@greenlight/platform';
-import { isUniqueViolation } from '@greenlight/platform';
-import { GuardedHttpClient } from '@greenlight/platform';
-import { assertSavableUrl } from '@greenlight/platform';
+import { Actor } from '@greenlight/tenancy';
+import { ActivityService, assertSavableUrl, DomainError, GuardedHttpClient, isUniqueViolation, OrgScope, paginate } from '@greenlight/platform';
 import { EvalProfilesService } from '../profiles/eval-profiles.service';
-import { resolveOrgScope } from '@greenlight/platform';
-import { OrgsService } from '../orgs/orgs.service';
 
 export interface AgentView {
   id: string;
@@ -49,38 +43,34 @@ export interface AgentListFilter {
 @Injectable()
 export class AgentsService {
   constructor(
-    @InjectRepository(AgentEntity) private readonly agents: Repository<AgentEntity>,
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly orgs: OrgsService,
     private readonly profiles: EvalProfilesService,
     private readonly activity: ActivityService,
     private readonly http: GuardedHttpClient,
   ) {}
 
   async list(actor: Actor, filter: AgentListFilter, page: PageRequest): Promise<Page<AgentView>> {
-    const org = await resolveOrgScope(this.dataSource, actor, filter.org_id, false);
-    const qb = this.agents.createQueryBuilder('a');
-    if (org !== null) qb.andWhere('a.org_id = :org', { org });
+    const scope = await OrgScope.resolve(this.dataSource, actor, filter.org_id);
+    const qb = scope.query(this.dataSource, AgentEntity, 'a');
     if (filter.status) qb.andWhere('a.status = :status', { status: filter.status });
     if (filter.agent_type) qb.andWhere('a.agent_type = :type', { type: filter.agent_type });
-    qb.orderBy('a.created_at', 'DESC').addOrderBy('a.id', 'ASC').take(page.limit).skip(page.offset);
-    const [rows, total] = await qb.getManyAndCount();
-    return { items: rows.map(present), limit: page.limit, offset: page.offset, total };
+    qb.orderBy('a.created_at', 'DESC').addOrderBy('a.id', 'ASC');
+    return paginate(qb, page, present);
   }
 
   async create(actor: Actor, input: CreateAgentInput): Promise<AgentView> {
-    const orgId = input.org_id ?? actor.org_id;
-    if (!orgId) {
+    const scope = await OrgScope.resolve(this.dataSource, actor, input.org_id);
+    if (scope.orgId === null) {
       throw DomainError.validation('org_id is required when a global key creates an agent', [{ field: 'org_id', messages: ['is required for global keys'] }]);
     }
-    await this.orgs.assertAccessible(actor, orgId);
+    const orgId = scope.orgId;
     if (input.api_endpoint) {
       // The same policy every call applies; a name that does not resolve yet is accepted (the agent
       // may not be deployed) and is checked again, with its addresses, at every call.
       await assertSavableUrl(this.http, input.api_endpoint, { field: 'api_endpoint', label: 'agent api_endpoint', allowUnresolved: true });
     }
     if (input.eval_profile_id) {
-      const profile = await this.profiles.findUsableBy(orgId, input.eval_profile_id);
+      const profile = await this.profiles.findUsableBy(scope, input.eval_profile_id);
       if (!profile) {
         throw new DomainError(ErrorCode.EVAL_PROFILE_NOT_FOUND, 'eval_profile_id does not name a built-in profile or one of this org', {
           eval_profile_id: input.eval_profile_id,
@@ -127,9 +117,7 @@ export class AgentsService {
 
   /** The agent if `actor` may see it; NOT_FOUND otherwise (also for another org's agent). */
   async load(actor: Actor, id: string): Promise<AgentEntity> {
-    const agent = await this.agents.findOneBy(scopedById(actor, id));
-    if (!agent) throw DomainError.notFound('agent', id);
-    return agent;
+    return OrgScope.of(actor).findOne(this.dataSource, AgentEntity, id, 'agent');
   }
 }
 

@@ -5,8 +5,7 @@ import { ApiKeyStatus, ErrorCode, Role, roleSatisfies } from '@greenlight/contra
 import { AppConfig } from '@greenlight/config';
 import { ApiKeyEntity, Page, PageRequest } from '@greenlight/database';
 import { Actor } from '@greenlight/tenancy';
-import { DomainError } from '@greenlight/platform';
-import { resolveOrgScope } from '@greenlight/platform';
+import { DomainError, OrgScope, paginate } from '@greenlight/platform';
 import { OrgsService } from '../orgs/orgs.service';
 import { API_KEY_PATTERN, generateApiKey, hashApiKey } from './api-key-codec';
 
@@ -56,20 +55,28 @@ export class ApiKeysService {
   ) {}
 
   async create(actor: Actor, input: CreateApiKeyInput): Promise<CreatedApiKey> {
-    const orgId = input.org_id === undefined ? actor.org_id : input.org_id;
-    if (actor.org_id !== null && orgId !== actor.org_id) {
-      // An org admin cannot mint keys elsewhere; another org answers 404, a global key 403.
-      if (orgId === null) {
-        throw new DomainError(ErrorCode.FORBIDDEN, 'only global admin keys can create global keys');
-      }
-      throw DomainError.notFound('org', orgId);
-    }
-    if (orgId !== null) await this.orgs.assertAccessible(actor, orgId);
+    const scope = OrgScope.of(actor);
+    const orgId = await this.keyOrg(scope, input.org_id);
     if (!roleSatisfies(actor.role, input.role)) {
       throw new DomainError(ErrorCode.FORBIDDEN, 'cannot create a key with a stronger role than your own');
     }
-    if (actor.org_id !== null) this.assertOrgMayChooseLimit(input.rate_limit_per_minute);
+    if (scope.isOrgKey) this.assertOrgMayChooseLimit(input.rate_limit_per_minute);
     return this.insert({ ...input, org_id: orgId }, actor.key_id);
+  }
+
+  /**
+   * The org a new key belongs to: the one named, else the caller's own (none for a global caller,
+   * which makes a global key). An org admin cannot mint keys elsewhere: another org answers 404 like
+   * a missing one, a global key 403.
+   */
+  private async keyOrg(scope: OrgScope, requested: string | null | undefined): Promise<string | null> {
+    const orgId = requested === undefined ? scope.orgId : requested;
+    if (orgId === null) {
+      if (scope.isOrgKey) throw new DomainError(ErrorCode.FORBIDDEN, 'only global admin keys can create global keys');
+      return null;
+    }
+    await this.orgs.assertAccessible(scope.actor, orgId);
+    return orgId;
   }
 
   /**
@@ -129,19 +136,16 @@ export class ApiKeysService {
   }
 
   async list(actor: Actor, filter: { status?: ApiKeyStatus; org_id?: string }, page: PageRequest): Promise<Page<ApiKeyView>> {
-    const org = await resolveOrgScope(this.keys.manager.connection, actor, filter.org_id, false);
-    const qb = this.keys.createQueryBuilder('k');
-    if (org !== null) qb.andWhere('k.org_id = :org', { org });
+    const scope = await OrgScope.resolve(this.keys.manager, actor, filter.org_id);
+    const qb = scope.query(this.keys.manager, ApiKeyEntity, 'k');
     if (filter.status) qb.andWhere('k.status = :status', { status: filter.status });
-    qb.orderBy('k.created_at', 'DESC').addOrderBy('k.id', 'ASC').take(page.limit).skip(page.offset);
-    const [rows, total] = await qb.getManyAndCount();
-    return { items: rows.map(present), limit: page.limit, offset: page.offset, total };
+    qb.orderBy('k.created_at', 'DESC').addOrderBy('k.id', 'ASC');
+    return paginate(qb, page, present);
   }
 
   /** Revokes a key; revoking a revoked key is a no-op that returns it. */
   async revoke(actor: Actor, id: string): Promise<ApiKeyView> {
-    const key = await this.keys.findOneBy({ id });
-    if (!key || (actor.org_id !== null && key.org_id !== actor.org_id)) throw DomainError.notFound('api key', id);
+    const key = await OrgScope.of(actor).findOne(this.keys.manager, ApiKeyEntity, id, 'api key');
     if (key.status === 'revoked') return present(key);
     await this.keys
       .createQueryBuilder()

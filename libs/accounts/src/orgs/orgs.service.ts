@@ -3,9 +3,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { ErrorCode } from '@greenlight/contracts';
 import { OrgEntity, Page, PageRequest } from '@greenlight/database';
-import { Actor, canAccessOrg, isGlobal } from '@greenlight/tenancy';
-import { DomainError } from '@greenlight/platform';
-import { isUniqueViolation } from '@greenlight/platform';
+import { Actor, isGlobal } from '@greenlight/tenancy';
+import { DomainError, isUniqueViolation, OrgScope, paginate } from '@greenlight/platform';
 
 export interface OrgView {
   id: string;
@@ -44,17 +43,14 @@ export class OrgsService {
 
   async list(actor: Actor, page: PageRequest): Promise<Page<OrgView>> {
     requireGlobal(actor, 'list orgs');
-    const [rows, total] = await this.orgs.findAndCount({
-      order: { created_at: 'DESC', id: 'ASC' },
-      take: page.limit,
-      skip: page.offset,
-    });
-    return { items: rows.map(present), limit: page.limit, offset: page.offset, total };
+    const qb = OrgScope.of(actor).query(this.orgs.manager, OrgEntity, 'o', 'id');
+    qb.orderBy('o.created_at', 'DESC').addOrderBy('o.id', 'ASC');
+    return paginate(qb, page, present);
   }
 
+  /** An org key sees its own org only; any other answers 404 exactly like a missing one. */
   async get(actor: Actor, id: string): Promise<OrgView> {
-    if (!canAccessOrg(actor, id)) throw DomainError.notFound('org', id);
-    const org = await this.orgs.findOneBy({ id });
+    const org = await OrgScope.of(actor).query(this.orgs.manager, OrgEntity, 'o', 'id').andWhere('o.id = :id', { id }).getOne();
     if (!org) throw DomainError.notFound('org', id);
     return present(org);
   }

@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, Repository } from 'typeorm';
+import { FindOptionsWhere, IsNull, Repository } from 'typeorm';
 import { AgentType, ErrorCode } from '@greenlight/contracts';
 import { EvalProfileEntity, Page, PageRequest, ProfileDimension, ProfileScoringScale } from '@greenlight/database';
 import { Actor } from '@greenlight/tenancy';
-import { DomainError } from '@greenlight/platform';
-import { isUniqueViolation } from '@greenlight/platform';
-import { resolveOrgScope } from '@greenlight/platform';
+import { DomainError, isUniqueViolation, OrgScope, paginate } from '@greenlight/platform';
 
 export interface EvalProfileView {
   id: string;
@@ -48,26 +46,26 @@ export class EvalProfilesService {
   constructor(@InjectRepository(EvalProfileEntity) private readonly profiles: Repository<EvalProfileEntity>) {}
 
   async list(actor: Actor, filter: { agent_type?: AgentType; is_builtin?: boolean }, page: PageRequest): Promise<Page<EvalProfileView>> {
-    const qb = this.visible(actor);
-    if (filter.agent_type) qb.andWhere('p.agent_type = :type', { type: filter.agent_type });
-    if (filter.is_builtin !== undefined) qb.andWhere('p.is_builtin = :b', { b: filter.is_builtin });
-    qb.orderBy('p.is_builtin', 'DESC').addOrderBy('p.name', 'ASC').addOrderBy('p.id', 'ASC').take(page.limit).skip(page.offset);
-    const [rows, total] = await qb.getManyAndCount();
-    return { items: rows.map(present), limit: page.limit, offset: page.offset, total };
+    const conditions: FindOptionsWhere<EvalProfileEntity> = {};
+    if (filter.agent_type) conditions.agent_type = filter.agent_type;
+    if (filter.is_builtin !== undefined) conditions.is_builtin = filter.is_builtin;
+    const qb = this.visible(OrgScope.of(actor), conditions);
+    qb.orderBy('p.is_builtin', 'DESC').addOrderBy('p.name', 'ASC').addOrderBy('p.id', 'ASC');
+    return paginate(qb, page, present);
   }
 
   async get(actor: Actor, id: string): Promise<EvalProfileView> {
-    const row = await this.visible(actor).andWhere('p.id = :id', { id }).getOne();
+    const row = await this.findUsableBy(OrgScope.of(actor), id);
     if (!row) throw DomainError.notFound('eval profile', id);
-    return present(row);
+    return row;
   }
 
   /**
    * An org-defined profile (the org's own policy: dimensions, issue-tag allow-list, scales). Its agents
-   * use it through `eval_profile_id`; runs check results against it (policy contract, step 28).
+   * use it through `eval_profile_id`; runs check every result against it (the policy contract).
    */
   async create(actor: Actor, input: CreateProfileInput): Promise<EvalProfileView> {
-    const org = (await resolveOrgScope(this.profiles.manager.connection, actor, input.org_id, true))!;
+    const org = (await OrgScope.resolve(this.profiles.manager, actor, input.org_id, { required: true })).requireOrg();
     const problems: { field: string; messages: string[] }[] = [];
     const keys = input.dimensions.map((d) => d.key);
     if (new Set(keys).size !== keys.length) problems.push({ field: 'dimensions', messages: ['dimension keys must be unique'] });
@@ -113,36 +111,37 @@ export class EvalProfilesService {
     }
   }
 
-  /** The profile if it is usable by agents of `orgId` (a built-in or that org's own), else null. */
-  async findUsableBy(orgId: string, id: string): Promise<EvalProfileView | null> {
-    const row = await this.profiles
-      .createQueryBuilder('p')
-      .where('p.id = :id', { id })
-      .andWhere(new Brackets((w) => w.where('p.org_id IS NULL').orWhere('p.org_id = :org', { org: orgId })))
-      .getOne();
+  /** The profile if it is usable in `scope` (a built-in or one of the scope's org), else null. */
+  async findUsableBy(scope: OrgScope, id: string): Promise<EvalProfileView | null> {
+    const row = await this.visible(scope, { id }).getOne();
     return row ? present(row) : null;
   }
 
   /**
-   * The profile that governs an agent's runs (step 28): its own `eval_profile_id` first, else the
-   * built-in profile of its agent type.
+   * The profile that governs an agent's runs: its own `eval_profile_id` first, else the
+   * built-in profile of its agent type. The agent was loaded in its caller's scope, so its profile
+   * is looked up in the agent's org: one of that org's own or a built-in.
    */
   async resolveForAgent(agent: { org_id: string; agent_type: AgentType; eval_profile_id: string | null }): Promise<EvalProfileView> {
     if (agent.eval_profile_id) {
-      const own = await this.findUsableBy(agent.org_id, agent.eval_profile_id);
-      if (own) return own;
+      const id = agent.eval_profile_id;
+      const own = await this.profiles.findOneBy([
+        { id, org_id: agent.org_id },
+        { id, org_id: IsNull() },
+      ]);
+      if (own) return present(own);
     }
     const builtin = await this.profiles.findOneBy({ is_builtin: true, agent_type: agent.agent_type });
     if (!builtin) throw DomainError.notFound('built-in eval profile', agent.agent_type);
     return present(builtin);
   }
 
-  private visible(actor: Actor) {
-    const qb = this.profiles.createQueryBuilder('p');
-    if (actor.org_id !== null) {
-      qb.where(new Brackets((w) => w.where('p.org_id IS NULL').orWhere('p.org_id = :org', { org: actor.org_id })));
-    }
-    return qb;
+  /**
+   * Profiles matching `conditions` that the scope may see: its own rows, and the built-ins, which
+   * belong to no org and are readable by every key.
+   */
+  private visible(scope: OrgScope, conditions: FindOptionsWhere<EvalProfileEntity>) {
+    return this.profiles.createQueryBuilder('p').where([scope.where(conditions), { ...conditions, org_id: IsNull() }]);
   }
 }
 
