@@ -58,17 +58,22 @@ describe('ProviderJudge against an OpenAI-compatible server', () => {
   });
 
   it('sends the prompt as json_object at temperature 0 and returns the verdict, usage and response id', async () => {
-    const s = await start(() =>
-      verdictReply(goodAnswerVerdict, { id: 'chatcmpl-abc123', usage: { prompt_tokens: 321, completion_tokens: 54, total_tokens: 375 } }),
-    );
+    const s = await start(() => ({
+      ...verdictReply(goodAnswerVerdict, { id: 'chatcmpl-abc123', usage: { prompt_tokens: 321, completion_tokens: 54, total_tokens: 375 } }),
+      delayMs: 80,
+    }));
     const judge = judgeFor(s);
+    const started = performance.now();
     const { verdict, trace } = await judge.judge(answerInput);
+    const elapsed = performance.now() - started;
 
     expect(verdict).toEqual(goodAnswerVerdict);
     expect(checkPolicyContract(verdict, answerInput)).toEqual([]);
     expect(trace.token_usage).toEqual({ prompt_tokens: 321, completion_tokens: 54, total_tokens: 375 });
     expect(trace.response_id).toBe('chatcmpl-abc123');
-    expect(trace.latency_ms).toBeGreaterThanOrEqual(0);
+    // The server took 80 ms to answer: the latency is the call's, in milliseconds.
+    expect(trace.latency_ms).toBeGreaterThanOrEqual(75);
+    expect(trace.latency_ms).toBeLessThanOrEqual(Math.ceil(elapsed));
     expect(trace.judge_output).toEqual({ parsed: goodAnswerVerdict, raw_content: JSON.stringify(goodAnswerVerdict), finish_reason: 'stop' });
 
     expect(s.requests).toHaveLength(1);
@@ -134,16 +139,17 @@ describe('ProviderJudge against an OpenAI-compatible server', () => {
     expect(err.details).toMatchObject({ provider_code: 'malformed_output', retryable: false, content_preview: 'Sure! The answer looks correct to me.' });
   });
 
-  it.each<[string, Record<string, unknown>]>([
-    ['a missing key', { answer_correct: true, source_correct: true, quality_score: 5, criteria_scores: null, issue_tags: [] }],
-    ['a score that is not a number', { ...goodAnswerVerdict, quality_score: 'excellent' }],
-    ['tags that are not a list', { ...goodAnswerVerdict, issue_tags: 'hallucination' }],
-    ['no answer verdict in answer mode', { ...goodAnswerVerdict, answer_correct: null }],
-  ])('refuses JSON with %s', async (_name, body) => {
+  it.each<[string, Record<string, unknown>, string]>([
+    ['a missing key', { answer_correct: true, source_correct: true, quality_score: 5, criteria_scores: null, issue_tags: [] }, 'missing key reasoning'],
+    ['a score that is not a number', { ...goodAnswerVerdict, quality_score: 'excellent' }, 'quality_score must be a number'],
+    ['tags that are not a list', { ...goodAnswerVerdict, issue_tags: 'hallucination' }, 'issue_tags must be an array of strings'],
+    ['a tag that is not text', { ...goodAnswerVerdict, issue_tags: ['vague', 3] }, 'issue_tags[1] must be a string'],
+    ['no answer verdict in answer mode', { ...goodAnswerVerdict, answer_correct: null }, 'answer_correct must be true or false for an answer-mode case'],
+  ])('refuses JSON with %s, naming the field', async (_name, body, problem) => {
     const s = await start(() => verdictReply(body));
     const err = await rejection(judgeFor(s).judge(answerInput));
     expect(err.code).toBe(ErrorCode.EVAL_JUDGE_PROVIDER_ERROR);
-    expect(err.message).toMatch(/^malformed judge output: /);
+    expect(err.message).toBe(`malformed judge output: ${problem}`);
     expect((err.details as { content_preview: string }).content_preview).toBe(JSON.stringify(body));
   });
 

@@ -3,7 +3,8 @@ import { ErrorCode } from '@greenlight/contracts';
 import { DomainError } from '@greenlight/platform';
 import { ANALYSIS, SEARCH } from './__fixtures__/builtin-profiles';
 import type { JudgeInput } from './judge.types';
-import { buildJudgeMessages, parseJudgeOutput, judgeProviderError, PROVIDER_SYSTEM_PROMPT } from './provider-judge';
+import { parseJudgeOutput } from './judge-output';
+import { buildJudgeMessages, judgeProviderError, PROVIDER_SYSTEM_PROMPT } from './provider-judge';
 
 const answer = (expectedSources: string[] = []): JudgeInput => ({
   mode: 'answer',

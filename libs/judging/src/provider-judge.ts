@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { ErrorCode } from '@greenlight/contracts';
 import { DomainError } from '@greenlight/platform';
-import type { Judge, JudgeInput, JudgeResult, JudgeVerdict, TokenUsage } from './judge.types';
+import { parseJudgeOutput } from './judge-output';
+import type { Judge, JudgeInput, JudgeResult, TokenUsage } from './judge.types';
 import { dimensionsToScore } from './policy-contract';
 
 export const PROVIDER_PROMPT_VERSION = 'provider-v1';
@@ -35,8 +36,6 @@ Answer with one JSON object and nothing else, with exactly these keys:
 
 // The user message layout is part of the prompt: its description joins the hash so a change to either moves it.
 const USER_MESSAGE_LAYOUT = 'user: JSON {evaluation_mode, case, actual{output,sources}, profile{name,scales,pass_threshold,dimensions,issue_tags}}';
-
-const PREVIEW_CHARS = 500;
 
 /** An LLM judge through the OpenAI chat completions API (or any server that speaks it). */
 export class ProviderJudge implements Judge {
@@ -141,90 +140,6 @@ export function buildJudgeMessages(input: JudgeInput): { role: 'system' | 'user'
   ];
 }
 
-/**
- * Reads the judge's JSON strictly: every key present, every value of its type. Obvious spellings
- * are accepted (numbers as strings, "true"/"correct" for booleans, a ```json fence some compatible
- * servers add). Fields that do not apply to the case's mode are set to null. Scale and allow-list
- * checks are left to the policy contract, so an out-of-scale score is reported as a policy
- * violation, not as a broken provider.
- */
-export function parseJudgeOutput(
-  content: string | null,
-  input: JudgeInput,
-  meta: { response_id: string | null; finish_reason: string | null } = { response_id: null, finish_reason: null },
-): { verdict: JudgeVerdict; parsed: Record<string, unknown> } {
-  const fail = (problem: string): never => {
-    throw new DomainError(ErrorCode.EVAL_JUDGE_PROVIDER_ERROR, `malformed judge output: ${problem}`, {
-      status: null,
-      provider_code: 'malformed_output',
-      retryable: false,
-      problem,
-      content_preview: content === null ? null : content.slice(0, PREVIEW_CHARS),
-      response_id: meta.response_id,
-      finish_reason: meta.finish_reason,
-    });
-  };
-  if (content === null || content.trim() === '') return fail('the response has no content');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(stripFence(content));
-  } catch {
-    return fail(meta.finish_reason === 'length' ? 'the response was cut off (finish_reason length) and is not JSON' : 'the content is not JSON');
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return fail('the content is not a JSON object');
-  const obj = parsed as Record<string, unknown>;
-  for (const key of ['answer_correct', 'source_correct', 'quality_score', 'criteria_scores', 'issue_tags', 'reasoning']) {
-    if (!Object.prototype.hasOwnProperty.call(obj, key)) fail(`missing key ${key}`);
-  }
-
-  const quality = toNumber(obj.quality_score);
-  if (quality === undefined) fail('quality_score must be a number');
-
-  if (!Array.isArray(obj.issue_tags) || obj.issue_tags.some((t) => typeof t !== 'string')) fail('issue_tags must be an array of strings');
-  const tags = [...new Set((obj.issue_tags as string[]).map((t) => t.trim()).filter(Boolean))];
-
-  if (typeof obj.reasoning !== 'string') fail('reasoning must be a string');
-
-  const answerCorrect = toBoolean(obj.answer_correct);
-  const sourceCorrect = toBoolean(obj.source_correct);
-  if (answerCorrect === undefined) fail('answer_correct must be true, false or null');
-  if (sourceCorrect === undefined) fail('source_correct must be true, false or null');
-  const scoresRaw = obj.criteria_scores;
-  if (scoresRaw !== null && (typeof scoresRaw !== 'object' || Array.isArray(scoresRaw))) fail('criteria_scores must be an object or null');
-
-  let verdict: JudgeVerdict;
-  if (input.mode === 'answer') {
-    if (answerCorrect === null) fail('answer_correct must be true or false for an answer-mode case');
-    const expectsSources = input.case.expected_sources.length > 0;
-    if (expectsSources && sourceCorrect === null) fail('source_correct must be true or false when the case expects sources');
-    verdict = {
-      answer_correct: answerCorrect as boolean,
-      source_correct: expectsSources ? (sourceCorrect as boolean) : null,
-      quality_score: quality as number,
-      criteria_scores: null,
-      issue_tags: tags,
-      reasoning: obj.reasoning as string,
-    };
-  } else {
-    if (scoresRaw === null) fail('criteria_scores must be an object for a criteria-mode case');
-    const scores: Record<string, number> = {};
-    for (const [key, value] of Object.entries(scoresRaw as Record<string, unknown>)) {
-      const n = toNumber(value);
-      if (n === undefined) fail(`criteria_scores.${key} must be a number`);
-      scores[key] = n as number;
-    }
-    verdict = {
-      answer_correct: null,
-      source_correct: null,
-      quality_score: quality as number,
-      criteria_scores: scores,
-      issue_tags: tags,
-      reasoning: obj.reasoning as string,
-    };
-  }
-  return { verdict, parsed: obj };
-}
-
 /** Maps an SDK failure to EVAL_JUDGE_PROVIDER_ERROR; messages carry status and code, never the request or the key. */
 export function judgeProviderError(err: unknown, timeoutMs: number): DomainError {
   if (err instanceof DomainError) return err;
@@ -279,28 +194,6 @@ function tokenUsage(usage: OpenAI.Completions.CompletionUsage | undefined | null
   if (!usage) return null;
   const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
   return { prompt_tokens: n(usage.prompt_tokens), completion_tokens: n(usage.completion_tokens), total_tokens: n(usage.total_tokens) };
-}
-
-function toNumber(v: unknown): number | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
-  if (typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v)) return Number(v);
-  return undefined;
-}
-
-function toBoolean(v: unknown): boolean | null | undefined {
-  if (v === null || typeof v === 'boolean') return v;
-  if (typeof v === 'string') {
-    const s = v.trim().toLowerCase();
-    if (s === 'true' || s === 'correct' || s === 'yes') return true;
-    if (s === 'false' || s === 'incorrect' || s === 'no') return false;
-    if (s === 'null') return null;
-  }
-  return undefined;
-}
-
-function stripFence(s: string): string {
-  const m = /^\s*```(?:json)?\s*\n([\s\S]*?)\n?```\s*$/i.exec(s);
-  return m ? m[1] : s;
 }
 
 /** Provider error codes are identifiers; anything else (free text) stays out of our messages. */
