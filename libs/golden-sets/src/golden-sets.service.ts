@@ -5,12 +5,12 @@ import { AppConfig } from '@greenlight/config';
 import { ErrorCode } from '@greenlight/contracts';
 import { GoldenSetCaseEntity, GoldenSetCaseReviewEntity, GoldenSetEntity, GoldenSetSourceFormat, Page, PageRequest } from '@greenlight/database';
 import { Actor } from '@greenlight/tenancy';
-import { ActivityService } from '@greenlight/platform';
 import { AgentsService } from '@greenlight/accounts';
-import { DomainError } from '@greenlight/platform';
+import { ActivityService, DomainError, OrgScope, pageOf, paginate } from '@greenlight/platform';
 import { CaseInput, validateCaseInput } from './case-input';
 import { caseTextLimits } from './case-text-limits';
 import type { FileIngestReport } from './golden-set-file.parser';
+import { computeQualityGate, QualityGateStatus, QualityGateThresholds } from './quality-gate';
 
 export interface GoldenSetView {
   id: string;
@@ -38,22 +38,6 @@ export interface NewGoldenSet {
   agent_id: string;
   name: string;
   description?: string;
-}
-
-export interface QualityGateThresholds {
-  min_active_case_count: number;
-  min_verified_case_ratio: number;
-}
-
-export interface QualityGateStatus {
-  golden_set_id: string;
-  golden_set_version: number;
-  active_case_count: number;
-  verified_case_count: number;
-  verified_case_ratio: number;
-  thresholds: QualityGateThresholds;
-  passed: boolean;
-  blockers: { rule: string; message: string; actual: number; required: number }[];
 }
 
 const INSERT_BATCH = 1000;
@@ -167,24 +151,33 @@ export class GoldenSetsService {
   }
 
   async listForAgent(actor: Actor, agentId: string, page: PageRequest): Promise<Page<GoldenSetView>> {
+    const scope = OrgScope.of(actor);
     const agent = await this.agents.load(actor, agentId);
+    // The active case counts come as a raw column, so the page is fetched and counted by hand.
     const [rows, total] = await Promise.all([
-      this.withCounts()
-        .where('s.agent_id = :agent', { agent: agent.id })
+      this.withCounts(scope)
+        .andWhere('s.agent_id = :agent', { agent: agent.id })
         .orderBy('s.created_at', 'DESC')
         .addOrderBy('s.id', 'ASC')
         .limit(page.limit)
         .offset(page.offset)
         .getRawAndEntities(),
-      this.db.getRepository(GoldenSetEntity).countBy({ agent_id: agent.id }),
+      this.db.getRepository(GoldenSetEntity).countBy(scope.where({ agent_id: agent.id })),
     ]);
-    return { items: rows.entities.map((e, i) => present(e, rows.raw[i])), limit: page.limit, offset: page.offset, total };
+    return pageOf(
+      rows.entities.map((e, i) => present(e, rows.raw[i])),
+      total,
+      page,
+    );
   }
 
   async get(actor: Actor, id: string): Promise<GoldenSetView> {
-    const qb = this.withCounts().where('s.id = :id', { id });
-    if (actor.org_id !== null) qb.andWhere('s.org_id = :org', { org: actor.org_id });
-    const { entities, raw } = await qb.getRawAndEntities();
+    return this.load(OrgScope.of(actor), id);
+  }
+
+  /** The set if it is in `scope`; NOT_FOUND otherwise (also for another org's set). */
+  private async load(scope: OrgScope, id: string): Promise<GoldenSetView> {
+    const { entities, raw } = await this.withCounts(scope).andWhere('s.id = :id', { id }).getRawAndEntities();
     if (!entities[0]) throw DomainError.notFound('golden set', id);
     return present(entities[0], raw[0]);
   }
@@ -195,20 +188,21 @@ export class GoldenSetsService {
     filter: { include_inactive?: boolean; evaluation_mode?: 'answer' | 'criteria' },
     page: PageRequest,
   ): Promise<Page<GoldenSetCaseView>> {
-    await this.get(actor, setId);
-    const qb = this.db.getRepository(GoldenSetCaseEntity).createQueryBuilder('c').where('c.golden_set_id = :setId', { setId });
+    const scope = OrgScope.of(actor);
+    const set = await this.load(scope, setId);
+    const qb = scope.query(this.db, GoldenSetCaseEntity, 'c').andWhere('c.golden_set_id = :setId', { setId: set.id });
     if (!filter.include_inactive) qb.andWhere('c.is_active');
     if (filter.evaluation_mode) qb.andWhere('c.evaluation_mode = :mode', { mode: filter.evaluation_mode });
-    qb.orderBy('c.position', 'ASC').addOrderBy('c.version', 'ASC').addOrderBy('c.id', 'ASC').take(page.limit).skip(page.offset);
-    const [rows, total] = await qb.getManyAndCount();
-    return { items: rows.map(presentCase), limit: page.limit, offset: page.offset, total };
+    qb.orderBy('c.position', 'ASC').addOrderBy('c.version', 'ASC').addOrderBy('c.id', 'ASC');
+    return paginate(qb, page, presentCase);
   }
 
   /** Marks a case as reviewed and correct; adds a review-trail entry. */
   async verifyCase(actor: Actor, setId: string, caseId: string, notes: string | null): Promise<GoldenSetCaseView> {
-    const set = await this.get(actor, setId);
+    const scope = OrgScope.of(actor);
+    const set = await this.load(scope, setId);
     return this.db.transaction(async (m) => {
-      const c = await this.lockCase(m, set.id, caseId);
+      const c = await this.lockCase(m, scope, set.id, caseId);
       if (!c.is_active) {
         throw new DomainError(ErrorCode.GOLDEN_SET_CASE_NOT_ACTIVE, 'only active cases can be verified', { case_id: caseId, superseded_by: c.superseded_by });
       }
@@ -240,9 +234,10 @@ export class GoldenSetsService {
         checked.issues.map((i) => ({ field: `case.${i.field}`, messages: [i.message] })),
       );
     }
-    const set = await this.get(actor, setId);
+    const scope = OrgScope.of(actor);
+    const set = await this.load(scope, setId);
     return this.db.transaction(async (m) => {
-      const old = await this.lockCase(m, set.id, caseId);
+      const old = await this.lockCase(m, scope, set.id, caseId);
       if (!old.is_active) {
         throw new DomainError(ErrorCode.GOLDEN_SET_CASE_NOT_ACTIVE, 'this case was already superseded', { case_id: caseId, superseded_by: old.superseded_by });
       }
@@ -280,75 +275,42 @@ export class GoldenSetsService {
   }
 
   async reviews(actor: Actor, setId: string, caseId: string, page: PageRequest): Promise<Page<GoldenSetCaseReviewEntity>> {
-    const set = await this.get(actor, setId);
-    const exists = await this.db.getRepository(GoldenSetCaseEntity).existsBy({ id: caseId, golden_set_id: set.id });
+    const scope = OrgScope.of(actor);
+    const set = await this.load(scope, setId);
+    const exists = await this.db.getRepository(GoldenSetCaseEntity).existsBy(scope.where({ id: caseId, golden_set_id: set.id }));
     if (!exists) throw DomainError.notFound('golden set case', caseId);
-    const [items, total] = await this.db.getRepository(GoldenSetCaseReviewEntity).findAndCount({
-      where: { golden_set_id: set.id, case_id: caseId },
-      order: { created_at: 'ASC', id: 'ASC' },
-      take: page.limit,
-      skip: page.offset,
-    });
-    return { items, limit: page.limit, offset: page.offset, total };
+    const qb = scope
+      .query(this.db, GoldenSetCaseReviewEntity, 'r')
+      .andWhere('r.golden_set_id = :setId AND r.case_id = :caseId', { setId: set.id, caseId })
+      .orderBy('r.created_at', 'ASC')
+      .addOrderBy('r.id', 'ASC');
+    return paginate(qb, page);
   }
 
-  /** Step 120: enough active cases, and enough of them verified by a human. */
+  /** The quality gate of a set: enough active cases, and enough of them verified by a human. */
   async qualityGateStatus(actor: Actor, setId: string, thresholds: QualityGateThresholds): Promise<QualityGateStatus> {
     const set = await this.get(actor, setId);
     return this.computeQualityGate(this.db.manager, set.id, set.version, thresholds);
   }
 
-  async computeQualityGate(m: EntityManager, setId: string, version: number, t: QualityGateThresholds): Promise<QualityGateStatus> {
-    const [row] = await m.query(
-      `SELECT count(*) FILTER (WHERE is_active)::int AS active, count(*) FILTER (WHERE is_active AND verified_at IS NOT NULL)::int AS verified
-       FROM golden_set_cases WHERE golden_set_id = $1`,
-      [setId],
-    );
-    const active = Number(row.active);
-    const verified = Number(row.verified);
-    const ratio = active === 0 ? 0 : Math.round((verified / active) * 10_000) / 10_000;
-    const blockers: QualityGateStatus['blockers'] = [];
-    if (active < t.min_active_case_count) {
-      blockers.push({
-        rule: 'min_active_case_count',
-        message: `${active} active cases, ${t.min_active_case_count} required`,
-        actual: active,
-        required: t.min_active_case_count,
-      });
-    }
-    if (ratio < t.min_verified_case_ratio) {
-      blockers.push({
-        rule: 'min_verified_case_ratio',
-        message: `${(ratio * 100).toFixed(1)}% of active cases verified, ${(t.min_verified_case_ratio * 100).toFixed(1)}% required`,
-        actual: ratio,
-        required: t.min_verified_case_ratio,
-      });
-    }
-    return {
-      golden_set_id: setId,
-      golden_set_version: version,
-      active_case_count: active,
-      verified_case_count: verified,
-      verified_case_ratio: ratio,
-      thresholds: t,
-      passed: blockers.length === 0,
-      blockers,
-    };
+  /** The quality gate of set `setId` at `version`, read through `m` (a run's transaction or the pool). */
+  computeQualityGate(m: EntityManager, setId: string, version: number, t: QualityGateThresholds): Promise<QualityGateStatus> {
+    return computeQualityGate(m, setId, version, t);
   }
 
-  private withCounts() {
-    return this.db
-      .getRepository(GoldenSetEntity)
-      .createQueryBuilder('s')
+  /** Sets in `scope`, each with its count of active cases as the raw column `case_count`. */
+  private withCounts(scope: OrgScope) {
+    return scope
+      .query(this.db, GoldenSetEntity, 's')
       .addSelect((sub) => sub.select('count(*)::int').from(GoldenSetCaseEntity, 'c').where('c.golden_set_id = s.id AND c.is_active'), 'case_count');
   }
 
-  private async lockCase(m: EntityManager, setId: string, caseId: string): Promise<GoldenSetCaseEntity> {
-    const c = await m
-      .getRepository(GoldenSetCaseEntity)
-      .createQueryBuilder('c')
+  /** The case of the set, locked for the rest of the transaction; NOT_FOUND when it is not in the set. */
+  private async lockCase(m: EntityManager, scope: OrgScope, setId: string, caseId: string): Promise<GoldenSetCaseEntity> {
+    const c = await scope
+      .query(m, GoldenSetCaseEntity, 'c')
       .setLock('pessimistic_write')
-      .where('c.id = :caseId AND c.golden_set_id = :setId', { caseId, setId })
+      .andWhere('c.id = :caseId AND c.golden_set_id = :setId', { caseId, setId })
       .getOne();
     if (!c) throw DomainError.notFound('golden set case', caseId);
     return c;
