@@ -21,6 +21,41 @@ describe('webhook signatures', () => {
     expect(() => new Webhook(secret).verify(body.replace('r1', 'r2'), headers as unknown as Record<string, string>)).toThrow();
   });
 
+  it("verifies what the standardwebhooks package signs, under the package's own reading of a whsec_ secret", () => {
+    const secret = generateWebhookSecret();
+    const signature = new Webhook(secret).sign('msg_pkg', new Date(now * 1000), body);
+    const headers = { 'webhook-id': 'msg_pkg', 'webhook-timestamp': String(now), 'webhook-signature': signature };
+    expect(verifyWebhookSignature({ body, headers, secret, nowSeconds: now })).toEqual({ ok: true, reason: null, scheme: 'standard' });
+    expect(signWebhook('msg_pkg', body, [secret], now)['webhook-signature']).toBe(signature);
+    expect(verifyWebhookSignature({ body, headers, secret: generateWebhookSecret(), nowSeconds: now })).toMatchObject({
+      ok: false,
+      reason: 'signature_mismatch',
+    });
+  });
+
+  it('reproduces the published Standard Webhooks known answer', () => {
+    // The vector of the reference JavaScript library's "sign function works" test
+    // (standard-webhooks/standard-webhooks, libraries/javascript/src/webhook.test.ts); its secret is 24 bytes.
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const payload = '{"test": 2432232314}';
+    const headers = signWebhook('msg_p5jXN8AQM9LWM0D4loKWxJek', payload, [secret], 1614265330);
+    expect(headers['webhook-signature']).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
+    expect(verifyWebhookSignature({ body: payload, headers: { ...headers }, secret, nowSeconds: 1614265330 + 299 })).toMatchObject({
+      ok: true,
+      scheme: 'standard',
+    });
+  });
+
+  it('a plain (non-whsec_) secret signs with its UTF-8 bytes, as the package does for a raw key', () => {
+    const secret = 'plain sécret';
+    const headers = signWebhook('msg_raw', body, [secret], now);
+    const expected = createHmac('sha256', Buffer.from(secret, 'utf8')).update(`msg_raw.${now}.${body}`).digest('base64');
+    expect(headers['webhook-signature']).toBe(`v1,${expected}`);
+    const raw = new Webhook(Buffer.from(secret, 'utf8'), { format: 'raw' });
+    expect(raw.sign('msg_raw', new Date(now * 1000), body)).toBe(headers['webhook-signature']);
+    expect(verifyWebhookSignature({ body, headers: { ...headers }, secret: 'whsec_' }).reason).toBe('signature_mismatch');
+  });
+
   it('during a rotation both signatures are sent and either secret verifies', () => {
     const [current, previous] = [generateWebhookSecret(), generateWebhookSecret()];
     const headers = signWebhook('msg_2', body, [current, previous], now);
