@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { ErrorCode } from '@greenlight/contracts';
 import { DomainError } from '@greenlight/platform';
 import { DeterministicJudge } from './deterministic-judge';
@@ -70,15 +71,16 @@ export interface CachingJudgeOptions {
 export class CachingJudge implements Judge {
   hits = 0;
   misses = 0;
-  private readonly entries = new Map<string, Promise<JudgeResult>>();
-  private readonly settled = new Set<string>();
-  private readonly maxEntries: number;
+  /** Settled results, least recently used evicted first. No TTL: the cache lives as long as its run. */
+  private readonly settled: LRUCache<string, JudgeResult>;
+  /** Calls still running; never evicted, so concurrent identical cases always share one. */
+  private readonly inFlight = new Map<string, Promise<JudgeResult>>();
 
   constructor(
     readonly inner: Judge,
     options: CachingJudgeOptions = {},
   ) {
-    this.maxEntries = Math.max(1, options.maxEntries ?? 5_000);
+    this.settled = new LRUCache({ max: Math.max(1, options.maxEntries ?? 5_000) });
   }
 
   get mode() {
@@ -128,42 +130,30 @@ export class CachingJudge implements Judge {
 
   async judgeWithCache(input: JudgeInput): Promise<CachedJudgeResult> {
     const key = this.cacheKey(input);
-    const existing = this.entries.get(key);
-    if (existing) {
+    const done = this.settled.get(key);
+    if (done) {
       this.hits++;
-      if (this.settled.has(key)) {
-        // Refresh recency: Map iteration order is insertion order, so re-insert at the end.
-        this.entries.delete(key);
-        this.entries.set(key, existing);
-      }
-      return copy(await existing, true);
+      return copy(done, true);
+    }
+    const running = this.inFlight.get(key);
+    if (running) {
+      this.hits++;
+      return copy(await running, true);
     }
     this.misses++;
     const pending = this.inner.judge(input);
-    this.entries.set(key, pending);
+    this.inFlight.set(key, pending);
     try {
       const result = await pending;
-      this.settled.add(key);
-      this.evict();
+      this.settled.set(key, result);
       return copy(result, false);
-    } catch (err) {
-      this.entries.delete(key);
-      throw err;
+    } finally {
+      this.inFlight.delete(key);
     }
   }
 
   get size(): number {
-    return this.entries.size;
-  }
-
-  private evict(): void {
-    if (this.settled.size <= this.maxEntries) return;
-    for (const key of this.entries.keys()) {
-      if (this.settled.size <= this.maxEntries) break;
-      if (!this.settled.has(key)) continue;
-      this.entries.delete(key);
-      this.settled.delete(key);
-    }
+    return this.settled.size + this.inFlight.size;
   }
 }
 

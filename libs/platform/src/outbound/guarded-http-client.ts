@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import * as zlib from 'node:zlib';
 import * as ipaddr from 'ipaddr.js';
+import { LRUCache } from 'lru-cache';
 import { AppConfig } from '@greenlight/config';
 import { OutboundError, OutboundRequest, OutboundResponse } from './outbound.types';
 
@@ -161,7 +162,7 @@ type GuardedLookup = (
   callback: (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void,
 ) => void;
 
-/** Parsed targets kept per client; past this many the oldest go (agents and webhook receivers are few). */
+/** Parsed targets kept per client; past this many the least recently used go (agents and webhook receivers are few). */
 const MAX_CACHED_TARGETS = 1_000;
 /** Longer URLs are parsed on every call rather than kept as cache keys. */
 const MAX_CACHED_URL_LENGTH = 2_048;
@@ -249,7 +250,7 @@ export class GuardedHttpClient implements OnApplicationShutdown {
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 64, timeout: 60_000 });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 64, timeout: 60_000 });
   /** Memo of `parseTarget` per URL text: pure parsing and policy work, never a DNS answer. */
-  private readonly targets = new Map<string, Target>();
+  private readonly targets = new LRUCache<string, Target>({ max: MAX_CACHED_TARGETS });
 
   constructor(config: AppConfig) {
     this.allow = parseAllowList(config.get('OUTBOUND_ALLOWED_HOSTS') ?? '');
@@ -304,10 +305,7 @@ export class GuardedHttpClient implements OnApplicationShutdown {
     const cached = this.targets.get(raw);
     if (cached) return cached;
     const target = this.parseTarget(raw);
-    if (raw.length <= MAX_CACHED_URL_LENGTH) {
-      if (this.targets.size >= MAX_CACHED_TARGETS) this.targets.delete(this.targets.keys().next().value!);
-      this.targets.set(raw, target);
-    }
+    if (raw.length <= MAX_CACHED_URL_LENGTH) this.targets.set(raw, target);
     return target;
   }
 
