@@ -1,3 +1,4 @@
+export * from './delivery-rules';
 export * from './notification-ops.service';
 export * from './outbox.service';
 export * from './signing/signature';

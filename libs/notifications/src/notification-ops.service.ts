@@ -4,9 +4,8 @@ import { DataSource } from 'typeorm';
 import { ErrorCode, QueueName } from '@greenlight/contracts';
 import { NotificationOutboxEntity, OutboxStatus, Page, PageRequest } from '@greenlight/database';
 import { JobProducer } from '@greenlight/queue';
+import { Clock, DomainError, OrgScope, paginate } from '@greenlight/platform';
 import { Actor } from '@greenlight/tenancy';
-import { DomainError } from '@greenlight/platform';
-import { resolveOrgScope } from '@greenlight/platform';
 import { deliverJobId, NotificationOutbox, OutboxRef } from './outbox.service';
 
 export interface OutboxItemView {
@@ -54,8 +53,9 @@ export interface DeadLetterSummaryView {
 }
 
 /**
- * Outbox operations (seed steps 85–89). An org admin sees its own org's deliveries to its own
- * endpoints; the platform endpoint's deliveries (NOTIFY_WEBHOOK_URL) are for global admins.
+ * Outbox operations. An org admin sees its own org's deliveries to its own endpoints; the platform
+ * endpoint's deliveries (NOTIFY_WEBHOOK_URL, rows without an endpoint) are for global admins only,
+ * even when they are about the admin's org.
  */
 @Injectable()
 export class NotificationOpsService {
@@ -63,19 +63,18 @@ export class NotificationOpsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly outbox: NotificationOutbox,
     private readonly producer: JobProducer,
+    private readonly clock: Clock,
   ) {}
 
   async list(actor: Actor, filter: OutboxFilter, page: PageRequest): Promise<Page<OutboxItemView>> {
-    const org = await resolveOrgScope(this.db, actor, filter.org_id, false);
-    const qb = this.db.getRepository(NotificationOutboxEntity).createQueryBuilder('o');
-    if (org) qb.andWhere('o.org_id = :org', { org });
-    if (actor.org_id !== null) qb.andWhere('o.endpoint_id IS NOT NULL');
+    const scope = await OrgScope.resolve(this.db, actor, filter.org_id);
+    const qb = scope.query(this.db, NotificationOutboxEntity, 'o');
+    if (scope.isOrgKey) qb.andWhere('o.endpoint_id IS NOT NULL');
     if (filter.status) qb.andWhere('o.status = :status', { status: filter.status });
     if (filter.event_type) qb.andWhere('o.event_type = :type', { type: filter.event_type });
     if (filter.endpoint_id) qb.andWhere('o.endpoint_id = :endpoint', { endpoint: filter.endpoint_id });
-    qb.orderBy('o.created_at', 'DESC').addOrderBy('o.id', 'DESC').take(page.limit).skip(page.offset);
-    const [rows, total] = await qb.getManyAndCount();
-    return { items: rows.map(present), limit: page.limit, offset: page.offset, total };
+    qb.orderBy('o.created_at', 'DESC').addOrderBy('o.id', 'DESC');
+    return paginate(qb, page, present);
   }
 
   async get(actor: Actor, id: string): Promise<OutboxItemView> {
@@ -98,9 +97,9 @@ export class NotificationOpsService {
       throw new DomainError(ErrorCode.NOTIFICATION_OUTBOX_NOT_RETRYABLE, 'the delivery was delivered; it is not sent again', { id, status: row.status });
     }
     const [rows]: [OutboxRef[], number] = await this.db.query(
-      `UPDATE notification_outbox SET status = 'pending', attempts = 0, round = round + 1, next_attempt_at = now(), dead_reason = NULL, updated_at = now()
+      `UPDATE notification_outbox SET status = 'pending', attempts = 0, round = round + 1, next_attempt_at = $2, dead_reason = NULL, updated_at = $2
        WHERE id = $1 AND status IN ('pending', 'dead') RETURNING id, org_id, round, attempts`,
-      [id],
+      [id, this.clock.date()],
     );
     if (!rows.length) {
       throw new DomainError(ErrorCode.NOTIFICATION_OUTBOX_IN_PROGRESS, 'the delivery changed state meanwhile; look at it again', { id });
@@ -111,14 +110,14 @@ export class NotificationOpsService {
 
   /** Makes every pending delivery (up to `limit`, oldest first) due now and makes sure it has a job. */
   async drain(actor: Actor, input: { org_id?: string; limit: number }): Promise<DrainView> {
-    const org = await resolveOrgScope(this.db, actor, input.org_id, false);
+    const scope = await OrgScope.resolve(this.db, actor, input.org_id);
+    const params: unknown[] = [this.clock.date(), input.limit];
     const [rows]: [OutboxRef[], number] = await this.db.query(
-      `UPDATE notification_outbox SET next_attempt_at = now(), updated_at = now()
-       WHERE id IN (SELECT id FROM notification_outbox WHERE status = 'pending' AND ($1::uuid IS NULL OR org_id = $1)
-                      AND ($3::boolean OR endpoint_id IS NOT NULL)
+      `UPDATE notification_outbox SET next_attempt_at = $1, updated_at = $1
+       WHERE id IN (SELECT id FROM notification_outbox WHERE status = 'pending' AND ${visibleRows(scope, params)}
                     ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
        RETURNING id, org_id, round, attempts`,
-      [org, input.limit, actor.org_id === null],
+      params,
     );
     const queue = this.producer.queue(QueueName.Notifications);
     let promoted = 0;
@@ -133,22 +132,23 @@ export class NotificationOpsService {
       } else if (!job) missing.push(ref);
     }
     await this.outbox.dispatch(missing);
-    return { org_id: org, limit: input.limit, selected: rows.length, enqueued: missing.length, promoted };
+    return { org_id: scope.orgId, limit: input.limit, selected: rows.length, enqueued: missing.length, promoted };
   }
 
-  /** Seed step 89: dead deliveries grouped by reason and by age. */
+  /** Dead deliveries grouped by reason and by age (ages by the Clock). */
   async deadLetterSummary(actor: Actor, filter: { org_id?: string; event_type?: string }): Promise<DeadLetterSummaryView> {
-    const org = await resolveOrgScope(this.db, actor, filter.org_id, false);
-    const params = [org, filter.event_type ?? null, actor.org_id === null];
-    const where = `status = 'dead' AND ($1::uuid IS NULL OR org_id = $1) AND ($2::text IS NULL OR event_type = $2) AND ($3::boolean OR endpoint_id IS NOT NULL)`;
+    const scope = await OrgScope.resolve(this.db, actor, filter.org_id);
+    const params: unknown[] = [filter.event_type ?? null];
+    const where = `status = 'dead' AND ($1::text IS NULL OR event_type = $1) AND ${visibleRows(scope, params)}`;
+    const now = `$${params.length + 1}::timestamptz`;
     const [totals] = await this.db.query(
-      `SELECT count(*)::int AS total, extract(epoch FROM now() - min(updated_at)) AS oldest,
-              count(*) FILTER (WHERE updated_at > now() - interval '1 hour')::int AS lt_1h,
-              count(*) FILTER (WHERE updated_at <= now() - interval '1 hour' AND updated_at > now() - interval '1 day')::int AS h_1_to_24,
-              count(*) FILTER (WHERE updated_at <= now() - interval '1 day' AND updated_at > now() - interval '7 days')::int AS d_1_to_7,
-              count(*) FILTER (WHERE updated_at <= now() - interval '7 days')::int AS gte_7d
+      `SELECT count(*)::int AS total, extract(epoch FROM ${now} - min(updated_at)) AS oldest,
+              count(*) FILTER (WHERE updated_at > ${now} - interval '1 hour')::int AS lt_1h,
+              count(*) FILTER (WHERE updated_at <= ${now} - interval '1 hour' AND updated_at > ${now} - interval '1 day')::int AS h_1_to_24,
+              count(*) FILTER (WHERE updated_at <= ${now} - interval '1 day' AND updated_at > ${now} - interval '7 days')::int AS d_1_to_7,
+              count(*) FILTER (WHERE updated_at <= ${now} - interval '7 days')::int AS gte_7d
        FROM notification_outbox WHERE ${where}`,
-      params,
+      [...params, this.clock.date()],
     );
     const groups = await this.db.query(
       `SELECT dead_reason AS reason, count(*)::int AS count, max(updated_at) AS last_at,
@@ -157,7 +157,7 @@ export class NotificationOpsService {
       params,
     );
     return {
-      org_id: org,
+      org_id: scope.orgId,
       event_type: filter.event_type ?? null,
       total_dead: totals.total,
       oldest_dead_age_seconds: totals.oldest === null ? null : Math.max(0, Math.round(Number(totals.oldest))),
@@ -166,11 +166,22 @@ export class NotificationOpsService {
     };
   }
 
+  /** The delivery in the actor's scope; another org's, or a platform delivery for an org key, answers 404 like a missing one. */
   private async load(actor: Actor, id: string): Promise<NotificationOutboxEntity> {
-    const row = await this.db.getRepository(NotificationOutboxEntity).findOneBy({ id });
-    if (!row || (actor.org_id !== null && (row.org_id !== actor.org_id || row.endpoint_id === null))) throw DomainError.notFound('outbox item', id);
+    const scope = OrgScope.of(actor);
+    const row = await scope.findOne(this.db, NotificationOutboxEntity, id, 'outbox item');
+    if (scope.isOrgKey && row.endpoint_id === null) throw DomainError.notFound('outbox item', id);
     return row;
   }
+}
+
+/**
+ * The outbox rows of the scope, for hand-written SQL (appends to `params`): its org's rows, and
+ * for an org key only deliveries to the org's own endpoints — platform rows are for global keys.
+ */
+function visibleRows(scope: OrgScope, params: unknown[]): string {
+  const org = scope.sql('org_id', params);
+  return scope.isOrgKey ? `${org} AND endpoint_id IS NOT NULL` : org;
 }
 
 /** The row without its payload and internal retry round. */

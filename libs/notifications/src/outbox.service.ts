@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '@greenlight/config';
 import { JobPayloads, QueueName, WebhookEventType } from '@greenlight/contracts';
+import { Clock } from '@greenlight/platform';
 import { JobProducer } from '@greenlight/queue';
 
 export interface NotificationEvent {
@@ -37,27 +38,32 @@ export class NotificationOutbox {
     @InjectDataSource() private readonly db: DataSource,
     private readonly producer: JobProducer,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
-  /** Records `event` for the org's enabled endpoints that subscribe to it, and for the platform endpoint. */
+  /**
+   * Records `event` for the org's enabled endpoints that subscribe to it, and for the platform endpoint.
+   * The rows are due now by the Clock, the time every delivery rule reads.
+   */
   async record(manager: EntityManager, event: NotificationEvent, onlyEndpointId?: string): Promise<OutboxRef[]> {
     const eventId = randomUUID();
     const data = JSON.stringify(event.data);
+    const due = this.clock.date();
     const refs: OutboxRef[] = await manager.query(
-      `INSERT INTO notification_outbox (id, event_id, org_id, endpoint_id, target_url, event_type, data)
-       SELECT gen_random_uuid(), $1, e.org_id, e.id, e.url, $3, $4::jsonb FROM webhook_endpoints e
+      `INSERT INTO notification_outbox (id, event_id, org_id, endpoint_id, target_url, event_type, data, next_attempt_at)
+       SELECT gen_random_uuid(), $1, e.org_id, e.id, e.url, $3, $4::jsonb, $6 FROM webhook_endpoints e
        WHERE e.org_id = $2 AND ($5::uuid IS NULL OR e.id = $5) AND (e.enabled OR $5::uuid IS NOT NULL)
          AND ($5::uuid IS NOT NULL OR cardinality(e.event_types) = 0 OR $3 = ANY (e.event_types))
        RETURNING id, org_id, round, attempts`,
-      [eventId, event.org_id, event.event_type, data, onlyEndpointId ?? null],
+      [eventId, event.org_id, event.event_type, data, onlyEndpointId ?? null, due],
     );
     const platformUrl = this.config.get('NOTIFY_WEBHOOK_URL');
     const platformEvents = this.config.get('NOTIFY_WEBHOOK_EVENTS');
     if (!onlyEndpointId && platformUrl && (platformEvents.length === 0 || platformEvents.includes(event.event_type))) {
       const platform: OutboxRef[] = await manager.query(
-        `INSERT INTO notification_outbox (id, event_id, org_id, endpoint_id, target_url, event_type, data)
-         VALUES (gen_random_uuid(), $1, $2, NULL, $3, $4, $5::jsonb) RETURNING id, org_id, round, attempts`,
-        [eventId, event.org_id, platformUrl, event.event_type, data],
+        `INSERT INTO notification_outbox (id, event_id, org_id, endpoint_id, target_url, event_type, data, next_attempt_at)
+         VALUES (gen_random_uuid(), $1, $2, NULL, $3, $4, $5::jsonb, $6) RETURNING id, org_id, round, attempts`,
+        [eventId, event.org_id, platformUrl, event.event_type, data, due],
       );
       refs.push(...platform);
     }

@@ -4,13 +4,10 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '@greenlight/config';
 import { ErrorCode } from '@greenlight/contracts';
 import { Page, PageRequest, WebhookEndpointEntity } from '@greenlight/database';
-import { Actor, scopedById } from '@greenlight/tenancy';
-import { generateWebhookSecret } from './signing/signature';
-import { DomainError } from '@greenlight/platform';
-import { GuardedHttpClient } from '@greenlight/platform';
-import { assertSavableUrl } from '@greenlight/platform';
-import { resolveOrgScope } from '@greenlight/platform';
+import { assertSavableUrl, Clock, DomainError, GuardedHttpClient, OrgScope, pageOf, paginate } from '@greenlight/platform';
+import { Actor } from '@greenlight/tenancy';
 import { NotificationOutbox } from './outbox.service';
+import { generateWebhookSecret } from './signing/signature';
 import { AttemptResult, WebhookDeliveryService } from './webhook-delivery.service';
 
 export interface WebhookEndpointView {
@@ -72,6 +69,7 @@ export class WebhookEndpointsService {
     private readonly outbox: NotificationOutbox,
     private readonly delivery: WebhookDeliveryService,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   private get repo() {
@@ -79,36 +77,34 @@ export class WebhookEndpointsService {
   }
 
   async create(actor: Actor, input: EndpointInput & { org_id?: string; url: string }): Promise<WebhookEndpointWithSecret> {
-    const org = (await resolveOrgScope(this.db, actor, input.org_id, true))!;
+    const org = (await OrgScope.resolve(this.db, actor, input.org_id, { required: true })).requireOrg();
     await this.checkUrl(input.url);
     const limit = this.config.get('WEBHOOK_MAX_ENDPOINTS_PER_ORG');
     const secret = generateWebhookSecret();
     // The count and the insert in one statement: concurrent creates cannot pass the limit together.
     const rows: WebhookEndpointEntity[] = await this.db.query(
       `INSERT INTO webhook_endpoints (org_id, url, description, event_types, enabled, disabled_at, secret, created_by_key_id)
-       SELECT $1, $2, $3, $4, $5, CASE WHEN $5 THEN NULL ELSE now() END, $6, $7
+       SELECT $1, $2, $3, $4, $5, CASE WHEN $5 THEN NULL ELSE $9::timestamptz END, $6, $7
        WHERE (SELECT count(*) FROM webhook_endpoints WHERE org_id = $1) < $8
        RETURNING id`,
-      [org, input.url, input.description ?? '', uniq(input.event_types ?? []), input.enabled ?? true, secret, actor.key_id, limit],
+      [org, input.url, input.description ?? '', uniq(input.event_types ?? []), input.enabled ?? true, secret, actor.key_id, limit, this.clock.date()],
     );
     if (rows.length === 0) {
       throw new DomainError(ErrorCode.WEBHOOK_ENDPOINT_LIMIT_REACHED, `an org may register at most ${limit} webhook endpoints`, { limit });
     }
-    return { endpoint: present(await this.repo.findOneByOrFail({ id: rows[0].id })), secret };
+    return { endpoint: this.present(await this.repo.findOneByOrFail({ id: rows[0].id })), secret };
   }
 
   async list(actor: Actor, filter: { org_id?: string; enabled?: boolean }, page: PageRequest): Promise<Page<WebhookEndpointView>> {
-    const org = await resolveOrgScope(this.db, actor, filter.org_id, false);
-    const qb = this.repo.createQueryBuilder('e');
-    if (org) qb.andWhere('e.org_id = :org', { org });
+    const scope = await OrgScope.resolve(this.db, actor, filter.org_id);
+    const qb = scope.query(this.db, WebhookEndpointEntity, 'e');
     if (filter.enabled !== undefined) qb.andWhere('e.enabled = :enabled', { enabled: filter.enabled });
-    qb.orderBy('e.created_at', 'DESC').addOrderBy('e.id', 'DESC').take(page.limit).skip(page.offset);
-    const [rows, total] = await qb.getManyAndCount();
-    return { items: rows.map(present), limit: page.limit, offset: page.offset, total };
+    qb.orderBy('e.created_at', 'DESC').addOrderBy('e.id', 'DESC');
+    return paginate(qb, page, (e) => this.present(e));
   }
 
   async get(actor: Actor, id: string): Promise<WebhookEndpointView> {
-    return present(await this.load(actor, id));
+    return this.present(await this.load(actor, id));
   }
 
   /** Changes URL (checked again), description, event filter or enabled flag. Re-enabling clears the failure streak. */
@@ -123,9 +119,9 @@ export class WebhookEndpointsService {
     if (input.enabled === true && !e.enabled) {
       Object.assign(e, { enabled: true, disabled_at: null, disabled_reason: null, failing_since: null, consecutive_failures: 0 });
     } else if (input.enabled === false && e.enabled) {
-      Object.assign(e, { enabled: false, disabled_at: new Date(), disabled_reason: `disabled by API key ${actor.key_id}` });
+      Object.assign(e, { enabled: false, disabled_at: this.clock.date(), disabled_reason: `disabled by API key ${actor.key_id}` });
     }
-    return present(await this.repo.save(e));
+    return this.present(await this.repo.save(e));
   }
 
   /** Deletes the endpoint and its deliveries. */
@@ -140,14 +136,14 @@ export class WebhookEndpointsService {
     const e = await this.load(actor, id);
     const secret = generateWebhookSecret();
     const graceMs = this.config.get('WEBHOOK_SECRET_GRACE_MS');
+    const now = this.clock.now();
     await this.db.query(
-      `UPDATE webhook_endpoints SET previous_secret = CASE WHEN $3 > 0 THEN secret END,
-              previous_secret_expires_at = CASE WHEN $3 > 0 THEN now() + make_interval(secs => $3::double precision / 1000) END,
-              secret = $2, updated_at = now()
+      `UPDATE webhook_endpoints SET previous_secret = CASE WHEN $3 THEN secret END, previous_secret_expires_at = CASE WHEN $3 THEN $4::timestamptz END,
+              secret = $2, updated_at = $5
        WHERE id = $1`,
-      [e.id, secret, graceMs],
+      [e.id, secret, graceMs > 0, new Date(now + graceMs), new Date(now)],
     );
-    return { endpoint: present(await this.repo.findOneByOrFail({ id: e.id })), secret };
+    return { endpoint: this.present(await this.repo.findOneByOrFail({ id: e.id })), secret };
   }
 
   /** The endpoint's delivery attempts, newest first: status, latency, response code, error. */
@@ -171,7 +167,7 @@ export class WebhookEndpointsService {
       `SELECT count(*)::int AS n FROM webhook_delivery_attempts a JOIN notification_outbox o ON o.id = a.outbox_id WHERE ${where}`,
       params,
     );
-    return { items: rows, limit: page.limit, offset: page.offset, total: n };
+    return pageOf(rows, n, page);
   }
 
   /**
@@ -190,10 +186,15 @@ export class WebhookEndpointsService {
     return { ...(await this.delivery.deliver(ref.id)), event_type: 'webhook.test' };
   }
 
-  private async load(actor: Actor, id: string): Promise<WebhookEndpointEntity> {
-    const e = await this.repo.findOneBy(scopedById(actor, id));
-    if (!e) throw DomainError.notFound('webhook endpoint', id);
-    return e;
+  /** The endpoint in the actor's org (any org for a global key); another org's answers 404 like a missing one. */
+  private load(actor: Actor, id: string): Promise<WebhookEndpointEntity> {
+    return OrgScope.of(actor).findOne(this.db, WebhookEndpointEntity, id, 'webhook endpoint');
+  }
+
+  /** The endpoint without its secrets; the rotation window only while it lasts (by the Clock). */
+  private present(e: WebhookEndpointEntity): WebhookEndpointView {
+    const { secret: _secret, previous_secret: _previous, created_by_key_id: _creator, previous_secret_expires_at: expires, ...view } = e;
+    return { ...view, previous_secret_expires_at: expires && expires.getTime() > this.clock.now() ? expires : null };
   }
 
   /** The SSRF policy of every outbound call, applied when the URL is saved (and again at each delivery). */
@@ -204,10 +205,4 @@ export class WebhookEndpointsService {
 
 function uniq(values: string[]): string[] {
   return [...new Set(values)];
-}
-
-/** The endpoint without its secrets; the rotation window only while it lasts. */
-function present(e: WebhookEndpointEntity): WebhookEndpointView {
-  const { secret: _secret, previous_secret: _previous, created_by_key_id: _creator, previous_secret_expires_at: expires, ...view } = e;
-  return { ...view, previous_secret_expires_at: expires && expires.getTime() > Date.now() ? expires : null };
 }

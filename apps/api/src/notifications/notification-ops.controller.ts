@@ -14,7 +14,7 @@ import {
   OutboxItemView,
 } from './dto/notifications.dto';
 
-/** The notification outbox (seed steps 85–89): one row per event and endpoint; its id is the delivery id. */
+/** The notification outbox: one row per event and endpoint; its id is the delivery id. */
 @ApiTags('Operations')
 @Controller('api/v1/system/notifications/outbox')
 export class NotificationOpsController {
