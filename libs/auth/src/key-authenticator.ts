@@ -2,10 +2,13 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import * as ipaddr from 'ipaddr.js';
+import { LRUCache } from 'lru-cache';
 import { AppConfig } from '@greenlight/config';
 import { ApiKeyEntity } from '@greenlight/database';
 import { API_KEY_PATTERN, ApiKeysService, hashApiKey, KeyRejection } from '@greenlight/accounts';
 import { REDIS_CLIENT } from '@greenlight/queue';
+import { FailOpen } from './fail-open';
+import { MinuteCounter, WINDOW_SECONDS } from './minute-counter';
 
 /** The address has failed too often this minute; it may try again after `retry_after_seconds`. */
 export interface AuthThrottled {
@@ -14,154 +17,100 @@ export interface AuthThrottled {
 
 export type KeyCheck = { key: ApiKeyEntity } | { rejected: KeyRejection } | AuthThrottled;
 
-const WINDOW_SECONDS = 60;
-const REDIS_TIMEOUT_MS = 250;
 /** How long a key is remembered as one a client really holds, after its creation or last use. */
 const KNOWN_KEY_TTL_SECONDS = 30 * 86_400;
 /** How long this process trusts its own memory of a known key before asking Redis again. */
 const LOCAL_MEMO_MS = 300_000;
 const LOCAL_MEMO_MAX = 10_000;
 
-/** Gives back one reserved failure, unless the window it was taken from has already expired. */
-const RELEASE_SCRIPT = `if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end return 0`;
-
 /**
  * Authenticates presented API keys while throttling failed attempts per client address.
  *
- * Each address may fail AUTH_FAILURE_LIMIT_PER_MINUTE times per clock minute (counted in Redis, so
- * every api process shares the count). A key this platform has not seen authenticate recently takes a
- * failure slot *before* its database lookup and gives it back when it turns out valid, so a burst of
- * guesses costs at most the limit in lookups, however parallel it is; past the limit the address gets
- * 429 with no lookup at all. Keys created through the API or used within the last 30 days are
- * "known" and are always looked up, so a client whose neighbour (or whose own typo loop) exhausted the
- * address still gets in with its real key. Text that cannot be a key fails without a lookup. If Redis does not answer, keys
- * are checked as if there were no throttle: losing Redis must not lock everyone out.
+ * Each address may fail AUTH_FAILURE_LIMIT_PER_MINUTE times per minute (counted in Redis, so every api
+ * process shares the count; the address's minute starts with its first failure). A key this platform
+ * has not seen authenticate recently takes a failure slot *before* its database lookup and gives it
+ * back when it turns out valid, so a burst of guesses costs at most the limit in lookups, however
+ * parallel it is; past the limit the address gets 429 with no lookup at all. Keys created through the
+ * API or used within the last 30 days are "known" and are always looked up, so a client whose
+ * neighbour (or whose own typo loop) exhausted the address still gets in with its real key. Text that
+ * cannot be a key fails without a lookup. If Redis does not answer, keys are checked as if there were
+ * no throttle: losing Redis must not lock everyone out.
  */
 @Injectable()
 export class KeyAuthenticator {
-  private readonly logger = new Logger('KeyAuthenticator');
-  private readonly knownLocally = new Map<string, number>();
-  private lastWarning = 0;
+  private readonly knownLocally = new LRUCache<string, true>({ max: LOCAL_MEMO_MAX, ttl: LOCAL_MEMO_MS });
+  /** Failures per address bucket; null when the throttle is off. */
+  private readonly failures: MinuteCounter | null;
+  private readonly redisDown = new FailOpen(new Logger('KeyAuthenticator'), 'auth-failure throttle unavailable, checking keys without it');
 
   constructor(
     private readonly keys: ApiKeysService,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    const limit = config.get('AUTH_FAILURE_LIMIT_PER_MINUTE');
+    this.failures = limit > 0 ? new MinuteCounter(redis, `${config.get('REDIS_PREFIX')}:authfail`, limit) : null;
+  }
 
   async authenticate(clientAddress: string | undefined, plaintext: string): Promise<KeyCheck> {
-    const limit = this.config.get('AUTH_FAILURE_LIMIT_PER_MINUTE');
-    if (limit <= 0) return this.keys.authenticate(plaintext);
-    const window = currentWindow();
-    const counter = `${this.prefix}:authfail:${addressBucket(clientAddress)}:${window.index}`;
+    const failures = this.failures;
+    if (!failures) return this.keys.authenticate(plaintext);
+    const bucket = addressBucket(clientAddress);
 
     if (!API_KEY_PATTERN.test(plaintext)) {
-      const count = await this.safely(() => this.increment(counter));
-      return count !== null && count > limit ? throttled(limit, window.reset_seconds) : { rejected: 'malformed' };
+      const count = await this.redisDown.run(() => failures.consume(bucket));
+      return count && !count.allowed ? throttled(failures.limit, count.reset_seconds) : { rejected: 'malformed' };
     }
 
     const fingerprint = knownKeyFingerprint(plaintext);
     const known = await this.isKnown(fingerprint);
     let reserved = false;
     if (!known) {
-      const count = await this.safely(() => this.increment(counter));
-      if (count !== null && count > limit) return throttled(limit, window.reset_seconds);
+      const count = await this.redisDown.run(() => failures.consume(bucket));
+      if (count && !count.allowed) return throttled(failures.limit, count.reset_seconds);
       reserved = count !== null;
     }
 
     const result = await this.keys.authenticate(plaintext);
     if ('rejected' in result) {
-      if (known) {
-        // A key that used to work (revoked, expired) counts as a failure and is no longer trusted.
-        this.knownLocally.delete(fingerprint);
-        await this.safely(() =>
-          this.redis
-            .multi()
-            .del(this.knownKey(fingerprint))
-            .incr(counter)
-            .expire(counter, WINDOW_SECONDS + 1)
-            .exec(),
-        );
-      }
+      // A key that used to work (revoked, expired) counts as a failure and is no longer trusted.
+      if (known) await this.forget(fingerprint, failures, bucket);
       return result;
     }
-    if (reserved) await this.safely(() => this.redis.eval(RELEASE_SCRIPT, 1, counter));
+    if (reserved) await this.redisDown.run(() => failures.reward(bucket));
     if (!known) await this.remember(fingerprint);
     return result;
   }
 
   /** Marks a key just created as known, so it works at once even from a throttled address. */
   async rememberNewKey(plaintext: string): Promise<void> {
-    if (this.config.get('AUTH_FAILURE_LIMIT_PER_MINUTE') <= 0) return;
+    if (!this.failures) return;
     await this.remember(knownKeyFingerprint(plaintext));
   }
 
-  private get prefix(): string {
-    return this.config.get('REDIS_PREFIX');
-  }
-
   private knownKey(fingerprint: string): string {
-    return `${this.prefix}:authok:${fingerprint}`;
+    return `${this.config.get('REDIS_PREFIX')}:authok:${fingerprint}`;
   }
 
   private async isKnown(fingerprint: string): Promise<boolean> {
-    const until = this.knownLocally.get(fingerprint);
-    if (until !== undefined && until > Date.now()) return true;
+    if (this.knownLocally.get(fingerprint)) return true;
     // Checking a known key also extends its memory: keys in use stay known.
     const key = this.knownKey(fingerprint);
-    const reply = await this.safely(() => this.redis.multi().exists(key).expire(key, KNOWN_KEY_TTL_SECONDS).exec());
+    const reply = await this.redisDown.run(() => this.redis.multi().exists(key).expire(key, KNOWN_KEY_TTL_SECONDS).exec());
     const known = reply?.[0]?.[1] === 1;
-    if (known) this.memo(fingerprint);
+    if (known) this.knownLocally.set(fingerprint, true);
     return known;
   }
 
   private async remember(fingerprint: string): Promise<void> {
-    this.memo(fingerprint);
-    await this.safely(() => this.redis.set(this.knownKey(fingerprint), '1', 'EX', KNOWN_KEY_TTL_SECONDS));
+    this.knownLocally.set(fingerprint, true);
+    await this.redisDown.run(() => this.redis.set(this.knownKey(fingerprint), '1', 'EX', KNOWN_KEY_TTL_SECONDS));
   }
 
-  private memo(fingerprint: string): void {
-    if (this.knownLocally.size >= LOCAL_MEMO_MAX) this.knownLocally.clear();
-    this.knownLocally.set(fingerprint, Date.now() + LOCAL_MEMO_MS);
+  private async forget(fingerprint: string, failures: MinuteCounter, bucket: string): Promise<void> {
+    this.knownLocally.delete(fingerprint);
+    await this.redisDown.run(() => Promise.all([this.redis.del(this.knownKey(fingerprint)), failures.penalty(bucket)]));
   }
-
-  private async increment(counter: string): Promise<number> {
-    const result = await this.redis
-      .multi()
-      .incr(counter)
-      .expire(counter, WINDOW_SECONDS + 1)
-      .exec();
-    const [err, value] = result?.[0] ?? [new Error('empty redis reply'), null];
-    if (err) throw err;
-    return Number(value);
-  }
-
-  /** Runs a Redis step with a short timeout; on failure logs (at most once a minute) and yields null. */
-  private async safely<T>(step: () => Promise<T>): Promise<T | null> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        step(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('redis timeout')), REDIS_TIMEOUT_MS);
-        }),
-      ]);
-    } catch (err) {
-      const now = Date.now();
-      if (now - this.lastWarning > 60_000) {
-        this.logger.warn(`auth-failure throttle unavailable, checking keys without it: ${(err as Error).message}`);
-        this.lastWarning = now;
-      }
-      return null;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-}
-
-function currentWindow(): { index: number; reset_seconds: number } {
-  const nowSeconds = Math.floor(Date.now() / 1000);
-  return { index: Math.floor(nowSeconds / WINDOW_SECONDS), reset_seconds: WINDOW_SECONDS - (nowSeconds % WINDOW_SECONDS) };
 }
 
 function throttled(limit: number, retryAfter: number): AuthThrottled {

@@ -1,7 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { AppConfig } from '@greenlight/config';
 import { REDIS_CLIENT } from '@greenlight/queue';
+import { FailOpen } from './fail-open';
+import { MinuteCounter } from './minute-counter';
 
 export interface RateDecision {
   allowed: boolean;
@@ -10,18 +13,19 @@ export interface RateDecision {
   reset_seconds: number;
 }
 
-const WINDOW_SECONDS = 60;
-const REDIS_TIMEOUT_MS = 250;
+/** Distinct per-minute limits kept ready; keys mostly share the default or a handful of own limits. */
+const MAX_LIMITS = 100;
 
 /**
- * Fixed one-minute window per API key, counted in Redis so every api process shares the count.
- * If Redis does not answer quickly the request is let through: losing the limiter must not take the
- * API down with it.
+ * Requests per minute per API key, counted in Redis so every api process shares the count; a key's
+ * minute starts with its first request. If Redis does not answer quickly the request is let through:
+ * losing the limiter must not take the API down with it.
  */
 @Injectable()
 export class RateLimiter {
-  private readonly logger = new Logger('RateLimiter');
-  private lastWarning = 0;
+  /** One counter per limit value; all of them count a key under the same Redis key, so a changed limit keeps the count. */
+  private readonly counters = new LRUCache<number, MinuteCounter>({ max: MAX_LIMITS });
+  private readonly redisDown = new FailOpen(new Logger('RateLimiter'), 'rate limiter unavailable, allowing requests');
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
@@ -32,42 +36,17 @@ export class RateLimiter {
   async consume(keyId: string, override: number | null): Promise<RateDecision | null> {
     const limit = override ?? this.config.get('API_RATE_LIMIT_PER_MINUTE');
     if (limit <= 0) return null;
-    const nowSeconds = Math.floor(Date.now() / 1000);
-    const window = Math.floor(nowSeconds / WINDOW_SECONDS);
-    const resetSeconds = WINDOW_SECONDS - (nowSeconds % WINDOW_SECONDS);
-    const counterKey = `${this.config.get('REDIS_PREFIX')}:ratelimit:${keyId}:${window}`;
-    let count: number;
-    try {
-      count = await this.increment(counterKey);
-    } catch (err) {
-      const now = Date.now();
-      if (now - this.lastWarning > 60_000) {
-        this.logger.warn(`rate limiter unavailable, allowing requests: ${(err as Error).message}`);
-        this.lastWarning = now;
-      }
-      return null;
-    }
-    return { allowed: count <= limit, limit, remaining: Math.max(0, limit - count), reset_seconds: resetSeconds };
+    const count = await this.redisDown.run(() => this.counterFor(limit).consume(keyId));
+    if (!count) return null;
+    return { allowed: count.allowed, limit, remaining: Math.max(0, limit - count.consumed), reset_seconds: count.reset_seconds };
   }
 
-  private async increment(key: string): Promise<number> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const result = await Promise.race([
-        this.redis
-          .multi()
-          .incr(key)
-          .expire(key, WINDOW_SECONDS + 1)
-          .exec(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('redis timeout')), REDIS_TIMEOUT_MS);
-        }),
-      ]);
-      const [err, value] = result?.[0] ?? [new Error('empty redis reply'), null];
-      if (err) throw err;
-      return Number(value);
-    } finally {
-      clearTimeout(timer);
+  private counterFor(limit: number): MinuteCounter {
+    let counter = this.counters.get(limit);
+    if (!counter) {
+      counter = new MinuteCounter(this.redis, `${this.config.get('REDIS_PREFIX')}:ratelimit`, limit);
+      this.counters.set(limit, counter);
     }
+    return counter;
   }
 }
