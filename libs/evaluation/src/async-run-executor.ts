@@ -9,11 +9,12 @@ import { ErrorCode, JobPayloads, QueueName } from '@greenlight/contracts';
 import { EvalRunEntity } from '@greenlight/database';
 import { EVAL_FLOWS, REDIS_CLIENT } from '@greenlight/queue';
 import { DomainError } from '@greenlight/platform';
-import { EvalRunsService } from './eval-runs.service';
+import { RunEventLog } from './lifecycle/run-event-log';
+import { RunLifecycle } from './lifecycle/run-lifecycle';
 import { ExecutorError } from './executors';
 import { OrgSlots } from './org-slots';
 import { CaseOutcome, RunContext, RunExecutionService, RunState } from './run-execution.service';
-import { chunkJobId, finalizeJobId, RunQueueService } from './run-queue.service';
+import { chunkJobId, finalizeJobId } from './queue/job-ids';
 import { RunRecoveryService } from './run-recovery.service';
 import { CasePermits } from './case-permits';
 import { isInfrastructureError } from './infrastructure-errors';
@@ -52,9 +53,9 @@ export class AsyncRunExecutor {
     @InjectDataSource() private readonly db: DataSource,
     @InjectFlowProducer(EVAL_FLOWS) private readonly flows: FlowProducer,
     @Inject(REDIS_CLIENT) redis: Redis,
-    private readonly runs: EvalRunsService,
+    private readonly lifecycle: RunLifecycle,
+    private readonly eventLog: RunEventLog,
     private readonly execution: RunExecutionService,
-    private readonly queue: RunQueueService,
     private readonly recovery: RunRecoveryService,
     private readonly config: AppConfig,
   ) {
@@ -67,8 +68,7 @@ export class AsyncRunExecutor {
     let run = await this.current(data.run_id, data.epoch);
     if (!run) return { skipped: 'stale or missing run' };
     if (run.status === 'pending') {
-      run = await this.runs.transition(run.id, 'pending', 'running', { epoch: data.epoch });
-      await this.queue.recordEvent(run, 'run_started', { epoch: data.epoch });
+      run = await this.lifecycle.begin(run.id, 'queue', { epoch: data.epoch });
     }
     if (run.status !== 'running') return { skipped: `run is ${run.status}` };
     const size = this.config.get('EVAL_WORKER_CHUNK_SIZE');
@@ -96,7 +96,7 @@ export class AsyncRunExecutor {
         },
       })),
     });
-    await this.queue.recordEvent(run, 'run_fanned_out', { chunks: chunks.length, chunk_size: size, total_cases: run.total_cases, cases: ids.length });
+    await this.eventLog.note(run, 'run_fanned_out', { chunks: chunks.length, chunk_size: size, total_cases: run.total_cases, cases: ids.length });
     return { chunks: chunks.length };
   }
 
@@ -212,7 +212,7 @@ export class AsyncRunExecutor {
       if (err instanceof DomainError && !(err instanceof ExecutorError) && !(isRetryableJudgeError(err) && !lastAttempt)) {
         // Judge configuration, policy contract or a provider error that retries did not cure: the run fails.
         await this.execution.persistOutcomes(ctx, done);
-        await this.failRun({ id: ctx.run.id, queue_epoch: ctx.epoch }, err.code, err.message);
+        await this.failOnCaseError({ id: ctx.run.id, queue_epoch: ctx.epoch }, err.code, err.message);
         return { failed: err.code };
       }
       // Our infrastructure failed (the job waits it out): keep what was executed if it can be stored now.
@@ -340,21 +340,27 @@ export class AsyncRunExecutor {
     return this.ownedState(ctx.run.id, ctx.epoch).then((state) => state !== null && state.status === 'running' && state.queue_epoch === ctx.epoch);
   }
 
+  /** A run past EVAL_RUN_MAX_RUNTIME_SECONDS is reaped (EVAL_RUN_TIMEOUT) by the first job that notices. */
   private async failIfOverRuntime(run: Pick<RunState, 'id' | 'queue_epoch' | 'started_at'>): Promise<boolean> {
-    const max = this.config.get('EVAL_RUN_MAX_RUNTIME_SECONDS') * 1000;
-    if (!run.started_at || Date.now() - run.started_at.getTime() <= max) return false;
-    await this.failRun(run, ErrorCode.EVAL_RUN_TIMEOUT, `the run exceeded its maximum runtime of ${max / 1000} s`);
+    const maxSeconds = this.config.get('EVAL_RUN_MAX_RUNTIME_SECONDS');
+    if (!run.started_at || Date.now() - run.started_at.getTime() <= maxSeconds * 1000) return false;
+    await this.settleQuietly(run.id, () => this.lifecycle.reap(run, 'timeout', { actor: null, detected_by: 'worker', max_runtime_seconds: maxSeconds }));
     return true;
   }
 
-  private async failRun(run: Pick<RunState, 'id' | 'queue_epoch'>, code: string, reason: string): Promise<void> {
+  /** A judge or policy error that retries cannot cure fails the run: it is the run's configuration. */
+  private failOnCaseError(run: Pick<RunState, 'id' | 'queue_epoch'>, code: string, reason: string): Promise<void> {
+    return this.settleQuietly(run.id, () => this.lifecycle.fail(run.id, run.queue_epoch, { code, reason }, { details: { reason } }));
+  }
+
+  /** Runs a terminal move; a run that is not running at the epoch any more is left as it is. */
+  private async settleQuietly(runId: string, move: () => Promise<unknown>): Promise<void> {
     try {
-      const failed = await this.runs.transition(run.id, 'running', 'failed', { epoch: run.queue_epoch, failure_code: code, failure_reason: reason });
-      await this.queue.recordEvent(failed, 'run_failed', { failure_code: code, reason });
+      await move();
     } catch (err) {
-      this.logger.debug(`run ${run.id} was not running any more: ${(err as Error).message}`);
+      this.logger.debug(`run ${runId} was not running any more: ${(err as Error).message}`);
     } finally {
-      this.states.delete(run.id);
+      this.states.delete(runId);
     }
   }
 }

@@ -1,19 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '@greenlight/config';
 import { ErrorCode } from '@greenlight/contracts';
 import { EvalResultEntity, EvalRunArtifactEntity, EvalRunEntity, GoldenSetEntity, Page, PageRequest, RunStatus, RunType } from '@greenlight/database';
 import { Actor, scopedById } from '@greenlight/tenancy';
-import { ActivityService } from '@greenlight/platform';
 import { AgentsService } from '@greenlight/accounts';
 import { DomainError } from '@greenlight/platform';
 import { EvalProfilesService } from '@greenlight/accounts';
-import { NotificationOutbox, OutboxRef } from '@greenlight/notifications';
 import { resolveOrgScope } from '@greenlight/platform';
 import { EvalTemplatesService } from './eval-templates.service';
 import { RequestedExecutorMode, resolveExecutorConfig } from './executors';
 import { CASES_AS_OF_SQL, RunConfig } from './run-config';
+import { RunLifecycle } from './lifecycle/run-lifecycle';
 
 /** Per-run knobs; a template's `config` holds the same fields. */
 export interface RunOptions {
@@ -106,19 +105,6 @@ export interface ResultFilter {
   issue_tag?: string;
 }
 
-const TRANSITIONS: Record<RunStatus, RunStatus[]> = {
-  pending: ['running', 'cancelled'],
-  running: ['completed', 'failed', 'cancelled'],
-  completed: ['pending'],
-  failed: ['pending'],
-  cancelled: ['pending'],
-};
-
-/** The run state machine of step 93 (the database enforces the same with a trigger). */
-export function canTransition(from: RunStatus, to: RunStatus): boolean {
-  return from === to || TRANSITIONS[from].includes(to);
-}
-
 const ratio = (n: number, d: number) => (d === 0 ? 0 : Math.round((n / d) * 10_000) / 10_000);
 
 /** Eval runs: creation with frozen config, reads (list, get, results, summary, artifacts), transitions. */
@@ -129,9 +115,8 @@ export class EvalRunsService {
     private readonly agents: AgentsService,
     private readonly profiles: EvalProfilesService,
     private readonly templates: EvalTemplatesService,
-    private readonly activity: ActivityService,
+    private readonly lifecycle: RunLifecycle,
     private readonly config: AppConfig,
-    private readonly outbox: NotificationOutbox,
   ) {}
 
   async create(actor: Actor, input: CreateRunInput): Promise<RunView> {
@@ -175,7 +160,7 @@ export class EvalRunsService {
       mapping: { output_path: options.response_output_path ?? null, sources_path: options.response_sources_path ?? null },
     });
 
-    const run = await this.db.transaction(async (m) => {
+    const run = await this.lifecycle.create(actor, async (m) => {
       const [{ now }] = await m.query(`SELECT now() AS now`);
       const [{ n }] = await m.query(
         `SELECT count(*)::int AS n FROM golden_set_cases c WHERE c.golden_set_id = $1 AND ${CASES_AS_OF_SQL.replace(/:asOf/g, '$2')}`,
@@ -225,28 +210,17 @@ export class EvalRunsService {
           min_verified_case_ratio: options.min_verified_case_ratio ?? 0,
         },
       };
-      const saved = await m.save(
-        m.create(EvalRunEntity, {
-          org_id: agent.org_id,
-          agent_id: agent.id,
-          golden_set_id: set.id,
-          template_id: input.template_id ?? null,
-          name: input.name ?? '',
-          run_type: runType,
-          status: 'pending',
-          config: config as unknown as Record<string, unknown>,
-          design_context: designContext,
-          total_cases: Number(n),
-          created_by_key_id: actor.key_id,
-        }),
-      );
-      await this.activity.record(m, actor, {
+      return {
         org_id: agent.org_id,
         agent_id: agent.id,
-        event_type: 'run_created',
-        metadata: { run_id: saved.id, golden_set_id: set.id, total_cases: Number(n) },
-      });
-      return saved;
+        golden_set_id: set.id,
+        template_id: input.template_id ?? null,
+        name: input.name ?? '',
+        run_type: runType,
+        config: config as unknown as Record<string, unknown>,
+        design_context: designContext,
+        total_cases: Number(n),
+      };
     });
     return presentRun(run);
   }
@@ -398,75 +372,6 @@ export class EvalRunsService {
     const [rows, total] = await qb.getManyAndCount();
     return { items: rows.map(({ org_id: _o, ...a }) => a), limit: page.limit, offset: page.offset, total };
   }
-
-  /** The typed error for a transition that lost a race. */
-  staleTransition(runId: string, from: RunStatus, to: RunStatus): DomainError {
-    return transitionError(runId, from, to);
-  }
-
-  /**
-   * Moves a run from `from` to `to` if it is still in `from` (compare-and-set, so two callers cannot
-   * both start a run). Throws EVAL_RUN_STATUS_TRANSITION_INVALID otherwise.
-   */
-  async transition(
-    runId: string,
-    from: RunStatus,
-    to: RunStatus,
-    extra: {
-      failure_code?: string | null;
-      failure_reason?: string | null;
-      design_context?: Record<string, unknown>;
-      /** Only if the run is still at this queue epoch (an execution of an earlier start must not end a newer one). */
-      epoch?: number;
-      /** Claim a new epoch with the move (synchronous execute: any queued start job becomes stale). */
-      bump_epoch?: boolean;
-    } = {},
-  ): Promise<EvalRunEntity> {
-    if (!canTransition(from, to)) throw transitionError(runId, from, to);
-    const sets = ['status = $3', 'updated_at = now()'];
-    if (extra.bump_epoch) sets.push('queue_epoch = queue_epoch + 1');
-    if (to === 'running') sets.push('started_at = now()', 'failure_code = NULL', 'failure_reason = NULL');
-    if (to === 'pending') sets.push('started_at = NULL', 'completed_at = NULL', 'completed_cases = 0', 'failure_code = NULL', 'failure_reason = NULL');
-    if (['completed', 'failed', 'cancelled'].includes(to)) sets.push('completed_at = now()');
-    const params: unknown[] = [runId, from, to];
-    if (extra.failure_code !== undefined) sets.push(`failure_code = $${params.push(extra.failure_code)}`);
-    if (extra.failure_reason !== undefined) sets.push(`failure_reason = $${params.push(extra.failure_reason)}`);
-    if (extra.design_context) sets.push(`design_context = design_context || $${params.push(JSON.stringify(extra.design_context))}::jsonb`);
-    const epochGuard = extra.epoch === undefined ? '' : ` AND queue_epoch = $${params.push(extra.epoch)}`;
-    let moved: EvalRunEntity | undefined;
-    let refs: OutboxRef[] = [];
-    try {
-      // A terminal move and its notification (eval_run.completed / eval_run.failed) commit together: the outbox.
-      const notify = to === 'completed' || to === 'failed';
-      const move = async (m: EntityManager) => {
-        const [rows]: [EvalRunEntity[], number] = await m.query(
-          `UPDATE eval_runs SET ${sets.join(', ')} WHERE id = $1 AND status = $2${epochGuard} RETURNING *`,
-          params,
-        );
-        moved = rows?.[0];
-        if (moved && notify) refs = await this.outbox.record(m, runEvent(moved, to as 'completed' | 'failed'));
-      };
-      await (notify ? this.db.transaction(move) : move(this.db.manager));
-    } catch (err) {
-      if (err instanceof QueryFailedError && /status transition/.test(err.message)) throw transitionError(runId, from, to);
-      throw err;
-    }
-    if (!moved) {
-      const current = await this.db.getRepository(EvalRunEntity).findOneBy({ id: runId });
-      throw transitionError(runId, current?.status ?? from, to);
-    }
-    await this.outbox.dispatch(refs);
-    return this.db.getRepository(EvalRunEntity).findOneByOrFail({ id: runId });
-  }
-}
-
-export function transitionError(runId: string, from: RunStatus, to: RunStatus): DomainError {
-  return new DomainError(ErrorCode.EVAL_RUN_STATUS_TRANSITION_INVALID, `run is ${from}; it cannot move to ${to}`, {
-    run_id: runId,
-    status: from,
-    requested: to,
-    allowed: TRANSITIONS[from],
-  });
 }
 
 function pickOptions(src: RunOptions): RunOptions {
@@ -508,27 +413,5 @@ export function presentRun(r: EvalRunEntity): RunView {
     completed_at: r.completed_at,
     created_at: r.created_at,
     updated_at: r.updated_at,
-  };
-}
-
-/** The webhook event of a run's terminal move. */
-function runEvent(run: EvalRunEntity, to: 'completed' | 'failed') {
-  return {
-    org_id: run.org_id,
-    event_type: to === 'completed' ? ('eval_run.completed' as const) : ('eval_run.failed' as const),
-    data: {
-      run_id: run.id,
-      agent_id: run.agent_id,
-      golden_set_id: run.golden_set_id,
-      name: run.name,
-      run_type: run.run_type,
-      status: to,
-      total_cases: run.total_cases,
-      completed_cases: run.completed_cases,
-      failure_code: run.failure_code,
-      failure_reason: run.failure_reason,
-      started_at: run.started_at,
-      completed_at: run.completed_at,
-    },
   };
 }

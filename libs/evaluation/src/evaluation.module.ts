@@ -9,8 +9,19 @@ import { EvalTemplatesService } from './eval-templates.service';
 import { RunExecutionService } from './run-execution.service';
 import { RunQueueService } from './run-queue.service';
 import { RunRecoveryService } from './run-recovery.service';
+import { RunEventLog } from './lifecycle/run-event-log';
+import { RunLifecycle } from './lifecycle/run-lifecycle';
 
-const PROVIDERS = [EvalTemplatesService, EvalRunsService, RunExecutionService, RunQueueService, RunRecoveryService, InvokeContractService];
+const PROVIDERS = [
+  RunEventLog,
+  RunLifecycle,
+  EvalTemplatesService,
+  EvalRunsService,
+  RunExecutionService,
+  RunQueueService,
+  RunRecoveryService,
+  InvokeContractService,
+];
 
 /** Evaluation runs: create, execute (inline or on the queue), score with a judge, recover. */
 @Module({ imports: [PlatformModule, AccountsModule, GoldenSetsModule, NotificationsModule], providers: PROVIDERS, exports: PROVIDERS })

@@ -5,12 +5,13 @@ import { AppConfig } from '@greenlight/config';
 import { ErrorCode } from '@greenlight/contracts';
 import { EvalRunEntity, GoldenSetCaseEntity } from '@greenlight/database';
 import { Actor } from '@greenlight/tenancy';
-import { ActivityService } from '@greenlight/platform';
 import { DomainError } from '@greenlight/platform';
 import { GoldenSetsService } from '@greenlight/golden-sets';
 import { GuardedHttpClient } from '@greenlight/platform';
 import { mapWithConcurrency } from './concurrency';
-import { EvalRunsService, presentRun, RunSummary, RunView, transitionError } from './eval-runs.service';
+import { EvalRunsService, presentRun, RunSummary, RunView } from './eval-runs.service';
+import { RunLifecycle } from './lifecycle/run-lifecycle';
+import { cancelledError, transitionError } from './lifecycle/run-transitions';
 import { ExecutionOutput, Executor, ExecutorError, HttpAgentExecutor, SimulatedExecutor } from './executors';
 import { CachingJudge, createJudge } from '@greenlight/judging';
 import type { Judge, JudgeInput, JudgeVerdict } from '@greenlight/judging';
@@ -45,7 +46,7 @@ export class RunExecutionService {
     private readonly runs: EvalRunsService,
     private readonly goldenSets: GoldenSetsService,
     private readonly http: GuardedHttpClient,
-    private readonly activity: ActivityService,
+    private readonly lifecycle: RunLifecycle,
     private readonly config: AppConfig,
   ) {
     this.writer = new RunResultWriter(db);
@@ -67,7 +68,7 @@ export class RunExecutionService {
     if (run.status !== 'pending') throw transitionError(run.id, run.status, 'running');
     await this.checkGates(run);
     // Claiming a new epoch makes any start job queued for this run stale: never two executions at once.
-    const running = await this.runs.transition(run.id, 'pending', 'running', { bump_epoch: true }).catch((err: unknown) => {
+    const running = await this.lifecycle.begin(run.id, 'sync', { bumpEpoch: true }).catch((err: unknown) => {
       // Cancelled by someone else since it was read: the same answer as a run that was cancelled already.
       const lostToCancel =
         err instanceof DomainError && err.code === ErrorCode.EVAL_RUN_STATUS_TRANSITION_INVALID && asObject(err.details).status === 'cancelled';
@@ -80,7 +81,7 @@ export class RunExecutionService {
     try {
       let after: { position: number; id: string } | null = null;
       for (;;) {
-        if (!(await this.stillOwns(ctx))) {
+        if (!(await this.stillRunningAtEpoch(ctx))) {
           await writes.drain();
           const stopped = await this.runs.load(actor, run.id);
           return { run: presentRun(stopped), summary: await this.runs.summarize(stopped) };
@@ -95,10 +96,10 @@ export class RunExecutionService {
         after = { position: last.position, id: last.id };
       }
       await writes.drain();
-      const finished = await this.finish(ctx, performance.now() - started);
+      const finished = await this.finish(ctx, performance.now() - started, { execution: 'sync' });
       return { run: presentRun(finished), summary: await this.runs.summarize(finished) };
     } catch (err) {
-      await this.failRun(ctx, err, performance.now() - started);
+      await this.failOnError(ctx, err, performance.now() - started);
       if (err instanceof DomainError) {
         throw new DomainError(err.code, err.message, { ...asObject(err.details), run_id: run.id, run_status: 'failed' });
       }
@@ -124,7 +125,7 @@ export class RunExecutionService {
   }
 
   /** True while the run is still running at this execution's epoch (not cancelled, not restarted). */
-  async stillOwns(ctx: RunContext): Promise<boolean> {
+  async stillRunningAtEpoch(ctx: RunContext): Promise<boolean> {
     const rows = await this.db.query(`SELECT 1 FROM eval_runs WHERE id = $1 AND status = 'running' AND queue_epoch = $2`, [ctx.run.id, ctx.epoch]);
     return rows.length > 0;
   }
@@ -253,43 +254,40 @@ export class RunExecutionService {
     return this.writer.persist(ctx, outcomes);
   }
 
-  /** Ends a running run: failed when no case could be executed, completed otherwise. */
-  async finish(ctx: RunContext, elapsedMs: number): Promise<EvalRunEntity> {
+  /**
+   * Ends a running run from its results: failed when no case could be executed, completed otherwise.
+   * `details` go to the run's terminal event.
+   */
+  async finish(ctx: RunContext, elapsedMs: number, details: Record<string, unknown> = {}): Promise<EvalRunEntity> {
     const { run } = ctx;
     const [{ total, errors }] = await this.db.query(
       `SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'error')::int AS errors FROM eval_results WHERE run_id = $1`,
       [run.id],
     );
-    const execution = this.executionSummary(ctx, elapsedMs, Number(total), Number(errors));
-    let finished: EvalRunEntity;
+    const design_context = { execution: this.executionSummary(ctx, elapsedMs, Number(total), Number(errors)) };
     if (Number(total) > 0 && Number(errors) === Number(total)) {
       const [first] = await this.db.query(`SELECT error_message FROM eval_results WHERE run_id = $1 AND status = 'error' LIMIT 1`, [run.id]);
-      finished = await this.runs.transition(run.id, 'running', 'failed', {
-        epoch: ctx.epoch,
-        failure_code: ErrorCode.EVAL_EXECUTOR_RUNTIME_ERROR,
-        failure_reason: `every case failed to execute; first error: ${first?.error_message ?? 'unknown'}`,
-        design_context: { execution },
-      });
-    } else {
-      finished = await this.runs.transition(run.id, 'running', 'completed', { epoch: ctx.epoch, design_context: { execution } });
+      const failure = {
+        code: ErrorCode.EVAL_EXECUTOR_RUNTIME_ERROR,
+        reason: `every case failed to execute; first error: ${first?.error_message ?? 'unknown'}`,
+      };
+      return this.lifecycle.fail(run.id, ctx.epoch, failure, { design_context, details });
     }
-    await this.recordFinished(finished);
-    return finished;
+    return this.lifecycle.complete(run.id, ctx.epoch, { design_context, details });
   }
 
   /** Marks a running run failed with the error's code; never throws (the original error matters more). */
-  async failRun(ctx: RunContext, err: unknown, elapsedMs: number): Promise<void> {
+  private async failOnError(ctx: RunContext, err: unknown, elapsedMs: number): Promise<void> {
     const code = err instanceof DomainError ? err.code : ErrorCode.INTERNAL_ERROR;
     const reason = err instanceof DomainError ? err.message : 'internal error during execution';
     if (!(err instanceof DomainError)) this.logger.error(`run ${ctx.run.id} failed: ${(err as Error)?.stack ?? String(err)}`);
     try {
-      const failed = await this.runs.transition(ctx.run.id, 'running', 'failed', {
-        epoch: ctx.epoch,
-        failure_code: code,
-        failure_reason: reason,
-        design_context: { execution: this.executionSummary(ctx, elapsedMs, null, null) },
-      });
-      await this.recordFinished(failed);
+      await this.lifecycle.fail(
+        ctx.run.id,
+        ctx.epoch,
+        { code, reason },
+        { design_context: { execution: this.executionSummary(ctx, elapsedMs, null, null) }, details: { reason, execution: 'sync' } },
+      );
     } catch (markErr) {
       this.logger.warn(`could not mark run ${ctx.run.id} failed: ${(markErr as Error).message}`);
     }
@@ -305,15 +303,6 @@ export class RunExecutionService {
       executor_mode: ctx.config.executor.mode,
       judge_mode: ctx.config.judge.mode,
     };
-  }
-
-  private async recordFinished(run: EvalRunEntity): Promise<void> {
-    await this.activity.record(this.db.manager, null, {
-      org_id: run.org_id,
-      agent_id: run.agent_id,
-      event_type: run.status === 'completed' ? 'run_completed' : 'run_failed',
-      metadata: { run_id: run.id, status: run.status, failure_code: run.failure_code, completed_cases: run.completed_cases },
-    });
   }
 }
 
@@ -335,14 +324,6 @@ function toCaseRow(c: GoldenSetCaseEntity): CaseRow {
     criteria: c.criteria,
     dimensions: c.dimensions,
   };
-}
-
-/** A cancelled run is not executed again in place; `start` reopens it (its results are cleared). */
-function cancelledError(runId: string): DomainError {
-  return new DomainError(ErrorCode.EVAL_RUN_CANCELLED, 'the run was cancelled; start it again (POST .../start reopens it) or create a new run', {
-    run_id: runId,
-    status: 'cancelled',
-  });
 }
 
 function asObject(v: unknown): Record<string, unknown> {

@@ -4,9 +4,10 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '@greenlight/config';
 import { ErrorCode } from '@greenlight/contracts';
 import { EvalRunEntity } from '@greenlight/database';
-import { EvalRunsService } from './eval-runs.service';
+import { RunLifecycle } from './lifecycle/run-lifecycle';
 import { RunContext, RunExecutionService } from './run-execution.service';
-import { isLiveJobState, RunQueueService } from './run-queue.service';
+import { RunQueueService } from './run-queue.service';
+import { isLiveJobState } from './queue/job-ids';
 
 /**
  * What settling a run did: it was finished, resumed under a new epoch (a running run) or requeued (a
@@ -38,7 +39,7 @@ export class RunRecoveryService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly runs: EvalRunsService,
+    private readonly lifecycle: RunLifecycle,
     private readonly execution: RunExecutionService,
     private readonly queue: RunQueueService,
     private readonly config: AppConfig,
@@ -70,13 +71,13 @@ export class RunRecoveryService {
     const out: RecoveredRun[] = [];
     for (const run of rows) {
       if (!(await this.isOrphaned(run))) continue;
-      const outcome = run.status === 'pending' ? await this.requeue(run) : await this.settle(run, 'jobs_lost');
+      const outcome = run.status === 'pending' ? await this.requeueLostStart(run) : await this.settle(run, 'jobs_lost');
       if (outcome !== 'skipped') out.push({ run_id: run.id, org_id: run.org_id, outcome });
     }
     return out;
   }
 
-  private async requeue(run: EvalRunEntity): Promise<SettleOutcome> {
+  private async requeueLostStart(run: EvalRunEntity): Promise<SettleOutcome> {
     try {
       await this.queue.requeue(run, { reason: 'jobs_lost' });
       return 'requeued';
@@ -93,7 +94,7 @@ export class RunRecoveryService {
   async settle(run: EvalRunEntity, reason: 'jobs_lost' | 'cases_not_executed', ctx?: RunContext): Promise<SettleOutcome> {
     const [{ n }] = await this.db.query(`SELECT count(*)::int AS n FROM eval_results WHERE run_id = $1`, [run.id]);
     const missing = Math.max(0, run.total_cases - Number(n));
-    if (missing === 0) return this.finish(run, ctx, reason);
+    if (missing === 0) return this.finishFromResults(run, ctx, reason);
 
     const max = this.config.get('EVAL_RUN_MAX_RESUMES');
     const resumes = await this.queue.resumesSinceStart(run.id);
@@ -108,12 +109,12 @@ export class RunRecoveryService {
     const why = reason === 'jobs_lost' ? 'its jobs were lost' : 'its chunks failed for reasons other than the agent';
     const message = `${missing} of ${run.total_cases} cases could not be executed: ${why}, and it was resumed ${resumes} time(s) already. No verdict on the agent; start the run again to execute the missing cases.`;
     try {
-      const failed = await this.runs.transition(run.id, 'running', 'failed', {
-        epoch: run.queue_epoch,
-        failure_code: ErrorCode.EVAL_RUN_INFRASTRUCTURE_ERROR,
-        failure_reason: message,
-      });
-      await this.queue.recordEvent(failed, 'run_failed', { failure_code: ErrorCode.EVAL_RUN_INFRASTRUCTURE_ERROR, reason, missing_cases: missing, resumes });
+      await this.lifecycle.fail(
+        run.id,
+        run.queue_epoch,
+        { code: ErrorCode.EVAL_RUN_INFRASTRUCTURE_ERROR, reason: message },
+        { details: { reason, missing_cases: missing, resumes } },
+      );
       return 'failed';
     } catch (err) {
       this.logger.debug(`run ${run.id} moved on before it could be failed: ${(err as Error).message}`);
@@ -122,24 +123,16 @@ export class RunRecoveryService {
   }
 
   /** Every case has a result: the run gets its terminal state from them (see RunExecutionService.finish). */
-  private async finish(run: EvalRunEntity, ctx: RunContext | undefined, reason: string): Promise<SettleOutcome> {
+  private async finishFromResults(run: EvalRunEntity, ctx: RunContext | undefined, reason: string): Promise<SettleOutcome> {
     const context = ctx ?? { ...this.execution.prepare(run), epoch: run.queue_epoch };
     const started = run.started_at ? new Date(run.started_at).getTime() : Date.now();
-    let finished: EvalRunEntity;
     try {
-      finished = await this.execution.finish(context, Date.now() - started);
+      const finished = await this.execution.finish(context, Date.now() - started, { missing_cases: 0, ...(ctx ? {} : { settled_by: reason }) });
+      return finished.status === 'completed' ? 'completed' : 'failed';
     } catch (err) {
       if (ctx) throw err; // finalize: its job retries
       this.logger.debug(`run ${run.id} moved on before it could be finished: ${(err as Error).message}`);
       return 'skipped';
     }
-    const outcome = finished.status === 'completed' ? 'completed' : 'failed';
-    await this.queue.recordEvent(finished, outcome === 'completed' ? 'run_completed' : 'run_failed', {
-      completed_cases: finished.completed_cases,
-      failure_code: finished.failure_code,
-      missing_cases: 0,
-      ...(ctx ? {} : { settled_by: reason }),
-    });
-    return outcome;
   }
 }

@@ -1,4 +1,4 @@
-import { canTransition } from './eval-runs.service';
+import { canTransition } from './lifecycle/run-transitions';
 import { computePassed } from './run-execution.service';
 
 describe('run state machine (step 93)', () => {

@@ -1,13 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { ErrorCode } from '@greenlight/contracts';
 import { EvalRunEntity } from '@greenlight/database';
 import { Actor } from '@greenlight/tenancy';
-import { ActivityService } from '@greenlight/platform';
-import { EvalRunsService } from '@greenlight/evaluation';
-import { isLiveJobState, RunQueueService } from '@greenlight/evaluation';
-import { RunRecoveryService } from '@greenlight/evaluation';
+import { Clock } from '@greenlight/platform';
+import { isLiveJobState, RunLifecycle, RunQueueService, RunRecoveryService } from '@greenlight/evaluation';
 
 export interface ReapParams {
   stale_run_seconds: number;
@@ -45,10 +42,10 @@ export class StaleRunReaper {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly runs: EvalRunsService,
+    private readonly lifecycle: RunLifecycle,
     private readonly runQueue: RunQueueService,
     private readonly recovery: RunRecoveryService,
-    private readonly activity: ActivityService,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -64,16 +61,18 @@ export class StaleRunReaper {
     const items: ReapItem[] = [];
     let after: { updated_at: Date; id: string } | null = null;
     let reaped = 0;
+    const now = this.clock.date();
     scan: for (let pages = 0; pages < 50; pages++) {
+      // Idle and runtime are measured on the injected clock, so a test can move time past the thresholds.
       const rows: (EvalRunEntity & { idle_s: string; runtime_s: string | null })[] = await this.db.query(
-        `SELECT *, extract(epoch FROM now() - updated_at) AS idle_s, extract(epoch FROM now() - started_at) AS runtime_s
+        `SELECT *, extract(epoch FROM $6::timestamptz - updated_at) AS idle_s, extract(epoch FROM $6::timestamptz - started_at) AS runtime_s
          FROM eval_runs
          WHERE status IN ('pending', 'running') AND ($1::uuid IS NULL OR org_id = $1)
-           AND ((status = 'running' AND (updated_at < now() - make_interval(secs => $2) OR started_at < now() - make_interval(secs => $3)))
-             OR (status = 'pending' AND queue_epoch > 0 AND updated_at < now() - make_interval(secs => $2)))
+           AND ((status = 'running' AND (updated_at < $6::timestamptz - make_interval(secs => $2) OR started_at < $6::timestamptz - make_interval(secs => $3)))
+             OR (status = 'pending' AND queue_epoch > 0 AND updated_at < $6::timestamptz - make_interval(secs => $2)))
            AND ($4::timestamptz IS NULL OR (updated_at, id) > ($4, $5::uuid))
          ORDER BY updated_at, id LIMIT 200`,
-        [org, p.stale_run_seconds, p.max_runtime_seconds, after?.updated_at ?? null, after?.id ?? null],
+        [org, p.stale_run_seconds, p.max_runtime_seconds, after?.updated_at ?? null, after?.id ?? null, now],
       );
       if (rows.length === 0) break;
       for (const run of rows) {
@@ -99,7 +98,7 @@ export class StaleRunReaper {
           runtime_seconds: runtime,
         };
         if (!p.dry_run) {
-          const done = await this.reapOne(actor, run, reason);
+          const done = await this.reapOne(actor, run, reason, p.max_runtime_seconds);
           if (!done) continue;
           item.action = done;
         }
@@ -114,37 +113,32 @@ export class StaleRunReaper {
     return { org_id: org, ...p, selected: items.length, reaped, items };
   }
 
-  /** Reaps one run; answers what was done (the item's action), or null when the run had moved on. */
-  private async reapOne(actor: Actor | null, run: EvalRunEntity, reason: ReapItem['reason']): Promise<string | null> {
-    let action = reason === 'lost_job' ? 'requeued' : 'failed';
+  /**
+   * Reaps one run; answers what was done (the item's action), or null when the run had moved on. A
+   * stale or overlong run is failed by the lifecycle's reap move (its event, activity and webhook in
+   * the same transaction); a run whose jobs were lost is moved by recovery, and the reap is noted on it.
+   */
+  private async reapOne(actor: Actor | null, run: EvalRunEntity, reason: ReapItem['reason'], maxRuntimeSeconds: number): Promise<string | null> {
     try {
-      if (reason === 'lost_job' && run.status === 'running') {
+      if (reason !== 'lost_job') {
+        await this.lifecycle.reap(run, reason, { actor, detected_by: 'reaper', max_runtime_seconds: reason === 'timeout' ? maxRuntimeSeconds : undefined });
+        return 'failed';
+      }
+      let action = 'requeued';
+      if (run.status === 'running') {
         const outcome = await this.recovery.settle(run, 'jobs_lost');
         if (outcome === 'skipped') return null;
         action = outcome;
-      } else if (reason === 'lost_job') {
-        await this.runQueue.requeue(run, { reason: 'reaper_lost_job' });
       } else {
-        const code = reason === 'timeout' ? ErrorCode.EVAL_RUN_TIMEOUT : ErrorCode.EVAL_RUN_STALE;
-        const message =
-          reason === 'timeout'
-            ? 'the run exceeded its maximum runtime and was reaped'
-            : 'the run had no live job and made no progress; it was reaped (its executor died)';
-        await this.runs.transition(run.id, 'running', 'failed', { epoch: run.queue_epoch, failure_code: code, failure_reason: message });
+        await this.runQueue.requeue(run, { reason: 'reaper_lost_job' });
       }
+      await this.lifecycle.noteLostJobReaped(run, action, actor);
+      return action;
     } catch (err) {
       // It moved on (finished, was cancelled or requeued) between the scan and the write: nothing to reap.
       this.logger.debug(`reap of run ${run.id} skipped: ${(err as Error).message}`);
       return null;
     }
-    await this.runQueue.recordEvent(run, 'run_reaped', { reason, action, epoch: run.queue_epoch, by_key_id: actor?.key_id ?? null });
-    await this.activity.record(this.db.manager, actor, {
-      org_id: run.org_id,
-      agent_id: run.agent_id,
-      event_type: 'run_reaped',
-      metadata: { run_id: run.id, reason, action },
-    });
-    return action;
   }
 }
 

@@ -45,7 +45,7 @@ export class EvalRunsController {
   })
   @ApiEnvelope(StartRunView, { status: 202 })
   start(@CurrentActor() actor: Actor, @Param('run_id', UuidParamPipe) runId: string) {
-    return this.queue.start(actor, runId);
+    return this.queue.enqueueStart(actor, runId);
   }
 
   @Post(':run_id/cancel')
