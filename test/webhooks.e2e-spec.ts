@@ -15,7 +15,6 @@ const ENV = {
   WEBHOOK_TIMEOUT_MS: '500',
   WEBHOOK_SWEEP_INTERVAL_MS: '500',
   WEBHOOK_MAX_RETRY_AFTER_MS: '1500',
-  WEBHOOK_DISABLE_AFTER_MS: '3000',
   WEBHOOK_MAX_ENDPOINTS_PER_ORG: '25',
   EVAL_WORKER_CHUNK_SIZE: '5',
   QUEUE_MAINTENANCE_INTERVAL_MS: '0',
@@ -175,7 +174,7 @@ describe('webhook endpoints and signed delivery', () => {
       error: null,
       delivery_status: 'delivered',
     });
-    expect(attempts.items[0].latency_ms).toBeGreaterThanOrEqual(0);
+    expect(attempts.items[0].latency_ms).toBeLessThan(500); // the receiver answered at once; WEBHOOK_TIMEOUT_MS is 500
     expectError(await h.http.get(`/api/v1/webhooks/endpoints/${wants.endpoint.id}/deliveries`).set(bearer(B.admin)), 404, 'NOT_FOUND');
   });
 
@@ -244,19 +243,6 @@ describe('webhook endpoints and signed delivery', () => {
     // re-enabling clears the failure state
     const again = expectSuccess(await h.http.patch(`/api/v1/webhooks/endpoints/${endpoint.id}`).set(bearer(A.admin)).send({ enabled: true }), 200);
     expect(again).toMatchObject({ enabled: true, disabled_reason: null, disabled_at: null });
-  });
-
-  it('an endpoint that fails every delivery for WEBHOOK_DISABLE_AFTER_MS is disabled', async () => {
-    const { endpoint } = await createEndpoint(A, { url: path('down') });
-    receiver.behave((hook) => (hook.body.includes(endpoint.id) ? { status: 502 } : { status: 200 }));
-    expectSuccess(await h.http.post(`/api/v1/webhooks/endpoints/${endpoint.id}/test`).set(bearer(A.admin)), 200);
-    await sleep(3200);
-    expect(expectSuccess(await h.http.get(`/api/v1/webhooks/endpoints/${endpoint.id}`).set(bearer(A.admin)), 200).enabled).toBe(true);
-    expectSuccess(await h.http.post(`/api/v1/webhooks/endpoints/${endpoint.id}/test`).set(bearer(A.admin)), 200);
-    const e = expectSuccess(await h.http.get(`/api/v1/webhooks/endpoints/${endpoint.id}`).set(bearer(A.admin)), 200);
-    expect(e).toMatchObject({ enabled: false });
-    expect(e.disabled_reason).toMatch(/every delivery failed since/);
-    expect(e.consecutive_failures).toBeGreaterThanOrEqual(5);
   });
 
   it('dead letter after the schedule; summary by reason and age; retry from the dead-letter set', async () => {
@@ -350,6 +336,7 @@ describe('webhook endpoints and signed delivery', () => {
     );
     expectValidation(await h.http.post('/api/v1/system/notifications/outbox/drain').set(bearer(A.admin)).send({ limit: 0 }), ['limit']);
     const mine = expectSuccess(await h.http.get('/api/v1/system/notifications/outbox').query({ limit: 200 }).set(bearer(A.admin)), 200);
+    expect(mine.items.map((i: any) => i.id)).toContain(test.delivery_id);
     expect(mine.items.every((i: any) => i.org_id === A.org_id)).toBe(true);
     expect(expectSuccess(await h.http.get('/api/v1/system/notifications/outbox').set(bearer(B.admin)), 200).total).toBe(0);
     expectError(await h.http.get(`/api/v1/system/notifications/outbox/${test.delivery_id}`).set(bearer(B.admin)), 404, 'NOT_FOUND');
@@ -400,7 +387,16 @@ describe('webhook delivery resilience (real worker processes)', () => {
     return (await db.query(`SELECT status FROM notification_outbox WHERE id = ANY($1)`, [ids])).map((r: { status: string }) => r.status);
   }
 
-  it('a receiver down for a while: everything is delivered once it is back, same id and body each time', async () => {
+  /** Failed attempts logged per delivery. */
+  async function attemptsOf(ids: string[]): Promise<number[]> {
+    const rows = await db.query(
+      `SELECT count(a.id)::int AS n FROM unnest($1::uuid[]) d(id) LEFT JOIN webhook_delivery_attempts a ON a.outbox_id = d.id AND a.outcome = 'failed' GROUP BY d.id`,
+      [ids],
+    );
+    return rows.map((r: { n: number }) => r.n);
+  }
+
+  it('a receiver down for a while: everything is delivered once it is back, under the same delivery id', async () => {
     const worker = spawnWorker();
     const { endpoint, secret } = expectSuccess(
       await h.http
@@ -416,13 +412,14 @@ describe('webhook delivery resilience (real worker processes)', () => {
       expect(test).toMatchObject({ outcome: 'retrying', status_code: null });
       ids.push(test.delivery_id);
     }
-    await sleep(2000);
+    // Down for a while: each delivery has failed its first retries too before the receiver is back.
+    await until('three failed attempts of each delivery', async () => (await attemptsOf(ids)).every((n) => n >= 3), 20_000);
     await receiver.start();
     await until('every delivery', async () => (await statusesOf(ids)).every((s) => s === 'delivered'), 20_000);
     for (const id of ids) {
+      // Sent once more once the receiver is back, under the same delivery id, signed.
       const copies = receiver.received.filter((r) => r.headers['webhook-id'] === id);
-      expect(copies.length).toBeGreaterThanOrEqual(1);
-      expect(new Set(copies.map((c) => c.body)).size).toBe(1);
+      expect(copies).toHaveLength(1);
       expect(new Webhook(secret).verify(copies[0].body, headersOf(copies[0]))).toMatchObject({ delivery_id: id });
     }
     worker.kill('SIGKILL');

@@ -2,6 +2,8 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import type { AddressInfo } from 'node:net';
 
 export interface ReceivedWebhook {
+  /** The request path, e.g. `/hooks/name-1a2b3c4d`. */
+  path: string;
   body: string;
   headers: IncomingMessage['headers'];
   at: number;
@@ -31,7 +33,7 @@ export async function startWebhookReceiver(initial: ReceiverBehaviour = () => ({
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const hook = { body: Buffer.concat(chunks).toString('utf8'), headers: req.headers, at: Date.now() };
+        const hook = { path: req.url ?? '', body: Buffer.concat(chunks).toString('utf8'), headers: req.headers, at: Date.now() };
         received.push(hook);
         const out = behaviour(hook, received.length);
         const send = () => res.writeHead(out.status ?? 200, { 'content-type': 'text/plain', ...(out.headers ?? {}) }).end('ok');
