@@ -1,14 +1,12 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { ErrorCode } from '@greenlight/contracts';
 import { AgentsService } from '@greenlight/accounts';
 import { DomainError } from '@greenlight/platform';
 import { resolveLogFormat, setLogDestinationForTests } from '@greenlight/http';
+import { waitUntil } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, startApi } from './support/harness';
-
-const API_MAIN = join(__dirname, '..', 'dist', 'apps', 'api', 'src', 'main.js');
+import { API_MAIN, freePort } from './support/processes';
 // eslint-disable-next-line no-control-regex -- ESC starts the colour codes the test looks for.
 const ANSI = /\u001b\[/;
 
@@ -36,16 +34,16 @@ function collector(): { stream: Writable; lines: Line[]; raw: string[] } {
   };
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
+/** The first line of `lines` that `match` accepts, once it has been written. */
+function loggedLine(lines: () => Line[], what: string, match: (l: Line) => boolean): Promise<Line> {
+  return waitUntil(what, async () => lines().find(match), 2000);
 }
 
-/** Starts the built api with stdout on a pipe (as when it writes to a log file), makes `requests`, stops it; answers its stdout. */
-async function builtApiOutput(env: Record<string, string>, requests: (base: string) => Promise<void>): Promise<string> {
+/**
+ * Starts the built api with stdout on a pipe (as when it writes to a log file), makes `requests`,
+ * waits until its output shows `logged`, stops it; answers its stdout.
+ */
+async function builtApiOutput(env: Record<string, string>, requests: (base: string) => Promise<void>, logged: RegExp): Promise<string> {
   const port = await freePort();
   const child = spawn(process.execPath, [API_MAIN], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'log', ...env },
@@ -58,18 +56,14 @@ async function builtApiOutput(env: Record<string, string>, requests: (base: stri
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   try {
     const base = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 100; i++) {
-      if (
-        await fetch(`${base}/health`).then(
-          (r) => r.ok,
-          () => false,
-        )
-      )
-        break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const healthy = () =>
+      fetch(`${base}/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
+    await waitUntil('the built api to answer /health', healthy, 15_000);
     await requests(base);
-    await new Promise((r) => setTimeout(r, 200));
+    await waitUntil(`the built api to log ${logged}`, async () => logged.test(out), 5000);
   } finally {
     process.kill(-child.pid!, 'SIGTERM');
     const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 10_000);
@@ -102,12 +96,14 @@ describe('logs', () => {
 
     it('every line is one JSON object without colour codes; each request ends with a line carrying its request id', async () => {
       await h.http.get('/api/v1/agents').set('X-Request-Id', 'log-test-401').expect(401);
-      await new Promise((r) => setTimeout(r, 50));
-      expect(out.raw.length).toBeGreaterThan(0);
+      const done = await loggedLine(
+        () => out.lines,
+        'the request line of log-test-401',
+        (l) => l.request_id === 'log-test-401',
+      );
       for (const l of out.raw) expect(l).not.toMatch(ANSI);
       const lines = out.lines;
       expect(lines.find((l) => l.context === 'InstanceLoader')).toMatchObject({ level: 'info', service: 'api' });
-      const done = lines.find((l) => l.request_id === 'log-test-401');
       expect(done).toMatchObject({ level: 'info', msg: 'GET /api/v1/agents 401', req: { method: 'GET', path: '/api/v1/agents' }, res: { status_code: 401 } });
       expect(typeof done!.duration_ms).toBe('number');
       expect(typeof done!.time).toBe('string');
@@ -120,7 +116,11 @@ describe('logs', () => {
       const failing = jest.spyOn(h.app.get(AgentsService), 'list').mockRejectedValueOnce(new Error('disk on fire'));
       await h.http.get('/api/v1/agents').set(bearer(admin.api_key)).set('X-Request-Id', 'log-test-500').expect(500);
       failing.mockRestore();
-      await new Promise((r) => setTimeout(r, 50));
+      await loggedLine(
+        () => out.lines,
+        'the request line of log-test-500',
+        (l) => l.msg === 'GET /api/v1/agents 500',
+      );
       const mine = out.lines.filter((l) => l.request_id === 'log-test-500');
       const failure = mine.find((l) => l.context === 'ApiExceptionFilter');
       expect(failure).toMatchObject({ level: 'error' });
@@ -151,7 +151,11 @@ describe('logs', () => {
         .mockRejectedValueOnce(new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'the database is restarting', null));
       await h.http.get('/api/v1/agents').set(bearer(admin.api_key)).set('X-Request-Id', 'log-test-503').expect(503);
       failing.mockRestore();
-      await new Promise((r) => setTimeout(r, 50));
+      await loggedLine(
+        () => out.lines,
+        'the request line of log-test-503',
+        (l) => l.msg === 'GET /api/v1/agents 503',
+      );
       const mine = out.lines.filter((l) => l.request_id === 'log-test-503');
       expect(mine.find((l) => l.context === 'ApiExceptionFilter')).toMatchObject({
         level: 'warn',
@@ -164,9 +168,13 @@ describe('logs', () => {
 
   describe('the built api writing to a file or pipe', () => {
     it('by default: JSON lines, no colour codes, the request id on the request line', async () => {
-      const out = await builtApiOutput({}, async (base) => {
-        await fetch(`${base}/api/v1/agents`, { headers: { 'X-Request-Id': 'built-req-1' } });
-      });
+      const out = await builtApiOutput(
+        {},
+        async (base) => {
+          await fetch(`${base}/api/v1/agents`, { headers: { 'X-Request-Id': 'built-req-1' } });
+        },
+        /"request_id":"built-req-1"/,
+      );
       const lines = out.split('\n').filter(Boolean);
       expect(out).not.toMatch(ANSI);
       for (const l of lines) expect(() => JSON.parse(l)).not.toThrow();
@@ -176,7 +184,7 @@ describe('logs', () => {
     }, 60_000);
 
     it('LOG_FORMAT=pretty: readable lines, still without colour codes when not on a terminal', async () => {
-      const out = await builtApiOutput({ LOG_FORMAT: 'pretty' }, async () => undefined);
+      const out = await builtApiOutput({ LOG_FORMAT: 'pretty' }, async () => undefined, /Nest application successfully started/);
       expect(out).not.toMatch(ANSI);
       expect(out).toMatch(/\[Nest\] \d+ +- .*LOG \[NestApplication\] Nest application successfully started/);
       expect(out.split('\n').some((l) => l.startsWith('{'))).toBe(false);

@@ -1,4 +1,4 @@
-import { expectError } from './support/e2e-helpers';
+import { expectError, keyIdOf, waitForAudit } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi } from './support/harness';
 
 describe('Bull Board at /admin/queues', () => {
@@ -43,13 +43,10 @@ describe('Bull Board at /admin/queues', () => {
     const rid = `board-${Date.now()}`;
     const res = await h.http.put('/admin/queues/api/queues/system/resume').set(bearer(g.api_key)).set('X-Request-Id', rid);
     expect(res.status).toBe(200);
-    const deadline = Date.now() + 3000;
-    let rows: any[] = [];
-    while (Date.now() < deadline && rows.length === 0) {
-      await new Promise((r) => setTimeout(r, 100));
-      rows = (await h.http.get('/api/v1/system/audit-logs').query({ request_id: rid }).set(bearer(g.api_key))).body.data.items;
-    }
-    expect(rows).toEqual([expect.objectContaining({ method: 'PUT', path: '/admin/queues/api/queues/system/resume', status_code: 200, org_id: null })]);
-    expect(rows[0].api_key_id).not.toBeNull();
+    const rows = await waitForAudit(h, g.api_key, rid, 1, 3000);
+    const keyId = await keyIdOf(h, g.api_key, g.api_key);
+    expect(rows).toEqual([
+      expect.objectContaining({ method: 'PUT', path: '/admin/queues/api/queues/system/resume', status_code: 200, org_id: null, api_key_id: keyId }),
+    ]);
   });
 });

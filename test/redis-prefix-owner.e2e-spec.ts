@@ -8,7 +8,7 @@ import { QueueName } from '@greenlight/contracts';
 import { createTestEnvironment, destroyTestEnvironment, TestEnvironment } from '@greenlight/testing';
 import { createApiApp } from '../apps/api/src/create-api-app';
 import { createWorkerApp } from '../apps/worker/src/create-worker-app';
-import { agentBody, expectSuccess, sleep, waitForRun } from './support/e2e-helpers';
+import { agentBody, expectSuccess, sleep, waitForRun, waitUntil } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
 
 const WORKER_MAIN = join(__dirname, '..', 'dist', 'apps', 'worker', 'src', 'main.js');
@@ -78,6 +78,8 @@ describe('one Redis prefix, one database', () => {
 
     await expectRefused(createWorkerApp);
     await expectRefused(createApiApp);
+    // This checks that nothing happens, so there is no event to wait for: a refused worker that had
+    // consumed anyway would have moved the job within this grace period.
     await sleep(300);
     // Nothing of the owner's was touched: its start job still waits, no attempt used, nothing failed.
     expect(await queue.getFailedCount()).toBe(0);
@@ -135,21 +137,22 @@ describe('one Redis prefix, one database', () => {
       logged.mockRestore();
 
       const id = await worker.get(JobProducer).enqueue('system.ping', { sent_at: new Date().toISOString() });
-      let job = await queue.getJob(id);
-      for (let i = 0; i < 50 && (await job!.getState()) !== 'delayed'; i++) {
-        await sleep(100);
-        job = await queue.getJob(id);
-      }
-      expect(await job!.getState()).toBe('delayed');
-      expect(job!.attemptsMade).toBe(0);
+      const job = await waitUntil(
+        'the job to be put back (delayed)',
+        async () => {
+          const current = await queue.getJob(id);
+          return (await current!.getState()) === 'delayed' && current;
+        },
+        5000,
+      );
+      expect(job.attemptsMade).toBe(0);
       expect(await queue.getFailedCount()).toBe(0);
 
       // The prefix is this database's again: the job runs.
       await redis.set(ownerKey(prefix()), original);
       expect(await ownership.check()).toBe(true);
-      await job!.promote();
-      for (let i = 0; i < 50 && (await job!.getState()) !== 'completed'; i++) await sleep(100);
-      expect(await job!.getState()).toBe('completed');
+      await job.promote();
+      await waitUntil('the job to complete', async () => (await job.getState()) === 'completed', 5000);
     } finally {
       await worker.close();
     }
