@@ -4,6 +4,7 @@ import { AsyncRuns1763800000000 } from './1763800000000-AsyncRuns';
 import { QueueMaintenance1763810000000 } from './1763810000000-QueueMaintenance';
 import { Notifications1763820000000 } from './1763820000000-Notifications';
 import { MaintenanceRunLease1763831000000 } from './1763831000000-MaintenanceRunLease';
+import { MaintenanceEvents1763841200000 } from './1763841200000-MaintenanceEvents';
 
 /** Every migration in order. Imported as classes so the same list works from ts and built js. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   QueueMaintenance1763810000000,
   Notifications1763820000000,
   MaintenanceRunLease1763831000000,
+  MaintenanceEvents1763841200000,
 ];

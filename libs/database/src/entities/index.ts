@@ -12,6 +12,7 @@ import { IdempotencyRecordEntity } from './idempotency-record.entity';
 import { NotificationOutboxEntity, WebhookDeliveryAttemptEntity, WebhookEndpointEntity } from './notification.entity';
 import { OrgEntity } from './org.entity';
 import { QueueMaintenancePolicyEntity, QueueMaintenanceRunEntity } from './queue-maintenance.entity';
+import { QueueMaintenanceEventEntity } from './queue-maintenance-event.entity';
 
 export * from './activity-event.entity';
 export * from './agent.entity';
@@ -27,6 +28,7 @@ export * from './idempotency-record.entity';
 export * from './notification.entity';
 export * from './org.entity';
 export * from './queue-maintenance.entity';
+export * from './queue-maintenance-event.entity';
 
 export const ENTITIES = [
   OrgEntity,
@@ -46,6 +48,7 @@ export const ENTITIES = [
   EvalRunArtifactEntity,
   QueueMaintenancePolicyEntity,
   QueueMaintenanceRunEntity,
+  QueueMaintenanceEventEntity,
   WebhookEndpointEntity,
   NotificationOutboxEntity,
   WebhookDeliveryAttemptEntity,
