@@ -46,3 +46,6 @@ export const JOB_QUEUE = {
 
 /** Job names that travel on queue `Q`. */
 export type JobsOf<Q extends QueueName> = { [J in JobName]: (typeof JOB_QUEUE)[J] extends Q ? J : never }[JobName];
+
+/** One job of the catalogue, as name and payload: the name decides the payload's type (and the queue). */
+export type JobEntry<J extends JobName = JobName> = { [K in J]: { name: K; data: JobPayloads[K] } }[J];

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import type { JobSchedulerTemplateOptions, Queue } from 'bullmq';
+import type { JobSchedulerTemplateOptions } from 'bullmq';
 import { AppConfig } from '@greenlight/config';
-import { JobName, JobPayloads, QueueName } from '@greenlight/contracts';
+import { JOB_QUEUE, JobEntry, JobName, QueueName } from '@greenlight/contracts';
 import { JobProducer, PrefixOwnership } from '@greenlight/queue';
 
 const PURGE_EVERY_MS = 10 * 60 * 1000;
@@ -10,14 +10,8 @@ export const MAINTENANCE_SCHEDULER_ID = 'queue-maintenance';
 export const MAINTENANCE_SCHEDULE_NAME = 'worker';
 export const SWEEP_SCHEDULER_ID = 'notify-sweep';
 
-export interface SchedulerSpec<J extends JobName = JobName> {
-  queue: QueueName;
-  id: string;
-  every: number;
-  name: J;
-  data: JobPayloads[J];
-  opts?: JobSchedulerTemplateOptions;
-}
+/** One repeating job: a job of the catalogue every `every` ms, under a scheduler id. */
+export type SchedulerSpec<J extends JobName = JobName> = { [K in J]: JobEntry<K> & { id: string; every: number; opts?: JobSchedulerTemplateOptions } }[J];
 
 /** A scheduler's job id for the iteration due at `millis` (BullMQ names them so). */
 const iterationJobId = (id: string, millis: number) => `repeat:${id}:${millis}`;
@@ -49,9 +43,8 @@ export class JobSchedulers implements OnApplicationBootstrap, OnApplicationShutd
   /** Every scheduler this configuration wants, across all queues. */
   expected(): SchedulerSpec[] {
     const specs: SchedulerSpec[] = [
-      { queue: QueueName.System, id: PURGE_SCHEDULER_ID, every: PURGE_EVERY_MS, name: 'system.purge_idempotency', data: {} },
+      { id: PURGE_SCHEDULER_ID, every: PURGE_EVERY_MS, name: 'system.purge_idempotency', data: {} },
       {
-        queue: QueueName.Notifications,
         id: SWEEP_SCHEDULER_ID,
         every: this.config.get('WEBHOOK_SWEEP_INTERVAL_MS'),
         name: 'notify.sweep',
@@ -63,7 +56,6 @@ export class JobSchedulers implements OnApplicationBootstrap, OnApplicationShutd
     const every = this.config.get('QUEUE_MAINTENANCE_INTERVAL_MS');
     if (every > 0) {
       const spec: SchedulerSpec<'system.queue_maintenance'> = {
-        queue: QueueName.System,
         id: MAINTENANCE_SCHEDULER_ID,
         every,
         name: 'system.queue_maintenance',
@@ -83,11 +75,11 @@ export class JobSchedulers implements OnApplicationBootstrap, OnApplicationShutd
       this.logger.log(`scheduler ${spec.id}: every ${spec.every / 1000} s`);
     }
     if (!specs.some((s) => s.id === MAINTENANCE_SCHEDULER_ID)) {
-      await this.queues.queue(QueueName.System).removeJobScheduler(MAINTENANCE_SCHEDULER_ID);
+      await this.queues.removeScheduler(QueueName.System, MAINTENANCE_SCHEDULER_ID);
       this.logger.log(`scheduler ${MAINTENANCE_SCHEDULER_ID}: disabled (QUEUE_MAINTENANCE_INTERVAL_MS=0)`);
     }
     // The connection is ready now; any later 'ready' follows a reconnect, perhaps to a Redis that lost its data.
-    for (const name of new Set(specs.map((s) => s.queue))) {
+    for (const name of new Set(specs.map((s) => JOB_QUEUE[s.name]))) {
       const client = await this.queues.queue(name).client;
       const onReady = () => void this.check('Redis connection ready again');
       client.on('ready', onReady);
@@ -146,7 +138,7 @@ export class JobSchedulers implements OnApplicationBootstrap, OnApplicationShutd
 
   /** The scheduler exists and its upcoming iteration is a job that has not finished (else nothing would run it again). */
   private async present(spec: SchedulerSpec): Promise<boolean> {
-    const queue = this.queues.queue(spec.queue);
+    const queue = this.queues.queue(JOB_QUEUE[spec.name]);
     const scheduler = await queue.getJobScheduler(spec.id);
     if (!scheduler || scheduler.next === null || scheduler.next === undefined) return false;
     const state = await queue.getJobState(iterationJobId(spec.id, Number(scheduler.next)));
@@ -154,7 +146,6 @@ export class JobSchedulers implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async upsert(spec: SchedulerSpec): Promise<void> {
-    const queue: Queue = this.queues.queue(spec.queue);
-    await queue.upsertJobScheduler(spec.id, { every: spec.every }, { name: spec.name, data: spec.data, opts: spec.opts });
+    await this.queues.upsertScheduler(spec.id, spec.every, spec);
   }
 }
