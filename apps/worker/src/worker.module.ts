@@ -5,20 +5,33 @@ import { AsyncRunExecutor, EvaluationModule } from '@greenlight/evaluation';
 import { NotificationsModule } from '@greenlight/notifications';
 import { OperationsModule } from '@greenlight/operations';
 import { PlatformModule } from '@greenlight/platform';
-import { EvalRunsWorker } from './processors/eval-runs.worker';
-import { NotificationsWorker } from './processors/notifications.worker';
-import { SystemProcessor } from './processors/system.processor';
+import { JobMetrics } from './consumers/job-metrics';
+import { QUEUE_CONSUMERS, QueueWorkers } from './consumers/queue-workers';
+import { EvalRunsConsumer } from './processors/eval-runs.consumer';
+import { NotificationsConsumer } from './processors/notifications.consumer';
+import { SystemConsumer } from './processors/system.consumer';
 import { RedisPolicyCheck } from './redis-policy.check';
 import { JobSchedulers } from './schedulers/job-schedulers';
 
-/** The worker: BullMQ processors and schedulers, plus a health server. It consumes jobs. */
+/** One consumer per queue; QueueWorkers runs them. */
+const CONSUMERS = [SystemConsumer, EvalRunsConsumer, NotificationsConsumer];
+
+/** The worker: a BullMQ worker per queue and the job schedulers, plus a health server. It consumes jobs. */
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
       imports: [...platformModules(config, 'worker'), PlatformModule, EvaluationModule, NotificationsModule, OperationsModule],
-      providers: [RedisPolicyCheck, SystemProcessor, JobSchedulers, AsyncRunExecutor, EvalRunsWorker, NotificationsWorker],
+      providers: [
+        RedisPolicyCheck,
+        JobSchedulers,
+        AsyncRunExecutor,
+        ...CONSUMERS,
+        { provide: QUEUE_CONSUMERS, inject: CONSUMERS, useFactory: (...consumers: unknown[]) => consumers },
+        JobMetrics,
+        QueueWorkers,
+      ],
     };
   }
 }
