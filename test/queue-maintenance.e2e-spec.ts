@@ -3,9 +3,10 @@ import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@greenlight/config';
 import { QueueName } from '@greenlight/contracts';
+import { Clock } from '@greenlight/platform';
 import { JobProducer } from '@greenlight/queue';
 import { createWorkerApp } from '../apps/worker/src/create-worker-app';
-import { awayFromMinuteEdge, createAgent, expectError, expectSuccess, expectValidation, freshRequestId, sleep, waitForAudit } from './support/e2e-helpers';
+import { awayFromMinuteEdge, createAgent, expectError, expectSuccess, expectValidation, freshRequestId, waitForAudit, waitUntil } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
 
 const idem = () => ({ 'Idempotency-Key': randomUUID() });
@@ -22,6 +23,17 @@ async function pendingRun(h: ApiHarness, keys: OrgKeys): Promise<string> {
     201,
   ).golden_set.id;
   return expectSuccess(await h.http.post('/api/v1/eval/runs').set(bearer(keys.member)).send({ agent_id: agent.id, golden_set_id: set }), 202).id;
+}
+
+/** The maintenance events caused by one request (the ledger, not the HTTP audit log, holds them). */
+async function eventsOf(h: ApiHarness, adminKey: string, requestId: string): Promise<any[]> {
+  return expectSuccess(await h.http.get(`${BASE}/maintenance/events`).query({ request_id: requestId }).set(bearer(adminKey)), 200).items;
+}
+
+/** The HTTP audit log has the request itself, and only it (maintenance writes no rows of its own there). */
+async function expectOnlyTheRequestAudited(h: ApiHarness, adminKey: string, requestId: string, path: string): Promise<void> {
+  const audit = await waitForAudit(h, adminKey, requestId);
+  expect(audit).toEqual([expect.objectContaining({ method: 'POST', path, status_code: 200, error_code: null })]);
 }
 
 /** Makes a run look like a synchronous execute whose process died an hour ago. */
@@ -134,7 +146,7 @@ describe('queue maintenance (API)', () => {
     expectSuccess(await h.http.get(`${BASE}/maintenance/runs/${real.run.id}`).set(bearer(g.api_key)), 200);
   });
 
-  it('one active run per org: QUEUE_MAINTENANCE_ALREADY_RUNNING until the stale run is reaped (audited MAINTENANCE_RUN_REAPED)', async () => {
+  it('one active run per org: QUEUE_MAINTENANCE_ALREADY_RUNNING until the stale run is reaped (a run_reaped event of the run)', async () => {
     const [left] = await db.query(
       `INSERT INTO queue_maintenance_runs (org_id, status, dry_run, trigger, policy, started_at) VALUES ($1, 'running', true, 'api', '{}', now() - interval '2 hours') RETURNING id`,
       [A.org_id],
@@ -169,9 +181,29 @@ describe('queue maintenance (API)', () => {
     expect(run).toMatchObject({ status: 'failed' });
     expect(run.error_message).toMatch(/reaped/);
     expect(run.duration_ms).toBeGreaterThan(7_000_000);
-    const audit = await waitForAudit(h, A.admin, requestId, 2);
-    expect(audit.map((a: any) => String(a.error_code)).sort()).toEqual(['MAINTENANCE_RUN_REAPED', 'null']);
-    expect(audit.find((a: any) => a.error_code).path).toBe(`${BASE}/maintenance/runs/${left.id}`);
+    const [reapedEvent] = await eventsOf(h, A.admin, requestId);
+    expect(reapedEvent).toMatchObject({
+      org_id: A.org_id,
+      run_id: left.id,
+      action: 'run_reaped',
+      outcome: 'run_failed',
+      source: 'api',
+      request_id: requestId,
+      details: { max_runtime_seconds: 900 },
+    });
+    expect(reapedEvent.api_key_id).toMatch(/^[0-9a-f-]{36}$/);
+    const runEvents = expectSuccess(await h.http.get(`${BASE}/maintenance/runs/${left.id}/events`).set(bearer(A.admin)), 200);
+    expect(runEvents).toMatchObject({ total: 1, limit: expect.any(Number), offset: 0, items: [{ id: reapedEvent.id }] });
+    await expectOnlyTheRequestAudited(h, A.admin, requestId, `${BASE}/maintenance/reap-stale-runs`);
+    // The events of another org's run are as unknown as the run.
+    expectError(await h.http.get(`${BASE}/maintenance/runs/${left.id}/events`).set(bearer(B.admin)), 404, 'NOT_FOUND');
+    expect(expectSuccess(await h.http.get(`${BASE}/maintenance/events`).query({ request_id: requestId }).set(bearer(B.admin)), 200).total).toBe(0);
+    expectError(await h.http.get(`${BASE}/maintenance/events`).query({ org_id: A.org_id }).set(bearer(B.admin)), 404, 'NOT_FOUND');
+    expect(
+      expectSuccess(await h.http.get(`${BASE}/maintenance/events`).query({ org_id: A.org_id, request_id: requestId }).set(bearer(g.api_key)), 200).total,
+    ).toBe(1);
+    expectError(await h.http.get(`${BASE}/maintenance/events`).set(bearer(A.member)), 403, 'FORBIDDEN');
+    expectValidation(await h.http.get(`${BASE}/maintenance/events`).query({ action: 'reaped' }).set(bearer(A.admin)), ['action']);
     expectSuccess(await h.http.post(`${BASE}/maintenance/run`).set(bearer(A.admin)).set(idem()).send({}), 200);
   });
 
@@ -188,8 +220,9 @@ describe('queue maintenance (API)', () => {
       failure_rate: 0.5,
       last_run_status: 'completed',
     });
-    expect(m.p50_duration_ms).toBeGreaterThanOrEqual(0);
-    expect(m.p95_duration_ms).toBeGreaterThanOrEqual(m.p50_duration_ms);
+    // one completed run: every duration statistic is its duration
+    const [done] = expectSuccess(await h.http.get(`${BASE}/maintenance/runs`).query({ status: 'completed' }).set(bearer(A.admin)), 200).items;
+    expect(m).toMatchObject({ avg_duration_ms: done.duration_ms, p50_duration_ms: done.duration_ms, p95_duration_ms: done.duration_ms });
     const b = expectSuccess(await h.http.get(`${BASE}/maintenance/metrics`).query({ org_id: B.org_id, window_days: 7 }).set(bearer(g.api_key)), 200);
     expect(b).toMatchObject({ total: 3, completed: 3, failed: 0, failure_rate: 0, dry_run_count: 2 });
     const all = expectSuccess(await h.http.get(`${BASE}/maintenance/metrics`).set(bearer(g.api_key)), 200);
@@ -199,7 +232,7 @@ describe('queue maintenance (API)', () => {
     expectError(await h.http.get(`${BASE}/maintenance/metrics`).query({ org_id: B.org_id }).set(bearer(A.admin)), 404, 'NOT_FOUND');
   });
 
-  it('schedule trigger dedupes within its window; the summary and the audit codes say what happened', async () => {
+  it('schedule trigger dedupes within its window; the summary and the events say what happened', async () => {
     await awayFromMinuteEdge(5);
     const body = { schedule_name: 'nightly', window_minutes: 60 };
     const first = expectSuccess(await h.http.post(`${BASE}/maintenance/schedule-trigger`).set(bearer(A.admin)).set(idem()).send(body), 200);
@@ -262,14 +295,30 @@ describe('queue maintenance (API)', () => {
     });
     expect(expectSuccess(await h.http.get(`${BASE}/maintenance/schedule-summary`).set(bearer(A.admin)), 200).trigger_count).toBe(5);
     expectValidation(await h.http.get(`${BASE}/maintenance/schedule-summary`).set(bearer(g.api_key)), ['org_id']);
-    const audit = await waitForAudit(h, A.admin, requestId, 2);
-    const explicit = audit.find((a: any) => a.error_code);
-    expect(explicit).toMatchObject({ error_code: 'SCHEDULE_TRIGGER_DEDUPED', path: `${BASE}/maintenance/schedule-trigger?schedule_name=nightly` });
+    expect(await eventsOf(h, A.admin, requestId)).toEqual([
+      expect.objectContaining({
+        run_id: first.run.id,
+        action: 'schedule_triggered',
+        outcome: 'deduped',
+        schedule_name: 'nightly',
+        details: { dedupe_key: first.dedupe_key, window_started_at: first.window_started_at, window_minutes: 60 },
+      }),
+    ]);
+    await expectOnlyTheRequestAudited(h, A.admin, requestId, `${BASE}/maintenance/schedule-trigger`);
     const executed = expectSuccess(
-      await h.http.get('/api/v1/system/audit-logs').query({ error_code: 'SCHEDULE_TRIGGER_EXECUTED', limit: 200 }).set(bearer(A.admin)),
+      await h.http.get(`${BASE}/maintenance/events`).query({ action: 'schedule_triggered', outcome: 'executed', limit: 200 }).set(bearer(A.admin)),
       200,
     );
     expect(executed.total).toBe(4);
+    expect(executed.items.map((e: any) => e.run_id)).toEqual([other.run.id, live.run.id, forced.run.id, first.run.id]);
+    const nightly = expectSuccess(await h.http.get(`${BASE}/maintenance/events`).query({ schedule_name: 'nightly', limit: 200 }).set(bearer(A.admin)), 200);
+    expect(nightly.total).toBe(4);
+    const paged = expectSuccess(
+      await h.http.get(`${BASE}/maintenance/events`).query({ schedule_name: 'nightly', limit: 2, offset: 2 }).set(bearer(A.admin)),
+      200,
+    );
+    expect(paged).toMatchObject({ total: 4, limit: 2, offset: 2 });
+    expect(paged.items.map((e: any) => e.id)).toEqual(nightly.items.slice(2).map((e: any) => e.id));
   });
 
   it('anomaly notify: skipped, dry run, sent, suppressed in the cooldown, forced; delivery status counts each', async () => {
@@ -316,16 +365,31 @@ describe('queue maintenance (API)', () => {
     expect(delivery.last_notified_at).toBe(delivery.last_sent_at);
     const feed = await db.query(`SELECT count(*)::int AS n FROM activity_events WHERE org_id = $1 AND event_type = 'queue_schedule_anomaly'`, [A.org_id]);
     expect(feed[0].n).toBe(2);
-    const codes = await db.query(
-      `SELECT error_code, count(*)::int AS n FROM api_audit_logs WHERE org_id = $1 AND error_code LIKE 'SCHEDULE_ANOMALY_NOTIFY_%' GROUP BY error_code ORDER BY error_code`,
-      [A.org_id],
-    );
-    expect(codes).toEqual([
-      { error_code: 'SCHEDULE_ANOMALY_NOTIFY_DRY_RUN', n: 1 },
-      { error_code: 'SCHEDULE_ANOMALY_NOTIFY_SENT', n: 2 },
-      { error_code: 'SCHEDULE_ANOMALY_NOTIFY_SKIPPED', n: 2 },
-      { error_code: 'SCHEDULE_ANOMALY_NOTIFY_SUPPRESSED', n: 3 },
-    ]);
+    const notified = expectSuccess(await h.http.get(`${BASE}/maintenance/events`).query({ action: 'anomaly_notified', limit: 200 }).set(bearer(A.admin)), 200);
+    const byOutcome: Record<string, number> = {};
+    for (const e of notified.items) byOutcome[e.outcome] = (byOutcome[e.outcome] ?? 0) + 1;
+    expect(byOutcome).toEqual({ dry_run: 1, sent: 2, skipped: 2, suppressed: 3 });
+    expect(notified.items.find((e: any) => e.outcome === 'suppressed')).toMatchObject({
+      run_id: null,
+      schedule_name: 'nightly',
+      details: { fingerprint: sent.fingerprint },
+    });
+    // Nothing in the HTTP audit log pretends to be a request any more.
+    expect(
+      await db.query(`SELECT count(*)::int AS n FROM api_audit_logs WHERE org_id = $1 AND latency_ms = 0 AND error_code LIKE 'SCHEDULE_%'`, [A.org_id]),
+    ).toEqual([{ n: 0 }]);
+
+    // Once the cooldown has passed, the same anomaly is alerted again.
+    const clock = h.app.get(Clock);
+    const now = clock.now();
+    const later = jest.spyOn(clock, 'now').mockReturnValue(now + 29 * 60_000);
+    try {
+      expect(expectSuccess(await notify({}), 200)).toMatchObject({ outcome: 'suppressed' });
+      later.mockReturnValue(now + 30 * 60_000 + 1000);
+      expect(expectSuccess(await notify({}), 200)).toMatchObject({ outcome: 'sent', fingerprint: sent.fingerprint });
+    } finally {
+      later.mockRestore();
+    }
     expectError(await h.http.get(`${BASE}/maintenance/schedule-alert-delivery`).query({ org_id: A.org_id }).set(bearer(B.admin)), 404, 'NOT_FOUND');
     expect(expectSuccess(await h.http.get(`${BASE}/maintenance/schedule-alert-delivery`).set(bearer(B.admin)), 200).total).toBe(0);
   });
@@ -343,7 +407,7 @@ describe('orphaned maintenance runs (API)', () => {
   });
   afterAll(() => h.close());
 
-  it('a running run whose lease expired is failed as orphaned by the next run (ledger and audit say so); a live lease still answers 409', async () => {
+  it('a running run whose lease expired is failed as orphaned by the next run (ledger and events say so); a live lease still answers 409', async () => {
     const [live] = await db.query(
       `INSERT INTO queue_maintenance_runs (org_id, status, dry_run, trigger, policy, lease_expires_at) VALUES ($1, 'running', true, 'api', '{}', now() + interval '1 minute') RETURNING id`,
       [C.org_id],
@@ -351,15 +415,25 @@ describe('orphaned maintenance runs (API)', () => {
     const busy = expectError(await h.http.post(`${BASE}/maintenance/run`).set(bearer(C.admin)).set(idem()).send({}), 409, 'QUEUE_MAINTENANCE_ALREADY_RUNNING');
     expect(busy.details).toMatchObject({ running_run_id: live.id, lease_expires_at: expect.any(String) });
 
-    await db.query(`UPDATE queue_maintenance_runs SET lease_expires_at = now() - interval '1 second' WHERE id = $1`, [live.id]);
+    const [{ lease_expires_at: lease }] = await db.query(`SELECT lease_expires_at FROM queue_maintenance_runs WHERE id = $1`, [live.id]);
+    const clock = h.app.get(Clock);
+    const past = jest.spyOn(clock, 'now').mockReturnValue(lease.getTime() + 1000);
     const requestId = freshRequestId('orphan');
-    const next = expectSuccess(await h.http.post(`${BASE}/maintenance/run`).set(bearer(C.admin)).set(idem()).set('X-Request-Id', requestId).send({}), 200);
-    expect(next.run).toMatchObject({ status: 'completed', lease_expires_at: expect.any(String) });
+    let next: any;
+    try {
+      next = expectSuccess(await h.http.post(`${BASE}/maintenance/run`).set(bearer(C.admin)).set(idem()).set('X-Request-Id', requestId).send({}), 200);
+    } finally {
+      past.mockRestore();
+    }
+    expect(next.run).toMatchObject({ status: 'completed' });
+    expect(new Date(next.run.lease_expires_at).getTime()).toBe(lease.getTime() + 1000 + h.config.get('QUEUE_MAINTENANCE_LEASE_MS'));
     const orphan = expectSuccess(await h.http.get(`${BASE}/maintenance/runs/${live.id}`).set(bearer(C.admin)), 200);
     expect(orphan).toMatchObject({ status: 'failed' });
     expect(orphan.error_message).toMatch(/^orphaned: its lease expired at /);
-    const audit = await waitForAudit(h, C.admin, requestId, 2);
-    expect(audit.find((a: any) => a.error_code)).toMatchObject({ error_code: 'MAINTENANCE_RUN_ORPHANED', path: `${BASE}/maintenance/runs/${live.id}` });
+    expect(await eventsOf(h, C.admin, requestId)).toEqual([
+      expect.objectContaining({ run_id: live.id, action: 'run_orphaned', outcome: 'run_failed', details: { lease_expired_at: lease.toISOString() } }),
+    ]);
+    await expectOnlyTheRequestAudited(h, C.admin, requestId, `${BASE}/maintenance/run`);
   });
 });
 
@@ -398,24 +472,45 @@ describe('scheduled maintenance in the worker', () => {
     const schedulers = await h.app.get(JobProducer).queue(QueueName.System).getJobSchedulers();
     expect(schedulers.filter((s) => s.key === 'queue-maintenance')).toHaveLength(1);
 
-    const deadline = Date.now() + 20_000;
-    let run: { status: string; failure_code: string | null };
-    do {
-      await sleep(200);
-      [run] = await db.query(`SELECT status, failure_code FROM eval_runs WHERE id = $1`, [stale]);
-    } while (run.status === 'running' && Date.now() < deadline);
+    const run = await waitUntil(
+      'the scheduled maintenance to reap the dead run',
+      async () => (await db.query(`SELECT status, failure_code FROM eval_runs WHERE id = $1 AND status <> 'running'`, [stale]))[0],
+      20_000,
+    );
     expect(run).toEqual({ status: 'failed', failure_code: 'EVAL_RUN_STALE' });
-    await sleep(3500); // a few more intervals: the window is the interval (1 s), not a clock minute
-    const summary = expectSuccess(await h.http.get(`${BASE}/maintenance/schedule-summary`).query({ schedule_name: 'worker' }).set(bearer(o.admin)), 200);
-    expect(summary.executed_count).toBeGreaterThanOrEqual(3);
+    // A few more intervals: the window is the interval (1 s), not a clock minute.
+    await waitUntil(
+      'three scheduled runs',
+      async () => {
+        const s = expectSuccess(await h.http.get(`${BASE}/maintenance/schedule-summary`).query({ schedule_name: 'worker' }).set(bearer(o.admin)), 200);
+        return s.executed_count >= 3 && s;
+      },
+      20_000,
+    );
+    for (const w of workers) await w.close();
+    workers = [];
     const ledger = expectSuccess(await h.http.get(`${BASE}/maintenance/runs`).query({ trigger: 'schedule' }).set(bearer(o.admin)), 200);
-    expect(ledger.items.length).toBe(summary.executed_count);
+    // The workers are stopped: the ledger and the summary no longer move.
+    const executed = expectSuccess(await h.http.get(`${BASE}/maintenance/schedule-summary`).query({ schedule_name: 'worker' }).set(bearer(o.admin)), 200);
+    expect(ledger.items.length).toBe(executed.executed_count);
     for (const run of ledger.items) {
       expect(run).toMatchObject({ schedule_name: 'worker', dry_run: false, status: 'completed', requested_by_key_id: null });
       expect(new Date(run.window_started_at).getTime() % 1000).toBe(0);
     }
     // one run per window: no two share a window
     expect(new Set(ledger.items.map((r: any) => r.dedupe_key)).size).toBe(ledger.items.length);
+    // the worker's triggers are events of the worker, one per run
+    const triggered = expectSuccess(
+      await h.http.get(`${BASE}/maintenance/events`).query({ action: 'schedule_triggered', limit: 200 }).set(bearer(o.admin)),
+      200,
+    );
+    expect(
+      triggered.items
+        .filter((e: any) => e.outcome === 'executed')
+        .map((e: any) => e.run_id)
+        .sort(),
+    ).toEqual(ledger.items.map((r: any) => r.id).sort());
+    expect(triggered.items.every((e: any) => e.source === 'worker' && e.request_id === null && e.api_key_id === null)).toBe(true);
     // the org that disabled its schedule was left alone
     expect((await db.query(`SELECT status FROM eval_runs WHERE id = $1`, [alsoStale]))[0].status).toBe('running');
     expect(expectSuccess(await h.http.get(`${BASE}/maintenance/runs`).set(bearer(skipped.admin)), 200).total).toBe(0);

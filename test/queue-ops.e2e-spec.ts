@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { QueueName } from '@greenlight/contracts';
+import { JobProducer } from '@greenlight/queue';
 import { startTestAgent, TestAgent } from './support/agent-server';
-import { expectError, expectSuccess, expectValidation, isTerminalRun, newRunOfCases, sleep, waitForRun } from './support/e2e-helpers';
+import { expectError, expectSuccess, expectValidation, isTerminalRun, newRunOfCases, sleep, waitForRun, waitUntil } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi } from './support/harness';
 
 const WORKER_ENV = {
@@ -144,6 +146,41 @@ describe('queue operations', () => {
     expect(done.details).toMatchObject({ state: 'completed' });
     const events = expectSuccess(await h.http.get(`/api/v1/eval/runs/${id}/events`).set(bearer(A.viewer)), 200).items.map((e: any) => e.event_type);
     expect(events).toEqual(expect.arrayContaining(['run_requeued', 'run_completed']));
+  });
+
+  it('retry of a failed job of no run: at once it goes back to waiting; with a delay a copy with the same payload and tries replaces it', async () => {
+    // A job no worker has a handler for fails for good at once.
+    const queue = h.app.get(JobProducer).queue(QueueName.System);
+    const failedJob = async (label: string) => {
+      const job = await queue.add('system.unhandled_probe', { org_id: A.org_id, label }, { attempts: 3, backoff: { type: 'fixed', delay: 10 } });
+      await waitUntil(`job ${job.id} to fail`, async () => (await queue.getJobState(job.id!)) === 'failed', 10_000);
+      return String(job.id);
+    };
+    const later = await failedJob('later');
+    expectError(await h.http.post(`/api/v1/system/queue/jobs/${later}/retry`).set(bearer(B.admin)).set(idem()).send({ delay_seconds: 60 }), 404, 'NOT_FOUND');
+    const copied = expectSuccess(
+      await h.http.post(`/api/v1/system/queue/jobs/${later}/retry`).set(bearer(A.admin)).set(idem()).send({ delay_seconds: 60 }),
+      200,
+    );
+    expect(copied).toMatchObject({ job_id: later, queue: 'system', org_id: A.org_id, run_id: null, action: 'job_requeued', previous_state: 'failed' });
+    expect(copied.new_job_id).not.toBe(later);
+    expectError(await h.http.get(`/api/v1/system/queue/jobs/${later}`).set(bearer(A.admin)), 404, 'NOT_FOUND');
+    const copy = await queue.getJob(copied.new_job_id);
+    expect(await copy!.getState()).toBe('delayed');
+    expect(copy).toMatchObject({
+      name: 'system.unhandled_probe',
+      data: { org_id: A.org_id, label: 'later' },
+      opts: expect.objectContaining({ attempts: 3, delay: 60_000 }),
+    });
+    expect(copy!.opts.backoff).toEqual({ type: 'fixed', delay: 10 });
+    await copy!.remove();
+
+    const now = await failedJob('now');
+    const retried = expectSuccess(await h.http.post(`/api/v1/system/queue/jobs/${now}/retry`).set(bearer(A.admin)).set(idem()).send({}), 200);
+    expect(retried).toMatchObject({ job_id: now, action: 'job_retried', new_job_id: now });
+    // it runs again (and fails again: still no handler), with its attempts counted afresh
+    await waitUntil('the retried job to fail again', async () => (await queue.getJobState(now)) === 'failed', 10_000);
+    await (await queue.getJob(now))!.remove();
   });
 
   it('bulk replay: dry run changes nothing, then the oldest failed jobs requeue each run once', async () => {

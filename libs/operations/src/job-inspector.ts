@@ -24,15 +24,33 @@ const PAGE = 500;
 
 export const jobOrg = (job: Job): string | null => (typeof job.data?.org_id === 'string' ? job.data.org_id : null);
 
+/** The eval run a job works for, if any. */
+export const jobRun = (job: Job): string | null => (typeof job.data?.run_id === 'string' ? job.data.run_id : null);
+
+/** What every report of an action on a job starts with: which job, of which run and org. */
+export function jobRef(queue: string, job: Job): { job_id: string; queue: string; name: string; run_id: string | null; org_id: string | null } {
+  return { job_id: String(job.id), queue, name: job.name, run_id: jobRun(job), org_id: jobOrg(job) };
+}
+
+/** Removes a job; false when a worker holds its lock or it is already gone. */
+export async function removeQuietly(job: Job): Promise<boolean> {
+  try {
+    await job.remove();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function presentJob(queue: string, job: Job, state: string): QueueJobView {
-  const d = (job.data ?? {}) as { run_id?: unknown; epoch?: unknown; chunk?: unknown; case_ids?: unknown };
+  const d = (job.data ?? {}) as { epoch?: unknown; chunk?: unknown; case_ids?: unknown };
   return {
     job_id: String(job.id),
     queue,
     name: job.name,
     state,
     org_id: jobOrg(job),
-    run_id: typeof d.run_id === 'string' ? d.run_id : null,
+    run_id: jobRun(job),
     epoch: typeof d.epoch === 'number' ? d.epoch : null,
     chunk: typeof d.chunk === 'number' ? d.chunk : null,
     case_count: Array.isArray(d.case_ids) ? d.case_ids.length : null,

@@ -4,12 +4,12 @@ import { DataSource } from 'typeorm';
 import { ErrorCode } from '@greenlight/contracts';
 import { QueueMaintenanceRunEntity } from '@greenlight/database';
 import { Actor } from '@greenlight/tenancy';
-import { AuditLogsService } from '@greenlight/platform';
-import { DomainError } from '@greenlight/platform';
-import { MAINTENANCE_AUDIT_PATH, scheduleQuery, writeMaintenanceAudit } from './maintenance-audit';
-import { MaintenanceRunner } from './maintenance-runner';
-import { MaintenanceOverrides, MaintenanceRunView, MaintenanceService } from './maintenance.service';
-import { PruneView, ReapView } from './queue-ops.service';
+import { Clock, DomainError, OrgScope } from '@greenlight/platform';
+import { MaintenanceEvents } from './maintenance-events';
+import { MaintenanceRunReaper } from './maintenance-run-reaper';
+import { MaintenanceRuns } from './maintenance-runs';
+import type { MaintenanceOverrides, MaintenanceRunView } from './maintenance.types';
+import type { PruneView, ReapView } from './queue-ops.types';
 
 export interface ScheduleTriggerResult {
   executed: boolean;
@@ -45,11 +45,22 @@ export interface SweepTally {
   errors: number;
 }
 
+/** The window a trigger falls in, and the key that dedupes runs of one schedule, window and mode. */
+export interface ScheduleWindow {
+  schedule_name: string;
+  window_minutes: number;
+  window_started_at: Date;
+  dedupe_key: string;
+}
+
 const SCHEDULE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
 
+/** Maintenance runs older than this (or two windows) are failed by each sweep, even with a live lease. */
+const SWEEP_MAX_RUNTIME_SECONDS = 900;
+
 /**
- * Scheduled maintenance: the scheduler-safe trigger with window dedupe (seed step 106), which the API
- * and the worker's job scheduler both call, and the worker's sweep over every org that needs it.
+ * Scheduled maintenance: the scheduler-safe trigger with window dedupe, which the API and the
+ * worker's job scheduler both call, and the worker's sweep over every org that needs it.
  */
 @Injectable()
 export class MaintenanceSchedule {
@@ -57,10 +68,17 @@ export class MaintenanceSchedule {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly maintenance: MaintenanceService,
-    private readonly runner: MaintenanceRunner,
-    private readonly audit: AuditLogsService,
+    private readonly runs: MaintenanceRuns,
+    private readonly deadRuns: MaintenanceRunReaper,
+    private readonly events: MaintenanceEvents,
+    private readonly clock: Clock,
   ) {}
+
+  /** `POST /system/queue/maintenance/schedule-trigger`: for one org (global keys name it). */
+  async triggerFor(actor: Actor, requestedOrg: string | undefined, input: ScheduleTriggerInput): Promise<ScheduleTriggerResult> {
+    const org = (await OrgScope.resolve(this.db, actor, requestedOrg, { required: true })).requireOrg();
+    return this.trigger(actor, org, input);
+  }
 
   /**
    * A scheduler may call this as often as it likes; within one window a completed run of the same
@@ -72,33 +90,29 @@ export class MaintenanceSchedule {
   async trigger(actor: Actor | null, org: string, input: ScheduleTriggerInput): Promise<ScheduleTriggerResult> {
     if (!SCHEDULE_NAME.test(input.schedule_name))
       throw DomainError.validation('schedule_name is invalid', [{ field: 'schedule_name', messages: ['must match ' + SCHEDULE_NAME.source] }]);
-    const windowMs = Math.max(1, input.window_ms ?? (input.window_minutes ?? 60) * 60_000);
-    const windowStart = new Date(Math.floor((input.at ?? new Date()).getTime() / windowMs) * windowMs);
-    // Whole-minute windows keep the key they always had; shorter ones are named in milliseconds.
-    const span = windowMs % 60_000 === 0 ? `${windowMs / 60_000}m` : `${windowMs}ms`;
-    const dedupeKey = `${input.schedule_name}:${span}:${windowStart.toISOString()}:${input.dry_run ? 'dry' : 'live'}`;
-    const base = { schedule_name: input.schedule_name, window_minutes: windowMs / 60_000, window_started_at: windowStart, dedupe_key: dedupeKey };
+    const windowMs = input.window_ms ?? (input.window_minutes ?? 60) * 60_000;
+    const w = scheduleWindow(input.schedule_name, windowMs, input.at ?? this.clock.date(), input.dry_run);
     if (!input.force) {
       const existing = await this.db.getRepository(QueueMaintenanceRunEntity).findOne({
-        where: { org_id: org, dedupe_key: dedupeKey, status: 'completed' },
+        where: { org_id: org, dedupe_key: w.dedupe_key, status: 'completed' },
         order: { started_at: 'DESC' },
       });
       if (existing) {
-        await this.record(actor, org, base, 'deduped', existing.id);
-        return { ...base, executed: false, deduped: true, run: existing, reap: null, prune: null };
+        await this.record(actor, org, w, 'deduped', existing.id);
+        return { ...w, executed: false, deduped: true, run: existing, reap: null, prune: null };
       }
     }
-    const schedule = { name: input.schedule_name, dedupe_key: dedupeKey, window_started_at: windowStart };
-    const result = await this.maintenance
+    const schedule = { name: w.schedule_name, dedupe_key: w.dedupe_key, window_started_at: w.window_started_at };
+    const result = await this.runs
       .execute(actor, org, { dry_run: input.dry_run, overrides: input.overrides, trigger: 'schedule', schedule })
       .catch(async (err) => {
         // A failed execution still counts as a trigger that executed (it shows in the schedule summary).
         const failed = (err as { maintenanceRunId?: string }).maintenanceRunId;
-        if (failed) await this.record(actor, org, base, 'executed', failed);
+        if (failed) await this.record(actor, org, w, 'executed', failed);
         throw err;
       });
-    await this.record(actor, org, base, 'executed', result.run.id);
-    return { ...base, executed: true, deduped: false, ...result };
+    await this.record(actor, org, w, 'executed', result.run.id);
+    return { ...w, executed: true, deduped: false, ...result };
   }
 
   /**
@@ -108,9 +122,9 @@ export class MaintenanceSchedule {
    * policy with the schedule enabled gets a trigger in the window of `at`; orgs whose policy disables
    * the schedule are left alone. A trigger that does not run says why in the log.
    */
-  async sweep(scheduleName: string, windowMs: number, at: Date = new Date()): Promise<SweepTally> {
-    await this.runner.clearOrphans(null, null);
-    await this.maintenance.reapStaleRuns(null, null, { max_runtime_seconds: Math.max(900, Math.ceil((windowMs * 2) / 1000)), dry_run: false });
+  async sweep(scheduleName: string, windowMs: number, at: Date = this.clock.date()): Promise<SweepTally> {
+    await this.deadRuns.failOrphans(null, null);
+    await this.deadRuns.failStale(null, null, { max_runtime_seconds: Math.max(SWEEP_MAX_RUNTIME_SECONDS, Math.ceil((windowMs * 2) / 1000)), dry_run: false });
     const orgs: { org_id: string }[] = await this.db.query(
       `SELECT org_id FROM (
          SELECT DISTINCT org_id FROM eval_runs WHERE status IN ('pending', 'running')
@@ -121,51 +135,70 @@ export class MaintenanceSchedule {
     );
     const tally: SweepTally = { orgs: orgs.length, executed: 0, deduped: 0, skipped: 0, errors: 0 };
     for (const { org_id } of orgs) {
-      try {
-        const r = await this.trigger(null, org_id, { schedule_name: scheduleName, window_ms: windowMs, at, dry_run: false, force: false, overrides: {} });
-        if (!r.deduped) tally.executed++;
-        else {
-          tally.deduped++;
-          this.logger.log(
-            `scheduled maintenance of org ${org_id} skipped: the window from ${r.window_started_at.toISOString()} already has completed run ${r.run.id}`,
-          );
-        }
-      } catch (err) {
-        if (err instanceof DomainError && err.code === ErrorCode.QUEUE_MAINTENANCE_ALREADY_RUNNING) {
-          tally.skipped++;
-          const d = (err.details ?? {}) as { running_run_id?: string; started_at?: Date; lease_expires_at?: Date };
-          this.logger.log(
-            `scheduled maintenance of org ${org_id} skipped: maintenance run ${d.running_run_id ?? '?'} is still running ` +
-              `(started ${isoOrUnknown(d.started_at)}; its process holds the lease until ${isoOrUnknown(d.lease_expires_at)})`,
-          );
-        } else {
-          tally.errors++;
-          this.logger.warn(`scheduled maintenance of org ${org_id} failed: ${(err as Error).message}`);
-        }
-      }
+      const outcome = await this.sweepOrg(org_id, scheduleName, windowMs, at);
+      tally[outcome]++;
     }
     return tally;
   }
 
-  private async record(
-    actor: Actor | null,
-    org: string,
-    t: { schedule_name: string; window_started_at: Date; dedupe_key: string },
-    outcome: 'executed' | 'deduped',
-    runId: string,
-  ): Promise<void> {
+  /** One org's scheduled trigger; answers which tally it counts in. */
+  private async sweepOrg(org: string, scheduleName: string, windowMs: number, at: Date): Promise<'executed' | 'deduped' | 'skipped' | 'errors'> {
+    try {
+      const r = await this.trigger(null, org, { schedule_name: scheduleName, window_ms: windowMs, at, dry_run: false, force: false, overrides: {} });
+      if (!r.deduped) return 'executed';
+      this.logger.log(
+        `scheduled maintenance of org ${org} skipped: the window from ${r.window_started_at.toISOString()} already has completed run ${r.run.id}`,
+      );
+      return 'deduped';
+    } catch (err) {
+      if (err instanceof DomainError && err.code === ErrorCode.QUEUE_MAINTENANCE_ALREADY_RUNNING) {
+        const d = (err.details ?? {}) as { running_run_id?: string; started_at?: Date; lease_expires_at?: Date };
+        this.logger.log(
+          `scheduled maintenance of org ${org} skipped: maintenance run ${d.running_run_id ?? '?'} is still running ` +
+            `(started ${isoOrUnknown(d.started_at)}; its process holds the lease until ${isoOrUnknown(d.lease_expires_at)})`,
+        );
+        return 'skipped';
+      }
+      this.logger.warn(`scheduled maintenance of org ${org} failed: ${(err as Error).message}`);
+      return 'errors';
+    }
+  }
+
+  /** The trigger ledger row (the schedule summary counts them) and its event. */
+  private async record(actor: Actor | null, org: string, w: ScheduleWindow, outcome: 'executed' | 'deduped', runId: string): Promise<void> {
     await this.db.query(
-      `INSERT INTO queue_maintenance_triggers (org_id, schedule_name, window_started_at, dedupe_key, outcome, run_id, requested_by_key_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [org, t.schedule_name, t.window_started_at, t.dedupe_key, outcome, runId, actor?.key_id ?? null],
+      `INSERT INTO queue_maintenance_triggers (org_id, schedule_name, window_started_at, dedupe_key, outcome, run_id, requested_by_key_id, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [org, w.schedule_name, w.window_started_at, w.dedupe_key, outcome, runId, actor?.key_id ?? null, this.clock.date()],
     );
-    await writeMaintenanceAudit(this.audit, actor, [
+    await this.events.record(actor, [
       {
         org_id: org,
-        path: `${MAINTENANCE_AUDIT_PATH}/schedule-trigger${scheduleQuery(t.schedule_name)}`,
-        code: outcome === 'executed' ? 'SCHEDULE_TRIGGER_EXECUTED' : 'SCHEDULE_TRIGGER_DEDUPED',
+        run_id: runId,
+        action: 'schedule_triggered',
+        outcome,
+        schedule_name: w.schedule_name,
+        details: { dedupe_key: w.dedupe_key, window_started_at: w.window_started_at, window_minutes: w.window_minutes },
       },
     ]);
   }
+}
+
+/**
+ * The window of `windowMs` that `at` falls in (windows start at multiples of their length since the
+ * epoch) and its dedupe key. Whole-minute windows keep the key they always had; shorter ones are
+ * named in milliseconds.
+ */
+export function scheduleWindow(scheduleName: string, windowMs: number, at: Date, dryRun: boolean): ScheduleWindow {
+  const ms = Math.max(1, windowMs);
+  const start = new Date(Math.floor(at.getTime() / ms) * ms);
+  const span = ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms}ms`;
+  return {
+    schedule_name: scheduleName,
+    window_minutes: ms / 60_000,
+    window_started_at: start,
+    dedupe_key: `${scheduleName}:${span}:${start.toISOString()}:${dryRun ? 'dry' : 'live'}`,
+  };
 }
 
 function isoOrUnknown(d: Date | undefined): string {

@@ -1,7 +1,15 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
-import { MaintenanceSchedule, MaintenanceService, QueueOpsService } from '@greenlight/operations';
+import {
+  MaintenanceEvents,
+  MaintenancePolicies,
+  MaintenanceRunReaper,
+  MaintenanceRuns,
+  MaintenanceSchedule,
+  ScheduleAlerts,
+  ScheduleReports,
+} from '@greenlight/operations';
 import { ApiEnvelope, RequireIdempotencyKey, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import {
@@ -24,6 +32,7 @@ import {
   ScheduleTriggerView,
   UpsertMaintenancePolicyDto,
 } from './dto/maintenance.dto';
+import { ListMaintenanceEventsQuery, ListRunEventsQuery, MaintenanceEventView } from './dto/maintenance-events.dto';
 import { staleRunSeconds } from './dto/stale-run-alias';
 
 function overrides(b: RunMaintenanceDto) {
@@ -36,14 +45,18 @@ function overrides(b: RunMaintenanceDto) {
   };
 }
 
-/** Queue maintenance (seed steps 100–110). The worker runs the same maintenance on a job scheduler. */
+/** Queue maintenance. The worker runs the same maintenance on a job scheduler. */
 @ApiTags('Operations')
 @Controller('api/v1/system/queue')
 export class MaintenanceController {
   constructor(
-    private readonly maintenance: MaintenanceService,
+    private readonly policies: MaintenancePolicies,
+    private readonly runs: MaintenanceRuns,
+    private readonly deadRuns: MaintenanceRunReaper,
     private readonly schedule: MaintenanceSchedule,
-    private readonly ops: QueueOpsService,
+    private readonly reports: ScheduleReports,
+    private readonly alerts: ScheduleAlerts,
+    private readonly events: MaintenanceEvents,
   ) {}
 
   @Get('maintenance-policy')
@@ -51,7 +64,7 @@ export class MaintenanceController {
   @ApiOperation({ summary: "The org's maintenance policy, or the platform defaults when it has none" })
   @ApiEnvelope(MaintenancePolicyView)
   getPolicy(@CurrentActor() actor: Actor, @Query() query: MaintenanceOrgQuery) {
-    return this.maintenance.getPolicy(actor, query.org_id);
+    return this.policies.get(actor, query.org_id);
   }
 
   @Post('maintenance-policy')
@@ -62,7 +75,7 @@ export class MaintenanceController {
   @ApiEnvelope(MaintenancePolicyView)
   upsertPolicy(@CurrentActor() actor: Actor, @Body() body: UpsertMaintenancePolicyDto) {
     const { org_id, stale_heartbeat_seconds: _alias, ...input } = body;
-    return this.maintenance.upsertPolicy(actor, org_id, { ...input, stale_run_seconds: staleRunSeconds(body) });
+    return this.policies.upsert(actor, org_id, { ...input, stale_run_seconds: staleRunSeconds(body) });
   }
 
   @Post('maintenance/run')
@@ -76,9 +89,8 @@ export class MaintenanceController {
       '(details: running_run_id, started_at, lease_expires_at). A running run whose lease expired (its process died) is failed as orphaned first, and this one runs.',
   })
   @ApiEnvelope(MaintenanceRunResultView)
-  async run(@CurrentActor() actor: Actor, @Body() body: RunMaintenanceDto) {
-    const org = (await this.ops.scope(actor, body.org_id, true))!;
-    return this.maintenance.run(actor, org, { dry_run: body.dry_run ?? true, overrides: overrides(body) });
+  run(@CurrentActor() actor: Actor, @Body() body: RunMaintenanceDto) {
+    return this.runs.run(actor, body.org_id, { dry_run: body.dry_run ?? true, overrides: overrides(body) });
   }
 
   @Get('maintenance/runs')
@@ -87,7 +99,7 @@ export class MaintenanceController {
   @ApiEnvelope(MaintenanceRunView, { paginated: true })
   listRuns(@CurrentActor() actor: Actor, @Query() query: ListMaintenanceRunsQuery) {
     const { limit, offset, ...filter } = query;
-    return this.maintenance.listRuns(actor, filter, { limit, offset });
+    return this.runs.list(actor, filter, { limit, offset });
   }
 
   @Get('maintenance/runs/:run_id')
@@ -95,7 +107,7 @@ export class MaintenanceController {
   @ApiOperation({ summary: 'One maintenance run with its policy snapshot and reap/prune summaries' })
   @ApiEnvelope(MaintenanceRunView)
   getRun(@CurrentActor() actor: Actor, @Param('run_id', UuidParamPipe) id: string) {
-    return this.maintenance.getRun(actor, id);
+    return this.runs.get(actor, id);
   }
 
   @Get('maintenance/metrics')
@@ -103,7 +115,7 @@ export class MaintenanceController {
   @ApiOperation({ summary: 'Maintenance run counts, failure rate and duration percentiles over window_days' })
   @ApiEnvelope(MaintenanceMetricsView)
   metrics(@CurrentActor() actor: Actor, @Query() query: MaintenanceMetricsQuery) {
-    return this.maintenance.metrics(actor, query.org_id, query.window_days ?? 30);
+    return this.runs.metrics(actor, query.org_id, query.window_days ?? 30);
   }
 
   @Post('maintenance/reap-stale-runs')
@@ -111,12 +123,11 @@ export class MaintenanceController {
   @Auth('admin')
   @RequireIdempotencyKey()
   @ApiOperation({
-    summary: 'Fail maintenance runs left running (their process died); each gets an audit entry MAINTENANCE_RUN_REAPED',
+    summary: 'Fail maintenance runs left running (their process died); each becomes a run_reaped event of the run',
   })
   @ApiEnvelope(ReapStaleMaintenanceRunsView)
-  async reapStaleRuns(@CurrentActor() actor: Actor, @Body() body: ReapStaleMaintenanceRunsDto) {
-    const org = await this.ops.scope(actor, body.org_id, false);
-    return this.maintenance.reapStaleRuns(actor, org, { max_runtime_seconds: body.max_runtime_seconds ?? 900, dry_run: body.dry_run ?? false });
+  reapStaleRuns(@CurrentActor() actor: Actor, @Body() body: ReapStaleMaintenanceRunsDto) {
+    return this.deadRuns.reapStale(actor, body.org_id, { max_runtime_seconds: body.max_runtime_seconds ?? 900, dry_run: body.dry_run ?? false });
   }
 
   @Post('maintenance/schedule-trigger')
@@ -127,12 +138,11 @@ export class MaintenanceController {
     summary: 'Scheduler-safe maintenance trigger: at most one completed run per schedule window',
     description:
       'Within the window of window_minutes, a completed run of the same schedule_name and dry_run mode is returned (deduped: true) instead of running again, ' +
-      'unless force. Audited as SCHEDULE_TRIGGER_EXECUTED or SCHEDULE_TRIGGER_DEDUPED.',
+      'unless force. Each call is a schedule_triggered event (outcome executed or deduped) of the run it returns.',
   })
   @ApiEnvelope(ScheduleTriggerView)
-  async scheduleTrigger(@CurrentActor() actor: Actor, @Body() body: ScheduleTriggerDto) {
-    const org = (await this.ops.scope(actor, body.org_id, true))!;
-    return this.schedule.trigger(actor, org, {
+  scheduleTrigger(@CurrentActor() actor: Actor, @Body() body: ScheduleTriggerDto) {
+    return this.schedule.triggerFor(actor, body.org_id, {
       schedule_name: body.schedule_name,
       window_minutes: body.window_minutes ?? 60,
       dry_run: body.dry_run ?? true,
@@ -145,9 +155,8 @@ export class MaintenanceController {
   @Auth('admin')
   @ApiOperation({ summary: 'Schedule triggers over window_days: executed vs deduped, execution success' })
   @ApiEnvelope(ScheduleSummaryView)
-  async scheduleSummary(@CurrentActor() actor: Actor, @Query() query: ScheduleSummaryQuery) {
-    const org = (await this.ops.scope(actor, query.org_id, true))!;
-    return this.maintenance.scheduleSummary(org, query.schedule_name ?? null, query.window_days ?? 30);
+  scheduleSummary(@CurrentActor() actor: Actor, @Query() query: ScheduleSummaryQuery) {
+    return this.reports.summary(actor, { org_id: query.org_id, schedule_name: query.schedule_name ?? null, window_days: query.window_days ?? 30 });
   }
 
   @Post('maintenance/schedule-summary/notify')
@@ -158,12 +167,12 @@ export class MaintenanceController {
     summary: "Alert schedule anomalies against the org's policy thresholds, with a cooldown per anomaly",
     description:
       'Outcomes: sent, failed, suppressed (same anomaly within the cooldown), skipped (no anomaly, or alerts disabled), dry_run; each is recorded ' +
-      'and audited as SCHEDULE_ANOMALY_NOTIFY_<OUTCOME>. Alerts currently go to the org activity feed (event queue_schedule_anomaly).',
+      'as an anomaly_notified event with that outcome. Alerts go to the org activity feed (event queue_schedule_anomaly) and its webhooks.',
   })
   @ApiEnvelope(NotifyScheduleView)
-  async notify(@CurrentActor() actor: Actor, @Body() body: NotifyScheduleDto) {
-    const org = (await this.ops.scope(actor, body.org_id, true))!;
-    return this.maintenance.notify(actor, org, {
+  notify(@CurrentActor() actor: Actor, @Body() body: NotifyScheduleDto) {
+    return this.alerts.notify(actor, {
+      org_id: body.org_id,
       schedule_name: body.schedule_name ?? null,
       window_days: body.window_days ?? 30,
       dry_run: body.dry_run ?? false,
@@ -175,8 +184,30 @@ export class MaintenanceController {
   @Auth('admin')
   @ApiOperation({ summary: 'Delivery status of schedule anomaly alerts over window_days' })
   @ApiEnvelope(AlertDeliveryView)
-  async alertDelivery(@CurrentActor() actor: Actor, @Query() query: ScheduleSummaryQuery) {
-    const org = (await this.ops.scope(actor, query.org_id, true))!;
-    return this.maintenance.alertDelivery(org, query.schedule_name ?? null, query.window_days ?? 30);
+  alertDelivery(@CurrentActor() actor: Actor, @Query() query: ScheduleSummaryQuery) {
+    return this.reports.alertDelivery(actor, { org_id: query.org_id, schedule_name: query.schedule_name ?? null, window_days: query.window_days ?? 30 });
+  }
+
+  @Get('maintenance/events')
+  @Auth('admin')
+  @ApiOperation({
+    summary: 'The maintenance events ledger, newest first',
+    description:
+      'What maintenance did besides running: runs failed as stale (run_reaped) or orphaned (run_orphaned), schedule triggers (executed or deduped), ' +
+      'anomaly alerts (sent, failed, suppressed, skipped, dry_run). Each names what caused it: an admin request (api_key_id, request_id) or the worker.',
+  })
+  @ApiEnvelope(MaintenanceEventView, { paginated: true })
+  listEvents(@CurrentActor() actor: Actor, @Query() query: ListMaintenanceEventsQuery) {
+    const { limit, offset, ...filter } = query;
+    return this.events.list(actor, filter, { limit, offset });
+  }
+
+  @Get('maintenance/runs/:run_id/events')
+  @Auth('admin')
+  @ApiOperation({ summary: 'The events of one maintenance run (reaped, orphaned, the schedule triggers that ran or returned it), newest first' })
+  @ApiEnvelope(MaintenanceEventView, { paginated: true })
+  listRunEvents(@CurrentActor() actor: Actor, @Param('run_id', UuidParamPipe) id: string, @Query() query: ListRunEventsQuery) {
+    const { limit, offset, ...filter } = query;
+    return this.events.listForRun(actor, id, filter, { limit, offset });
   }
 }

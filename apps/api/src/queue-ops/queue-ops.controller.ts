@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Injectable, Param, PipeTransform, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
-import { MaintenanceService, QueueOpsService } from '@greenlight/operations';
+import { JobCancellation, JobRetries, QueueCleanup, QueueJobs, QueueStats } from '@greenlight/operations';
 import { DomainError } from '@greenlight/platform';
 import { ApiEnvelope, RequireIdempotencyKey } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
@@ -47,16 +47,19 @@ const JOB_PARAM = {
 @Controller('api/v1/system/queue')
 export class QueueOpsController {
   constructor(
-    private readonly ops: QueueOpsService,
-    private readonly maintenance: MaintenanceService,
+    private readonly queueStats: QueueStats,
+    private readonly jobs: QueueJobs,
+    private readonly retries: JobRetries,
+    private readonly cancellation: JobCancellation,
+    private readonly cleanup: QueueCleanup,
   ) {}
 
   @Get('stats')
   @Auth('admin')
-  @ApiOperation({ summary: 'Queue and run counts, retry backlog, dead letters, oldest queued run (seed step 68)' })
+  @ApiOperation({ summary: 'Queue and run counts, retry backlog, dead letters, oldest queued run' })
   @ApiEnvelope(QueueStatsView)
   stats(@CurrentActor() actor: Actor, @Query() query: OrgScopeQuery) {
-    return this.ops.stats(actor, query.org_id);
+    return this.queueStats.stats(actor, query.org_id);
   }
 
   @Get('jobs/failed')
@@ -65,7 +68,7 @@ export class QueueOpsController {
   @ApiEnvelope(FailedJobsPageView)
   failed(@CurrentActor() actor: Actor, @Query() query: ListFailedJobsQuery) {
     const { limit, offset, ...filter } = query;
-    return this.ops.failed(actor, filter, { limit, offset });
+    return this.jobs.listFailed(actor, filter, { limit, offset });
   }
 
   @Get('jobs/:job_id')
@@ -74,7 +77,7 @@ export class QueueOpsController {
   @ApiParam(JOB_PARAM)
   @ApiEnvelope(QueueJobView)
   job(@CurrentActor() actor: Actor, @Param('job_id', JobIdPipe) jobId: string, @Query() query: JobLookupQuery) {
-    return this.ops.getJob(actor, jobId, query.queue);
+    return this.jobs.view(actor, jobId, query.queue);
   }
 
   @Post('jobs/failed/replay')
@@ -89,7 +92,7 @@ export class QueueOpsController {
   })
   @ApiEnvelope(ReplayView)
   replay(@CurrentActor() actor: Actor, @Body() body: ReplayFailedJobsDto) {
-    return this.ops.replay(actor, {
+    return this.retries.replay(actor, {
       org_id: body.org_id,
       queue: body.queue,
       limit: body.limit ?? 10,
@@ -113,7 +116,7 @@ export class QueueOpsController {
   @ApiEnvelope(ReapView)
   reapStale(@CurrentActor() actor: Actor, @Body() body: ReapStaleJobsDto) {
     const { stale_heartbeat_seconds: _alias, ...input } = body;
-    return this.maintenance.reapJobs(actor, { ...input, stale_run_seconds: staleRunSeconds(body) });
+    return this.cleanup.reapRuns(actor, { ...input, stale_run_seconds: staleRunSeconds(body) });
   }
 
   @Post('jobs/prune')
@@ -126,7 +129,7 @@ export class QueueOpsController {
   })
   @ApiEnvelope(PruneView)
   prune(@CurrentActor() actor: Actor, @Body() body: PruneJobsDto) {
-    return this.maintenance.pruneJobs(actor, body);
+    return this.cleanup.pruneJobs(actor, body);
   }
 
   @Post('jobs/:job_id/retry')
@@ -140,7 +143,7 @@ export class QueueOpsController {
   @ApiParam(JOB_PARAM)
   @ApiEnvelope(RetryJobView)
   retry(@CurrentActor() actor: Actor, @Param('job_id', JobIdPipe) jobId: string, @Query() query: JobLookupQuery, @Body() body: RetryJobDto) {
-    return this.ops.retry(actor, jobId, { queue: query.queue, delay_seconds: body.delay_seconds ?? 0 });
+    return this.retries.retry(actor, jobId, { queue: query.queue, delay_seconds: body.delay_seconds ?? 0 });
   }
 
   @Post('jobs/:job_id/cancel')
@@ -154,6 +157,6 @@ export class QueueOpsController {
   @ApiParam(JOB_PARAM)
   @ApiEnvelope(CancelJobView)
   cancel(@CurrentActor() actor: Actor, @Param('job_id', JobIdPipe) jobId: string, @Query() query: JobLookupQuery) {
-    return this.ops.cancel(actor, jobId, query.queue);
+    return this.cancellation.cancel(actor, jobId, query.queue);
   }
 }
