@@ -4,25 +4,50 @@ import { GoldenSetsModule } from '@greenlight/golden-sets';
 import { NotificationsModule } from '@greenlight/notifications';
 import { PlatformModule } from '@greenlight/platform';
 import { InvokeContractService } from './agent-calls/invoke-contract.service';
-import { EvalRunsService } from './eval-runs.service';
-import { EvalTemplatesService } from './eval-templates.service';
-import { RunExecutionService } from './run-execution.service';
-import { RunQueueService } from './run-queue.service';
-import { RunRecoveryService } from './run-recovery.service';
+import { CaseLoader } from './execution/case-loader';
+import { CaseRunner } from './execution/case-runner';
+import { RunResultWriter } from './execution/result-writer';
+import { RunFinisher } from './execution/run-finisher';
+import { RunGatesCheck } from './execution/run-gates-check';
 import { RunEventLog } from './lifecycle/run-event-log';
 import { RunLifecycle } from './lifecycle/run-lifecycle';
+import { RunQueueService } from './queue/run-queue.service';
+import { RunRecoveryService } from './queue/run-recovery.service';
+import { EvalRunsService } from './runs/eval-runs.service';
+import { RunCreationService } from './runs/run-creation.service';
+import { RunStatistics } from './runs/run-statistics';
+import { SyncRunExecutor } from './sync/sync-run-executor';
+import { EvalTemplatesService } from './templates/eval-templates.service';
 
 const PROVIDERS = [
-  RunEventLog,
+  // the run's state moves and its history
   RunLifecycle,
+  RunEventLog,
+  // API: create and read runs and templates, execute in the request, hand runs to the queue
   EvalTemplatesService,
+  RunCreationService,
   EvalRunsService,
-  RunExecutionService,
+  RunStatistics,
+  SyncRunExecutor,
   RunQueueService,
   RunRecoveryService,
   InvokeContractService,
+  // the engine both execution paths share: load cases, run them, write results, finish the run
+  RunGatesCheck,
+  CaseLoader,
+  CaseRunner,
+  RunResultWriter,
+  RunFinisher,
 ];
 
-/** Evaluation runs: create, execute (inline or on the queue), score with a judge, recover. */
-@Module({ imports: [PlatformModule, AccountsModule, GoldenSetsModule, NotificationsModule], providers: PROVIDERS, exports: PROVIDERS })
+/**
+ * Evaluation runs: create, execute (in the request or on the queue), score with a judge, recover.
+ * The worker provides AsyncRunExecutor itself (it needs the queue's flow producer); everything it
+ * injects is exported here, the Clock included (through PlatformModule).
+ */
+@Module({
+  imports: [PlatformModule, AccountsModule, GoldenSetsModule, NotificationsModule],
+  providers: PROVIDERS,
+  exports: [...PROVIDERS, PlatformModule],
+})
 export class EvaluationModule {}

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { EvalRunEntity } from '@greenlight/database';
 import { Actor } from '@greenlight/tenancy';
 import { Clock } from '@greenlight/platform';
-import { isLiveJobState, RunLifecycle, RunQueueService, RunRecoveryService } from '@greenlight/evaluation';
+import { isLiveJobState, RunEventLog, RunLifecycle, RunQueueService, RunRecoveryService } from '@greenlight/evaluation';
 
 export interface ReapParams {
   stale_run_seconds: number;
@@ -43,6 +43,7 @@ export class StaleRunReaper {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly lifecycle: RunLifecycle,
+    private readonly eventLog: RunEventLog,
     private readonly runQueue: RunQueueService,
     private readonly recovery: RunRecoveryService,
     private readonly clock: Clock,
@@ -83,7 +84,7 @@ export class StaleRunReaper {
         else {
           const jobs = await this.runQueue.epochJobStates(run);
           const live = isLiveJobState(jobs.start) || isLiveJobState(jobs.finalize);
-          if (run.status === 'running' && idle > p.stale_run_seconds && !live) reason = (await this.runQueue.isQueuedEpoch(run)) ? 'lost_job' : 'stale';
+          if (run.status === 'running' && idle > p.stale_run_seconds && !live) reason = (await this.eventLog.isQueuedEpoch(run)) ? 'lost_job' : 'stale';
           else if (run.status === 'pending' && jobs.start === null && !live) reason = 'lost_job';
         }
         if (!reason) continue;

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
-import { EvalRunsService, RunExecutionService, RunQueueService } from '@greenlight/evaluation';
+import { EvalRunsService, RunCreationService, RunQueueService, SyncRunExecutor } from '@greenlight/evaluation';
 import { ApiEnvelope, PageQuery, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import {
@@ -28,7 +28,8 @@ import { RUN_TYPE_MAPPING_DOC } from './dto/run-type';
 export class EvalRunsController {
   constructor(
     private readonly runs: EvalRunsService,
-    private readonly execution: RunExecutionService,
+    private readonly creation: RunCreationService,
+    private readonly sync: SyncRunExecutor,
     private readonly queue: RunQueueService,
   ) {}
 
@@ -62,7 +63,7 @@ export class EvalRunsController {
   @ApiOperation({ summary: "The run's lifecycle events, oldest first" })
   @ApiEnvelope(EvalRunEventView, { paginated: true })
   events(@CurrentActor() actor: Actor, @Param('run_id', UuidParamPipe) runId: string, @Query() page: PageQuery) {
-    return this.queue.events(actor, runId, page);
+    return this.runs.events(actor, runId, page);
   }
 
   @Post()
@@ -94,7 +95,7 @@ export class EvalRunsController {
   })
   @ApiEnvelope(EvalRunView, { status: 202, description: 'Accepted: the run is pending' })
   create(@CurrentActor() actor: Actor, @Body() body: CreateEvalRunDto) {
-    return this.runs.create(actor, body);
+    return this.creation.create(actor, body);
   }
 
   @Get()
@@ -130,7 +131,7 @@ export class EvalRunsController {
   })
   @ApiEnvelope(EvalRunExecuteView)
   execute(@CurrentActor() actor: Actor, @Param('run_id', UuidParamPipe) runId: string) {
-    return this.execution.executeSync(actor, runId);
+    return this.sync.execute(actor, runId);
   }
 
   @Get(':run_id/results')

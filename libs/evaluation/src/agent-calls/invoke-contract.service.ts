@@ -4,8 +4,8 @@ import { AppConfig } from '@greenlight/config';
 import { ErrorCode } from '@greenlight/contracts';
 import { Actor } from '@greenlight/tenancy';
 import { DomainError } from '@greenlight/platform';
-import { extractAgentResponse } from '../agent-response';
-import { ExecutorError, invokeAgent } from '../executors';
+import { extractAgentResponse } from './agent-response';
+import { ExecutorError, invokeAgent } from './executors';
 import { GuardedHttpClient } from '@greenlight/platform';
 import { AgentsService } from '@greenlight/accounts';
 

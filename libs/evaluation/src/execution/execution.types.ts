@@ -1,5 +1,5 @@
 import type { EvalRunEntity } from '@greenlight/database';
-import type { CaseToExecute, ExecutionOutput, Executor } from './executors';
+import type { CaseToExecute, ExecutionOutput, Executor } from '../agent-calls/executors';
 import type { CachingJudge } from '@greenlight/judging';
 import type { JudgeInput, JudgeResult } from '@greenlight/judging';
 import type { RunConfig } from './run-config';

@@ -31,10 +31,12 @@ export class InfrastructureWaits {
     private readonly baseMs: number,
     private readonly maxMs: number,
     private readonly maxAgeMs: number,
+    /** The time job ages are measured on (pass the injected Clock's). */
+    private readonly clock: () => number = Date.now,
   ) {}
 
   /** How long the job should wait before trying again, or null when the error is not ours to wait out. */
-  delayFor(job: WaitingJob, err: unknown, now = Date.now()): number | null {
+  delayFor(job: WaitingJob, err: unknown, now = this.clock()): number | null {
     if (!isInfrastructureError(err) || now - job.timestamp > this.maxAgeMs) {
       this.settled(job);
       return null;

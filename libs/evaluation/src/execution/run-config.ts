@@ -1,4 +1,4 @@
-import type { ExecutorConfig } from './executors';
+import type { ExecutorConfig } from '../agent-calls/executors';
 import type { JudgeConfig, ProfileSnapshot } from '@greenlight/judging';
 
 /** Gates checked before a run executes (step 120). */

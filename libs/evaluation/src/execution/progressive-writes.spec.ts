@@ -1,5 +1,5 @@
-import { ProgressiveWrites } from './result-writer';
-import type { CaseOutcome } from './run-execution.service';
+import { ProgressiveWrites } from './progressive-writes';
+import type { CaseOutcome } from './execution.types';
 
 const outcome = (i: number) => ({ case: { id: `case-${i}` } }) as unknown as CaseOutcome;
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));

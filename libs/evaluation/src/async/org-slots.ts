@@ -15,6 +15,8 @@ export class OrgSlots {
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly leaseMs: number,
+    /** The time leases are measured on (the injected Clock in the apps). */
+    private readonly now: () => number = Date.now,
   ) {}
 
   private key(orgId: string): string {
@@ -23,7 +25,7 @@ export class OrgSlots {
 
   /** Takes one of the org's `cap` slots for `token`; false when all are taken. */
   async acquire(orgId: string, token: string, cap: number): Promise<boolean> {
-    const now = Date.now();
+    const now = this.now();
     const got = await this.redis.eval(ACQUIRE, 1, this.key(orgId), now, now + this.leaseMs, cap, token, this.leaseMs * 2);
     return Number(got) === 1;
   }

@@ -1,16 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@greenlight/config';
-import { EvalRunEntity, EvalRunEventEntity, Page, PageRequest } from '@greenlight/database';
+import { EvalRunEntity } from '@greenlight/database';
 import { JobProducer } from '@greenlight/queue';
 import { Actor } from '@greenlight/tenancy';
 import { ErrorCode, QueueName } from '@greenlight/contracts';
 import { DomainError } from '@greenlight/platform';
-import { EvalRunsService, presentRun, RunView } from './eval-runs.service';
-import { RunExecutionService } from './run-execution.service';
-import { RunEventLog } from './lifecycle/run-event-log';
-import { RunLifecycle } from './lifecycle/run-lifecycle';
-import { isFinished, isResumable } from './lifecycle/run-transitions';
-import { finalizeJobId, isLiveJobState, startJobId } from './queue/job-ids';
+import { RunGatesCheck } from '../execution/run-gates-check';
+import { RunEventLog } from '../lifecycle/run-event-log';
+import { RunLifecycle } from '../lifecycle/run-lifecycle';
+import { isFinished, isResumable } from '../lifecycle/run-transitions';
+import { EvalRunsService } from '../runs/eval-runs.service';
+import { presentRun, RunView } from '../runs/run-views';
+import { finalizeJobId, isLiveJobState, startJobId } from './job-ids';
 
 export interface StartRunResult {
   run: RunView;
@@ -35,12 +36,12 @@ export interface CancelRunResult {
   cancelled: boolean;
 }
 
-/** API side of async runs: start (enqueue), requeue, resume, cancel, lifecycle events. The worker executes. */
+/** Handing runs to the queue: start (enqueue), requeue, resume, cancel. The worker executes them (AsyncRunExecutor). */
 @Injectable()
 export class RunQueueService {
   constructor(
     private readonly runs: EvalRunsService,
-    private readonly execution: RunExecutionService,
+    private readonly gates: RunGatesCheck,
     private readonly lifecycle: RunLifecycle,
     private readonly eventLog: RunEventLog,
     private readonly producer: JobProducer,
@@ -54,7 +55,7 @@ export class RunQueueService {
    */
   async enqueueStart(actor: Actor, runId: string): Promise<StartRunResult> {
     let run = await this.runs.load(actor, runId);
-    await this.execution.checkGates(run);
+    await this.gates.assertOpen(run);
     let reopened = false;
     if (isFinished(run)) {
       run = await this.lifecycle.reopen(run);
@@ -87,7 +88,7 @@ export class RunQueueService {
   async requeue(run: EvalRunEntity, opts: { delayMs?: number; reason: string }): Promise<RequeueResult> {
     let action: RequeueResult['action'] = 'run_resumed';
     if (isFinished(run)) {
-      await this.execution.checkGates(run);
+      await this.gates.assertOpen(run);
       const resumable = isResumable(run);
       run = await this.lifecycle.reopen(run);
       if (!resumable) action = 'run_restarted';
@@ -121,16 +122,6 @@ export class RunQueueService {
     return epoch;
   }
 
-  /** Whether the run's current epoch was handed to the queue (start, requeue, resume) rather than executed synchronously. */
-  isQueuedEpoch(run: Pick<EvalRunEntity, 'id' | 'queue_epoch'>): Promise<boolean> {
-    return this.eventLog.isQueuedEpoch(run);
-  }
-
-  /** How often the run was resumed since it was last started (`start` grants a fresh allowance). */
-  resumesSinceStart(runId: string): Promise<number> {
-    return this.eventLog.resumesSinceStart(runId);
-  }
-
   /** The states of the start and finalize jobs of the run's current epoch (null: no such job). */
   async epochJobStates(run: Pick<EvalRunEntity, 'id' | 'queue_epoch'>): Promise<{ start: string | null; finalize: string | null }> {
     const queue = this.producer.queue(QueueName.EvalRuns);
@@ -152,11 +143,6 @@ export class RunQueueService {
       const latest = await this.runs.load(actor, runId);
       return { run: presentRun(latest), cancelled: false };
     }
-  }
-
-  async events(actor: Actor, runId: string, page: PageRequest): Promise<Page<EvalRunEventEntity>> {
-    const run = await this.runs.load(actor, runId);
-    return this.eventLog.list(run.id, page);
   }
 
   /** The start job of a run's epoch, after the epoch's claim committed. */

@@ -1,7 +1,7 @@
 import { QueryFailedError } from 'typeorm';
 import { ErrorCode } from '@greenlight/contracts';
 import { DomainError } from '@greenlight/platform';
-import { ExecutorError } from './executors';
+import { ExecutorError } from '../agent-calls/executors';
 import { isInfrastructureError } from './infrastructure-errors';
 import { cappedBackoff, InfrastructureWaits } from './job-retries';
 

@@ -4,10 +4,14 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '@greenlight/config';
 import { ErrorCode } from '@greenlight/contracts';
 import { EvalRunEntity } from '@greenlight/database';
-import { RunLifecycle } from './lifecycle/run-lifecycle';
-import { RunContext, RunExecutionService } from './run-execution.service';
+import { Clock } from '@greenlight/platform';
+import { CaseRunner } from '../execution/case-runner';
+import type { RunContext } from '../execution/execution.types';
+import { RunFinisher } from '../execution/run-finisher';
+import { RunEventLog } from '../lifecycle/run-event-log';
+import { RunLifecycle } from '../lifecycle/run-lifecycle';
+import { isLiveJobState } from './job-ids';
 import { RunQueueService } from './run-queue.service';
-import { isLiveJobState } from './queue/job-ids';
 
 /**
  * What settling a run did: it was finished, resumed under a new epoch (a running run) or requeued (a
@@ -40,9 +44,12 @@ export class RunRecoveryService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly lifecycle: RunLifecycle,
-    private readonly execution: RunExecutionService,
+    private readonly runner: CaseRunner,
+    private readonly finisher: RunFinisher,
+    private readonly eventLog: RunEventLog,
     private readonly queue: RunQueueService,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -51,7 +58,7 @@ export class RunRecoveryService {
    * execute or finish it. (A synchronous execute keeps no job; it is not this service's to judge.)
    */
   async isOrphaned(run: EvalRunEntity): Promise<boolean> {
-    if ((run.status !== 'running' && run.status !== 'pending') || !(await this.queue.isQueuedEpoch(run))) return false;
+    if ((run.status !== 'running' && run.status !== 'pending') || !(await this.eventLog.isQueuedEpoch(run))) return false;
     const jobs = await this.queue.epochJobStates(run);
     return !isLiveJobState(jobs.start) && !isLiveJobState(jobs.finalize);
   }
@@ -64,9 +71,9 @@ export class RunRecoveryService {
   async sweep(idleMs: number, limit = 100): Promise<RecoveredRun[]> {
     const rows: EvalRunEntity[] = await this.db.query(
       `SELECT * FROM eval_runs
-       WHERE status IN ('pending', 'running') AND queue_epoch > 0 AND updated_at < now() - make_interval(secs => $1)
+       WHERE status IN ('pending', 'running') AND queue_epoch > 0 AND updated_at < $3::timestamptz - make_interval(secs => $1)
        ORDER BY updated_at, id LIMIT $2`,
-      [idleMs / 1000, limit],
+      [idleMs / 1000, limit, this.clock.date()],
     );
     const out: RecoveredRun[] = [];
     for (const run of rows) {
@@ -97,7 +104,7 @@ export class RunRecoveryService {
     if (missing === 0) return this.finishFromResults(run, ctx, reason);
 
     const max = this.config.get('EVAL_RUN_MAX_RESUMES');
-    const resumes = await this.queue.resumesSinceStart(run.id);
+    const resumes = await this.eventLog.resumesSinceStart(run.id);
     if (resumes < max) {
       const epoch = await this.queue.resume(run, { reason, missing_cases: missing, resume: resumes + 1, max_resumes: max });
       if (epoch === null) return 'skipped';
@@ -122,12 +129,13 @@ export class RunRecoveryService {
     }
   }
 
-  /** Every case has a result: the run gets its terminal state from them (see RunExecutionService.finish). */
+  /** Every case has a result: the run gets its terminal state from them (see RunFinisher). */
   private async finishFromResults(run: EvalRunEntity, ctx: RunContext | undefined, reason: string): Promise<SettleOutcome> {
-    const context = ctx ?? { ...this.execution.prepare(run), epoch: run.queue_epoch };
-    const started = run.started_at ? new Date(run.started_at).getTime() : Date.now();
+    const context = ctx ?? { ...this.runner.prepare(run), epoch: run.queue_epoch };
+    const now = this.clock.now();
+    const started = run.started_at ? new Date(run.started_at).getTime() : now;
     try {
-      const finished = await this.execution.finish(context, Date.now() - started, { missing_cases: 0, ...(ctx ? {} : { settled_by: reason }) });
+      const finished = await this.finisher.finishFromResults(context, now - started, { missing_cases: 0, ...(ctx ? {} : { settled_by: reason }) });
       return finished.status === 'completed' ? 'completed' : 'failed';
     } catch (err) {
       if (ctx) throw err; // finalize: its job retries

@@ -1,14 +1,16 @@
-import type { Pool } from 'pg';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import { isWellFormed } from './agent-response';
+import { isWellFormed } from '../agent-calls/agent-response';
 import { KeyedBatcher } from './keyed-batcher';
-import type { CaseOutcome, RunContext } from './run-execution.types';
+import type { CaseOutcome, RunContext } from './execution.types';
+import { preparedQuery } from './prepared-query';
 
 /**
  * Writes case outcomes: one result and one artifact per case, idempotent on (run_id, case_id), only
  * while the execution still owns the run (its status is running at the execution's queue epoch).
  */
+@Injectable()
 export class RunResultWriter {
   /** Writes of one run and epoch: one statement in flight, the calls behind it grouped (group commit). */
   private readonly writes = new KeyedBatcher<PendingWrite, number>(
@@ -23,7 +25,7 @@ export class RunResultWriter {
     },
   );
 
-  constructor(private readonly db: DataSource) {}
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
    * Stores the results and artifacts of a batch; a case already stored is left as it is. Resolves once
@@ -67,74 +69,6 @@ export class RunResultWriter {
     ]);
     return new Set(inserted.map((r) => r.case_id));
   }
-}
-
-/** A synchronous execution writes its outcomes once this many are waiting ... */
-export const PROGRESSIVE_BATCH = 50;
-/** ... or once the oldest has waited this long, whichever comes first. */
-export const PROGRESSIVE_MAX_WAIT_MS = 500;
-
-/**
- * The outcomes of an execution that keeps no job of its own (the synchronous execute), written as its
- * cases finish rather than page by page: should the process die mid-run, everything but the last
- * half second or PROGRESSIVE_BATCH cases is stored, and a resumed run skips it. Writes go one after
- * another; the first one that fails is reported by `check` and `drain`.
- */
-export class ProgressiveWrites {
-  private waiting: CaseOutcome[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private writing: Promise<void> = Promise.resolve();
-  private failure: { err: unknown } | null = null;
-
-  constructor(
-    private readonly write: (outcomes: CaseOutcome[]) => Promise<unknown>,
-    private readonly batch = PROGRESSIVE_BATCH,
-    private readonly maxWaitMs = PROGRESSIVE_MAX_WAIT_MS,
-  ) {}
-
-  add(outcome: CaseOutcome): void {
-    this.waiting.push(outcome);
-    if (this.waiting.length >= this.batch) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.maxWaitMs);
-  }
-
-  /** Throws the error of a write that failed, so the execution stops instead of computing more. */
-  check(): void {
-    if (this.failure) throw this.failure.err;
-  }
-
-  /** Writes what is waiting and resolves once every write is committed (or throws the first failure). */
-  async drain(): Promise<void> {
-    this.flush();
-    await this.writing;
-    this.check();
-  }
-
-  private flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const outcomes = this.waiting;
-    if (outcomes.length === 0) return;
-    this.waiting = [];
-    this.writing = this.writing.then(async () => {
-      if (this.failure) return;
-      try {
-        await this.write(outcomes);
-      } catch (err) {
-        this.failure = { err };
-      }
-    });
-  }
-}
-
-/**
- * A hot-path statement as a named prepared statement on the pool TypeORM uses: PostgreSQL parses and
- * plans it once per connection rather than on every call, which for these short statements is most
- * of their cost (the write statement: about 0.75 ms unprepared against 0.13 ms prepared).
- */
-export async function preparedQuery<T>(db: DataSource, name: string, text: string, values: unknown[]): Promise<T[]> {
-  const pool = (db.driver as PostgresDriver).master as Pool;
-  return (await pool.query({ name, text, values })).rows as T[];
 }
 
 /** Most outcomes one group-committed write combines (a single larger call still goes in one piece). */

@@ -1,9 +1,9 @@
 import { DataSource } from 'typeorm';
 import { EvalRunEntity } from '@greenlight/database';
 import { KeyedBatcher } from './keyed-batcher';
-import { preparedQuery } from './result-writer';
+import { preparedQuery } from './prepared-query';
 import { asOfSql, RunConfig } from './run-config';
-import type { CaseRow } from './run-execution.types';
+import type { CaseRow } from './execution.types';
 
 /**
  * Loads the cases of chunk jobs on the worker's hot path: a chunk's cases in (position, id) order,

@@ -1,0 +1,101 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { EvalResultEntity, EvalRunArtifactEntity, EvalRunEntity, EvalRunEventEntity, Page, PageRequest, RunStatus, RunType } from '@greenlight/database';
+import { Actor, scopedById } from '@greenlight/tenancy';
+import { AgentsService } from '@greenlight/accounts';
+import { DomainError, resolveOrgScope } from '@greenlight/platform';
+import { RunEventLog } from '../lifecycle/run-event-log';
+import { RunStatistics } from './run-statistics';
+import { AgentLatestView, presentRun, ResultFilter, RunRates, RunSummary, RunView } from './run-views';
+
+/** Reading eval runs in the actor's org: list, one run, its results, summary, artifacts and events. */
+@Injectable()
+export class EvalRunsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly agents: AgentsService,
+    private readonly statistics: RunStatistics,
+    private readonly eventLog: RunEventLog,
+  ) {}
+
+  async list(
+    actor: Actor,
+    filter: { org_id?: string; agent_id?: string; status?: RunStatus; run_type?: RunType; golden_set_id?: string },
+    page: PageRequest,
+  ): Promise<Page<RunView & { rates: RunRates }>> {
+    const org = await resolveOrgScope(this.db, actor, filter.org_id, false);
+    const qb = this.db.getRepository(EvalRunEntity).createQueryBuilder('r');
+    if (org !== null) qb.andWhere('r.org_id = :org', { org });
+    if (filter.agent_id) qb.andWhere('r.agent_id = :agent', { agent: filter.agent_id });
+    if (filter.status) qb.andWhere('r.status = :status', { status: filter.status });
+    if (filter.run_type) qb.andWhere('r.run_type = :rt', { rt: filter.run_type });
+    if (filter.golden_set_id) qb.andWhere('r.golden_set_id = :gs', { gs: filter.golden_set_id });
+    qb.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'ASC').take(page.limit).skip(page.offset);
+    const [rows, total] = await qb.getManyAndCount();
+    const rates = await this.statistics.ratesFor(rows);
+    return { items: rows.map((r) => ({ ...presentRun(r), rates: rates.get(r.id)! })), limit: page.limit, offset: page.offset, total };
+  }
+
+  /** `GET /agents/{id}/latest`: the agent's most recent run with its rates; null until it has one. */
+  async latestForAgent(actor: Actor, agentId: string): Promise<AgentLatestView> {
+    const agent = await this.agents.load(actor, agentId);
+    const run = await this.db.getRepository(EvalRunEntity).findOne({ where: { agent_id: agent.id }, order: { created_at: 'DESC', id: 'ASC' } });
+    if (!run) return { agent_id: agent.id, agent_name: agent.name, latest_run: null };
+    const rates = await this.statistics.ratesFor([run]);
+    return { agent_id: agent.id, agent_name: agent.name, latest_run: { ...presentRun(run), rates: rates.get(run.id)! } };
+  }
+
+  async get(actor: Actor, id: string): Promise<RunView> {
+    return presentRun(await this.load(actor, id));
+  }
+
+  /** The run row if `actor` may see it; NOT_FOUND otherwise. */
+  async load(actor: Actor, id: string): Promise<EvalRunEntity> {
+    const run = await this.db.getRepository(EvalRunEntity).findOneBy(scopedById(actor, id));
+    if (!run) throw DomainError.notFound('eval run', id);
+    return run;
+  }
+
+  async results(actor: Actor, runId: string, filter: ResultFilter, page: PageRequest): Promise<Page<Omit<EvalResultEntity, 'org_id'>>> {
+    const run = await this.load(actor, runId);
+    const qb = this.db.getRepository(EvalResultEntity).createQueryBuilder('x').where('x.run_id = :run', { run: run.id });
+    if (filter.evaluation_mode) qb.andWhere('x.evaluation_mode = :mode', { mode: filter.evaluation_mode });
+    if (filter.status) qb.andWhere('x.status = :st', { st: filter.status });
+    if (filter.answer_correct !== undefined) qb.andWhere('x.answer_correct = :ac', { ac: filter.answer_correct });
+    if (filter.source_correct !== undefined) qb.andWhere('x.source_correct = :sc', { sc: filter.source_correct });
+    if (filter.passed !== undefined) qb.andWhere('x.passed = :p', { p: filter.passed });
+    if (filter.min_quality_score !== undefined) qb.andWhere('x.quality_score >= :minq', { minq: filter.min_quality_score });
+    if (filter.max_quality_score !== undefined) qb.andWhere('x.quality_score <= :maxq', { maxq: filter.max_quality_score });
+    if (filter.case_id) qb.andWhere('x.case_id = :cid', { cid: filter.case_id });
+    if (filter.issue_tag) qb.andWhere(':tag = ANY(x.issue_tags)', { tag: filter.issue_tag });
+    qb.orderBy('x.created_at', 'ASC').addOrderBy('x.id', 'ASC').take(page.limit).skip(page.offset);
+    const [rows, total] = await qb.getManyAndCount();
+    return { items: rows.map(({ org_id: _o, ...r }) => r), limit: page.limit, offset: page.offset, total };
+  }
+
+  async summary(actor: Actor, runId: string): Promise<RunSummary> {
+    const run = await this.load(actor, runId);
+    return this.statistics.summarize(run);
+  }
+
+  async artifacts(
+    actor: Actor,
+    runId: string,
+    filter: { case_id?: string; evaluation_mode?: 'answer' | 'criteria' },
+    page: PageRequest,
+  ): Promise<Page<Omit<EvalRunArtifactEntity, 'org_id'>>> {
+    const run = await this.load(actor, runId);
+    const qb = this.db.getRepository(EvalRunArtifactEntity).createQueryBuilder('a').where('a.run_id = :run', { run: run.id });
+    if (filter.case_id) qb.andWhere('a.case_id = :cid', { cid: filter.case_id });
+    if (filter.evaluation_mode) qb.andWhere('a.evaluation_mode = :mode', { mode: filter.evaluation_mode });
+    qb.orderBy('a.created_at', 'ASC').addOrderBy('a.id', 'ASC').take(page.limit).skip(page.offset);
+    const [rows, total] = await qb.getManyAndCount();
+    return { items: rows.map(({ org_id: _o, ...a }) => a), limit: page.limit, offset: page.offset, total };
+  }
+  /** The run's lifecycle events, oldest first. */
+  async events(actor: Actor, runId: string, page: PageRequest): Promise<Page<EvalRunEventEntity>> {
+    const run = await this.load(actor, runId);
+    return this.eventLog.list(run.id, page);
+  }
+}

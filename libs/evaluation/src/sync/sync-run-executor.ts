@@ -1,0 +1,137 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '@greenlight/config';
+import { ErrorCode } from '@greenlight/contracts';
+import { EvalRunEntity } from '@greenlight/database';
+import { DomainError } from '@greenlight/platform';
+import type { Actor } from '@greenlight/tenancy';
+import { CaseCursor, CaseLoader } from '../execution/case-loader';
+import { CaseRunner } from '../execution/case-runner';
+import { mapWithConcurrency } from '../execution/concurrency';
+import type { RunContext } from '../execution/execution.types';
+import { ProgressiveWrites } from '../execution/progressive-writes';
+import { RunResultWriter } from '../execution/result-writer';
+import { RunFinisher } from '../execution/run-finisher';
+import { RunGatesCheck } from '../execution/run-gates-check';
+import { RunLifecycle } from '../lifecycle/run-lifecycle';
+import { cancelledError, transitionError } from '../lifecycle/run-transitions';
+import { EvalRunsService } from '../runs/eval-runs.service';
+import { RunStatistics } from '../runs/run-statistics';
+import { presentRun, RunSummary, RunView } from '../runs/run-views';
+
+/** Cases loaded per page of a synchronous execution. */
+const PAGE = 250;
+
+/**
+ * `POST /eval/runs/{id}/execute`: the whole run in the request (small runs, debugging), on the API.
+ * Cases run EVAL_SYNC_CONCURRENCY at once; outcomes are written as cases finish, so a process that
+ * dies mid-run keeps them (the reaper then fails the run, and `start` resumes it).
+ */
+@Injectable()
+export class SyncRunExecutor {
+  private readonly logger = new Logger('SyncRunExecutor');
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly runs: EvalRunsService,
+    private readonly statistics: RunStatistics,
+    private readonly lifecycle: RunLifecycle,
+    private readonly gates: RunGatesCheck,
+    private readonly cases: CaseLoader,
+    private readonly runner: CaseRunner,
+    private readonly writer: RunResultWriter,
+    private readonly finisher: RunFinisher,
+    private readonly config: AppConfig,
+  ) {}
+
+  async execute(actor: Actor, runId: string): Promise<{ run: RunView; summary: RunSummary }> {
+    const run = await this.runs.load(actor, runId);
+    this.assertExecutable(run);
+    await this.gates.assertOpen(run);
+    // Claiming a new epoch makes any start job queued for this run stale: never two executions at once.
+    const running = await this.lifecycle.begin(run.id, 'sync', { bumpEpoch: true }).catch((err: unknown) => {
+      // Cancelled by someone else since it was read: the same answer as a run that was cancelled already.
+      const lostToCancel =
+        err instanceof DomainError && err.code === ErrorCode.EVAL_RUN_STATUS_TRANSITION_INVALID && asObject(err.details).status === 'cancelled';
+      throw lostToCancel ? cancelledError(run.id) : err;
+    });
+    const ctx = this.runner.prepare(running);
+    const started = performance.now();
+    // Outcomes are written as cases finish (bounded batches), so a process that dies mid-run keeps them.
+    const writes = new ProgressiveWrites((outcomes) => this.writer.persist(ctx, outcomes));
+    try {
+      const finished = (await this.runAllCases(ctx, writes))
+        ? await this.finisher.finishFromResults(ctx, performance.now() - started, { execution: 'sync' })
+        : await this.runs.load(actor, run.id);
+      return { run: presentRun(finished), summary: await this.statistics.summarize(finished) };
+    } catch (err) {
+      await this.failOnError(ctx, err, performance.now() - started);
+      if (err instanceof DomainError) {
+        throw new DomainError(err.code, err.message, { ...asObject(err.details), run_id: run.id, run_status: 'failed' });
+      }
+      throw err;
+    }
+  }
+
+  /** Only a pending run of at most EVAL_SYNC_MAX_CASES cases is executed here. */
+  private assertExecutable(run: EvalRunEntity): void {
+    if (run.status === 'cancelled') throw cancelledError(run.id);
+    const max = this.config.get('EVAL_SYNC_MAX_CASES');
+    if (run.total_cases > max) {
+      throw new DomainError(ErrorCode.EVAL_RUN_TOO_LARGE_FOR_SYNC, `the run has ${run.total_cases} cases; execute runs at most ${max} synchronously`, {
+        run_id: run.id,
+        total_cases: run.total_cases,
+        max_sync_cases: max,
+      });
+    }
+    if (run.status !== 'pending') throw transitionError(run.id, run.status, 'running');
+  }
+
+  /**
+   * Runs every case without a result, page by page, and waits for their writes. False when the run
+   * stopped being this execution's meanwhile (cancelled, or restarted by someone else).
+   */
+  private async runAllCases(ctx: RunContext, writes: ProgressiveWrites): Promise<boolean> {
+    let after: CaseCursor | null = null;
+    for (;;) {
+      if (!(await this.stillRunningAtEpoch(ctx))) {
+        await writes.drain();
+        return false;
+      }
+      const page = await this.cases.pageAfter(ctx.run, after, PAGE);
+      if (page.length === 0) break;
+      await mapWithConcurrency(page, this.config.get('EVAL_SYNC_CONCURRENCY'), async (c) => {
+        writes.check();
+        writes.add(await this.runner.run(ctx, c));
+      });
+      const last = page[page.length - 1];
+      after = { position: last.position, id: last.id };
+    }
+    await writes.drain();
+    return true;
+  }
+
+  /** True while the run is still running at this execution's epoch (not cancelled, not restarted). */
+  private async stillRunningAtEpoch(ctx: RunContext): Promise<boolean> {
+    const rows = await this.db.query(`SELECT 1 FROM eval_runs WHERE id = $1 AND status = 'running' AND queue_epoch = $2`, [ctx.run.id, ctx.epoch]);
+    return rows.length > 0;
+  }
+
+  /** Marks the run failed with the error's code; never throws (the original error matters more). */
+  private async failOnError(ctx: RunContext, err: unknown, elapsedMs: number): Promise<void> {
+    const code = err instanceof DomainError ? err.code : ErrorCode.INTERNAL_ERROR;
+    const reason = err instanceof DomainError ? err.message : 'internal error during execution';
+    if (!(err instanceof DomainError)) this.logger.error(`run ${ctx.run.id} failed: ${(err as Error)?.stack ?? String(err)}`);
+    try {
+      const design_context = { execution: this.finisher.summarize(ctx, elapsedMs, null, null) };
+      await this.lifecycle.fail(ctx.run.id, ctx.epoch, { code, reason }, { design_context, details: { reason, execution: 'sync' } });
+    } catch (markErr) {
+      this.logger.warn(`could not mark run ${ctx.run.id} failed: ${(markErr as Error).message}`);
+    }
+  }
+}
+
+function asObject(v: unknown): Record<string, unknown> {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : v === null || v === undefined ? {} : { details: v };
+}
