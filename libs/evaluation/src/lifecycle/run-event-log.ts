@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { EvalRunEntity, EvalRunEventEntity, Page, PageRequest } from '@greenlight/database';
+import { paginate } from '@greenlight/platform';
 
 /**
  * What `GET /eval/runs/{id}/events` lists. Moves of the run (RunLifecycle) write theirs in the same
@@ -40,15 +41,10 @@ export class RunEventLog {
     return this.write(this.db.manager, run, type, details);
   }
 
-  /** The run's events, oldest first. */
-  async list(runId: string, page: PageRequest): Promise<Page<EvalRunEventEntity>> {
-    const [items, total] = await this.db.getRepository(EvalRunEventEntity).findAndCount({
-      where: { run_id: runId },
-      order: { id: 'ASC' },
-      take: page.limit,
-      skip: page.offset,
-    });
-    return { items, limit: page.limit, offset: page.offset, total };
+  /** The run's events, oldest first (the caller has checked the run is in the actor's scope). */
+  list(runId: string, page: PageRequest): Promise<Page<EvalRunEventEntity>> {
+    const qb = this.db.getRepository(EvalRunEventEntity).createQueryBuilder('e').where('e.run_id = :run', { run: runId }).orderBy('e.id', 'ASC');
+    return paginate(qb, page);
   }
 
   /** Whether the run's current epoch was handed to the queue (start, requeue, resume) rather than executed synchronously. */

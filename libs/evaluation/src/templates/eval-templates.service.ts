@@ -3,12 +3,9 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AgentType, ErrorCode } from '@greenlight/contracts';
 import { EvalTemplateEntity, Page, PageRequest, RunType } from '@greenlight/database';
-import { Actor, scopedById } from '@greenlight/tenancy';
-import { DomainError } from '@greenlight/platform';
+import type { Actor } from '@greenlight/tenancy';
+import { DomainError, isUniqueViolation, OrgScope, paginate } from '@greenlight/platform';
 import { GoldenSetsService } from '@greenlight/golden-sets';
-import { resolveOrgScope } from '@greenlight/platform';
-import { OrgsService } from '@greenlight/accounts';
-import { isUniqueViolation } from '@greenlight/platform';
 
 export type EvalTemplateView = Omit<EvalTemplateEntity, 'created_by_key_id'>;
 
@@ -23,19 +20,17 @@ export interface CreateTemplateInput {
   design_context?: Record<string, unknown>;
 }
 
-/** Eval templates (step 75): a named, reusable run configuration for one agent type. */
+/** Eval templates: a named, reusable run configuration for one agent type, in the actor's org. */
 @Injectable()
 export class EvalTemplatesService {
   constructor(
     @InjectRepository(EvalTemplateEntity) private readonly templates: Repository<EvalTemplateEntity>,
-    private readonly orgs: OrgsService,
     private readonly goldenSets: GoldenSetsService,
   ) {}
 
   async create(actor: Actor, input: CreateTemplateInput): Promise<EvalTemplateView> {
-    const orgId = input.org_id ?? actor.org_id;
-    if (!orgId) throw DomainError.validation('org_id is required for global keys', [{ field: 'org_id', messages: ['is required for global keys'] }]);
-    await this.orgs.assertAccessible(actor, orgId);
+    const scope = await OrgScope.resolve(this.templates.manager, actor, input.org_id, { required: true });
+    const orgId = scope.requireOrg();
     if (input.golden_set_id) {
       const set = await this.goldenSets.get(actor, input.golden_set_id);
       if (set.org_id !== orgId) throw DomainError.notFound('golden set', input.golden_set_id);
@@ -64,20 +59,15 @@ export class EvalTemplatesService {
   }
 
   async list(actor: Actor, filter: { org_id?: string; agent_type?: AgentType; run_type?: RunType }, page: PageRequest): Promise<Page<EvalTemplateView>> {
-    const org = await resolveOrgScope(this.templates.manager.connection, actor, filter.org_id, false);
-    const qb = this.templates.createQueryBuilder('t');
-    if (org !== null) qb.andWhere('t.org_id = :org', { org });
+    const scope = await OrgScope.resolve(this.templates.manager, actor, filter.org_id);
+    const qb = scope.apply(this.templates.createQueryBuilder('t'), 't');
     if (filter.agent_type) qb.andWhere('t.agent_type = :at', { at: filter.agent_type });
     if (filter.run_type) qb.andWhere('t.run_type = :rt', { rt: filter.run_type });
-    qb.orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'ASC').take(page.limit).skip(page.offset);
-    const [rows, total] = await qb.getManyAndCount();
-    return { items: rows.map(present), limit: page.limit, offset: page.offset, total };
+    return paginate(qb.orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'ASC'), page, present);
   }
 
   async get(actor: Actor, id: string): Promise<EvalTemplateView> {
-    const t = await this.templates.findOneBy(scopedById(actor, id));
-    if (!t) throw DomainError.notFound('eval template', id);
-    return present(t);
+    return present(await OrgScope.of(actor).findOne(this.templates.manager, EvalTemplateEntity, id, 'eval template'));
   }
 }
 
