@@ -3,3 +3,4 @@ export * from './roles';
 export * from './enums';
 export * from './queues';
 export * from './events';
+export * from './run-config';

@@ -10,7 +10,7 @@ export * from './execution/case-loader';
 export * from './execution/case-runner';
 export * from './execution/execution.types';
 export * from './execution/result-writer';
-export * from './execution/run-config';
+export * from './execution/cases-as-of';
 export * from './execution/run-finisher';
 export * from './execution/run-gates-check';
 export * from './lifecycle/run-event-log';

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { RunConfig } from '@greenlight/contracts';
 import type { RunType } from './eval-template.entity';
 
 export type RunStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
@@ -14,7 +15,7 @@ export class EvalRunEntity {
   @Column({ type: 'enum', enumName: 'run_type', enum: ['standard', 'regression', 'smoke', 'calibration'] }) run_type: RunType;
   @Column({ type: 'enum', enumName: 'run_status', enum: ['pending', 'running', 'completed', 'failed', 'cancelled'] }) status: RunStatus;
   /** Frozen at creation: judge, executor, profile snapshot, golden set version and case cut-off. */
-  @Column({ type: 'jsonb' }) config: Record<string, unknown>;
+  @Column({ type: 'jsonb' }) config: RunConfig;
   @Column({ type: 'jsonb', default: {} }) design_context: Record<string, unknown>;
   @Column({ type: 'integer' }) total_cases: number;
   @Column({ type: 'integer', default: 0 }) completed_cases: number;

@@ -1,13 +1,10 @@
-/**
- * Reading an agent's answer: agents reply with JSON in many shapes, so the output and the sources are
- * looked up under configurable dot paths first, then under the usual keys.
- */
-export interface ResponseMapping {
-  /** Dot path of the output text, e.g. `data.answer`. */
-  output_path?: string | null;
-  /** Dot path of the sources list, e.g. `data.citations`. */
-  sources_path?: string | null;
-}
+import type { RunResponseMapping } from '@greenlight/contracts';
+
+// Reading an agent's answer: agents reply with JSON in many shapes, so the output and the sources are
+// looked up under configurable dot paths first, then under the usual keys.
+
+/** Dot paths of the output text (e.g. `data.answer`) and of the sources list (e.g. `data.citations`). */
+export type ResponseMapping = RunResponseMapping;
 
 export interface ExtractedResponse {
   output: string | null;

@@ -1,22 +1,15 @@
-import { ErrorCode } from '@greenlight/contracts';
+import { ErrorCode, RequestedRunExecutorMode, RunExecutorConfig, RunExecutorMode } from '@greenlight/contracts';
 import { DomainError } from '@greenlight/platform';
 import type { GuardedHttpClient } from '@greenlight/platform';
 import { OutboundError } from '@greenlight/platform';
 import { extractAgentResponse, ResponseMapping, storableText } from './agent-response';
 
-export type ExecutorMode = 'simulated' | 'agent_http';
-export type RequestedExecutorMode = ExecutorMode | 'auto';
+export type ExecutorMode = RunExecutorMode;
+export type RequestedExecutorMode = RequestedRunExecutorMode;
 export const EXECUTOR_MODES: RequestedExecutorMode[] = ['auto', 'simulated', 'agent_http'];
 
 /** The executor part of a run's frozen config. `auto` is resolved when the run is created. */
-export interface ExecutorConfig {
-  requested_mode: RequestedExecutorMode;
-  mode: ExecutorMode;
-  /** The agent endpoint as it was when the run was created. */
-  endpoint: string | null;
-  timeout_ms: number;
-  mapping: ResponseMapping;
-}
+export type ExecutorConfig = RunExecutorConfig;
 
 export interface CaseToExecute {
   id: string;

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { EvalRunEntity, GoldenSetCaseEntity } from '@greenlight/database';
 import { ChunkCase, ChunkCaseLoader } from './chunk-cases';
 import type { CaseRow } from './execution.types';
-import { asOfSql, CASES_AS_OF_SQL, RunConfig } from './run-config';
+import { asOfSql, CASES_AS_OF_SQL } from './cases-as-of';
 
 /** A position in a run's case order: (position, id). */
 export interface CaseCursor {
@@ -27,7 +27,7 @@ export class CaseLoader {
 
   /** Up to `limit` cases after `after` that have no result yet: the synchronous execute's pages. */
   async pageAfter(run: EvalRunEntity, after: CaseCursor | null, limit: number): Promise<CaseRow[]> {
-    const config = run.config as unknown as RunConfig;
+    const { config } = run;
     const qb = this.db
       .getRepository(GoldenSetCaseEntity)
       .createQueryBuilder('c')
@@ -45,7 +45,7 @@ export class CaseLoader {
    * left). Plain SQL in keyset pages: a start job needs only ids, not hydrated entities.
    */
   async idsLeft(run: EvalRunEntity, pageSize = 10_000): Promise<string[]> {
-    const config = run.config as unknown as RunConfig;
+    const { config } = run;
     const ids: string[] = [];
     let after: CaseCursor | null = null;
     for (;;) {

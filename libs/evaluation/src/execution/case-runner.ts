@@ -6,7 +6,6 @@ import { assertPolicyContract, CachingJudge, createJudge } from '@greenlight/jud
 import type { Judge, JudgeInput, JudgeVerdict } from '@greenlight/judging';
 import { ExecutionOutput, Executor, ExecutorError, HttpAgentExecutor, SimulatedExecutor } from '../agent-calls/executors';
 import type { CaseOutcome, CaseRow, RunContext } from './execution.types';
-import type { RunConfig } from './run-config';
 
 /**
  * Runs one case of a run: calls the agent, judges the answer and checks the profile's policy
@@ -21,7 +20,7 @@ export class CaseRunner {
 
   /** The judge (with a per-run cache) and executor of a run, from its frozen config. */
   prepare(run: EvalRunEntity): RunContext {
-    const config = run.config as unknown as RunConfig;
+    const { config } = run;
     const judge: Judge = createJudge(config.judge, {
       apiKey: this.config.get('OPENAI_API_KEY'),
       baseURL: this.config.get('OPENAI_BASE_URL') || undefined,

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { EvalRunEntity } from '@greenlight/database';
 import { KeyedBatcher } from './keyed-batcher';
 import { preparedQuery } from './prepared-query';
-import { asOfSql, RunConfig } from './run-config';
+import { asOfSql } from './cases-as-of';
 import type { CaseRow } from './execution.types';
 
 /**
@@ -29,7 +29,7 @@ export class ChunkCaseLoader {
    */
   load(run: EvalRunEntity, ids: string[]): Promise<ChunkCase[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    const config = run.config as unknown as RunConfig;
+    const { config } = run;
     const params: ChunkLoadParams = { runId: run.id, goldenSetId: run.golden_set_id, asOf: config.cases_as_of };
     // Loads of one run are grouped like its writes: one query in flight, the chunks that ask meanwhile
     // go together in the next one. A run's chunks start in waves (a finished chunk's slot takes the

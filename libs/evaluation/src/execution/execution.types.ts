@@ -2,7 +2,7 @@ import type { EvalRunEntity } from '@greenlight/database';
 import type { CaseToExecute, ExecutionOutput, Executor } from '../agent-calls/executors';
 import type { CachingJudge } from '@greenlight/judging';
 import type { JudgeInput, JudgeResult } from '@greenlight/judging';
-import type { RunConfig } from './run-config';
+import type { RunConfig } from '@greenlight/contracts';
 
 // Types shared by the run executor and the modules it drives (result writer, chunk loader), kept apart so those
 // modules need not import the executor back.

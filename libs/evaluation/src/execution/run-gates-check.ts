@@ -5,7 +5,6 @@ import { ErrorCode } from '@greenlight/contracts';
 import { EvalRunEntity } from '@greenlight/database';
 import { GoldenSetsService } from '@greenlight/golden-sets';
 import { DomainError } from '@greenlight/platform';
-import type { RunConfig } from './run-config';
 
 /** The gates a run asked for when it was created, checked before it executes (execute, start, requeue). */
 @Injectable()
@@ -17,7 +16,7 @@ export class RunGatesCheck {
 
   /** A run that asks for the golden-set quality gate does not start while the gate blocks it. */
   async assertOpen(run: EvalRunEntity): Promise<void> {
-    const { gates } = run.config as unknown as RunConfig;
+    const { gates } = run.config;
     if (!gates?.require_golden_set_quality_gate) return;
     const set = await this.db.query(`SELECT version FROM golden_sets WHERE id = $1`, [run.golden_set_id]);
     const status = await this.goldenSets.computeQualityGate(this.db.manager, run.golden_set_id, Number(set[0]?.version ?? 1), {

@@ -8,7 +8,8 @@ import { AgentsService, EvalProfilesService, EvalProfileView } from '@greenlight
 import { DomainError } from '@greenlight/platform';
 import type { Actor } from '@greenlight/tenancy';
 import { ExecutorConfig, resolveExecutorConfig } from '../agent-calls/executors';
-import { asOfSql, RunConfig } from '../execution/run-config';
+import type { RunConfig } from '@greenlight/contracts';
+import { asOfSql } from '../execution/cases-as-of';
 import { RunLifecycle } from '../lifecycle/run-lifecycle';
 import { EvalTemplatesService } from '../templates/eval-templates.service';
 import { applyTemplate, CreateRunInput, requestOf, RunOptions } from './run-options';
@@ -66,7 +67,7 @@ export class RunCreationService {
         template_id: input.template_id ?? null,
         name: input.name ?? '',
         run_type: request.run_type,
-        config: this.freeze(set, new Date(now), options, executor, profile) as unknown as Record<string, unknown>,
+        config: this.freeze(set, new Date(now), options, executor, profile),
         design_context: request.design_context,
         total_cases: total,
       };

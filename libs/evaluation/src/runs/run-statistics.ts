@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { EvalRunEntity } from '@greenlight/database';
-import type { RunConfig } from '../execution/run-config';
 import type { RunRates, RunSummary } from './run-views';
 
 const ratio = (n: number, d: number) => (d === 0 ? 0 : Math.round((n / d) * 10_000) / 10_000);
@@ -19,7 +18,7 @@ export class RunStatistics {
     for (const id of ids)
       out.set(id, { result_count: 0, error_count: 0, error_rate: 0, answer_correct_rate: 0, source_correct_rate: 0, quality_pass_rate: 0, pass_rate: 0 });
     if (ids.length === 0) return out;
-    const threshold = new Map(runs.map((r) => [r.id, (r.config as unknown as RunConfig).profile?.scoring_scale?.pass_threshold ?? 4]));
+    const threshold = new Map(runs.map((r) => [r.id, r.config.profile?.scoring_scale?.pass_threshold ?? 4]));
     const rows: Record<string, string | number>[] = await this.db.query(
       `SELECT run_id, count(*)::int AS n,
               count(*) FILTER (WHERE answer_correct IS NOT NULL)::int AS a_n, count(*) FILTER (WHERE answer_correct)::int AS a_ok,
@@ -48,7 +47,7 @@ export class RunStatistics {
 
   /** The summary of one run: counts, answer/source/quality rates, pass rate. */
   async summarize(run: EvalRunEntity): Promise<RunSummary> {
-    const threshold = (run.config as unknown as RunConfig).profile.scoring_scale.pass_threshold;
+    const threshold = run.config.profile.scoring_scale.pass_threshold;
     const [r] = await this.db.query(
       `SELECT count(*)::int AS n,
               count(*) FILTER (WHERE status = 'scored')::int AS scored,

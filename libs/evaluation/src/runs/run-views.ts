@@ -1,5 +1,5 @@
 import type { EvalRunEntity, RunStatus, RunType } from '@greenlight/database';
-import type { RunConfig } from '../execution/run-config';
+import type { RunConfig } from '@greenlight/contracts';
 
 // What the API shows of runs: the run itself, its rates and its summary.
 
@@ -82,7 +82,7 @@ export function presentRun(r: EvalRunEntity): RunView {
     name: r.name,
     run_type: r.run_type,
     status: r.status,
-    config: r.config as unknown as RunConfig,
+    config: r.config,
     design_context: r.design_context,
     total_cases: r.total_cases,
     completed_cases: r.completed_cases,
