@@ -1,5 +1,7 @@
 import { startTestAgent, TestAgent } from './support/agent-server';
-import { agentBody, expectError, expectSuccess, isTerminalRun, newRunOfCases, sleep, waitForRun } from './support/e2e-helpers';
+import { QueueName } from '@greenlight/contracts';
+import { JobProducer } from '@greenlight/queue';
+import { agentBody, expectError, expectSuccess, isTerminalRun, newRunOfCases, waitForRun, waitUntil } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
 
 const WORKER_ENV = {
@@ -51,6 +53,13 @@ describe('async runs on BullMQ', () => {
 
   const terminal = isTerminalRun;
 
+  /** The finalize job of the epoch a start job belongs to (`start-<run>-<epoch>` → `finalize-<run>-<epoch>`). */
+  const finalizeJob = (startJobId: string) =>
+    h.app
+      .get(JobProducer)
+      .queue(QueueName.EvalRuns)
+      .getJob(startJobId.replace(/^start-/, 'finalize-'));
+
   it('start → the worker completes the run; a second start is deduplicated; events tell the story', async () => {
     mode = 'ok';
     const id = await newRun(A, 23);
@@ -87,18 +96,20 @@ describe('async runs on BullMQ', () => {
   it('cancel mid-run stops the workers between cases', async () => {
     mode = 'slow';
     const id = await newRun(A, 60);
-    expectSuccess(await h.http.post(`/api/v1/eval/runs/${id}/start`).set(bearer(A.member)), 202);
+    const callsBefore = agent.calls.length;
+    const started = expectSuccess(await h.http.post(`/api/v1/eval/runs/${id}/start`).set(bearer(A.member)), 202);
     await waitFor(A, id, (r) => r.completed_cases >= 5);
     const res = expectSuccess(await h.http.post(`/api/v1/eval/runs/${id}/cancel`).set(bearer(A.member)), 200);
     expect(res).toMatchObject({ cancelled: true, run: { status: 'cancelled' } });
-    await sleep(600);
-    const after = await getRun(A, id);
     const results = expectSuccess(await h.http.get(`/api/v1/eval/runs/${id}/results`).set(bearer(A.viewer)), 200).total;
-    await sleep(400);
+    // Every chunk has stopped once the finalize job of the start's epoch is done (it waits for all of them).
+    await waitUntil("the run's chunks to stop", async () => (await finalizeJob(started.job_id))?.finishedOn, 20_000);
     const later = expectSuccess(await h.http.get(`/api/v1/eval/runs/${id}/results`).set(bearer(A.viewer)), 200).total;
-    expect(after.status).toBe('cancelled');
+    expect((await getRun(A, id)).status).toBe('cancelled');
     expect(later).toBe(results);
     expect(results).toBeLessThan(60);
+    // The cases not started before the workers saw the cancel were never sent to the agent.
+    expect(agent.calls.length - callsBefore).toBeLessThan(60);
     const again = expectSuccess(await h.http.post(`/api/v1/eval/runs/${id}/cancel`).set(bearer(A.member)), 200);
     expect(again.cancelled).toBe(false);
   });
@@ -189,16 +200,17 @@ describe('execute and start on the same run never execute it twice', () => {
       h.http.post(`/api/v1/eval/runs/${id}/start`).set(bearer(o.member)),
       h.http.post(`/api/v1/eval/runs/${id}/execute`).set(bearer(o.member)),
     ]);
-    expect([202]).toContain(start.status);
+    expect(start.status).toBe(202);
     expect([200, 409]).toContain(execute.status);
-    const deadline = Date.now() + 20_000;
-    let run: any;
-    do {
-      await sleep(100);
-      run = expectSuccess(await h.http.get(`/api/v1/eval/runs/${id}`).set(bearer(o.viewer)), 200);
-    } while (!['completed', 'failed'].includes(run.status) && Date.now() < deadline);
-    await sleep(500);
+    const run = await waitForRun(h, o.viewer, id, isTerminalRun, 20_000);
     expect(run).toMatchObject({ status: 'completed', completed_cases: 20 });
+    // Whichever execution lost must not call the agent late: wait until no job of the queue is left.
+    const queue = h.app.get(JobProducer).queue(QueueName.EvalRuns);
+    await waitUntil(
+      'the queue to be idle',
+      async () => Object.values(await queue.getJobCounts('active', 'waiting', 'prioritized', 'delayed', 'waiting-children')).every((n) => n === 0),
+      20_000,
+    );
     expect(agent.calls.length - before).toBe(20);
   });
 });

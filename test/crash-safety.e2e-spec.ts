@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { startTestAgent, TestAgent } from './support/agent-server';
-import { agentBody, expectSuccess, sleep } from './support/e2e-helpers';
+import { agentBody, expectSuccess, isTerminalRun, sleep, waitForRun } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
 import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
 
@@ -80,15 +80,7 @@ describe('crash safety of async runs', () => {
     return expectSuccess(await h.http.get(`/api/v1/eval/runs/${id}`).set(bearer(o.viewer)), 200);
   }
 
-  async function waitTerminal(id: string, timeoutMs: number) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const r = await run(id);
-      if (['completed', 'failed', 'cancelled'].includes(r.status)) return r;
-      if (Date.now() > deadline) throw new Error(`run still ${r.status} with ${r.completed_cases}/${r.total_cases} cases after ${timeoutMs} ms`);
-      await sleep(200);
-    }
-  }
+  const waitTerminal = (id: string, timeoutMs: number) => waitForRun(h, o.viewer, id, isTerminalRun, timeoutMs);
 
   async function assertExactlyOnce(id: string) {
     const finished = await run(id);
@@ -108,7 +100,7 @@ describe('crash safety of async runs', () => {
     const id = await startRun();
     let kills = 0;
     while (kills < 3) {
-      await sleep(400 + Math.floor(Math.random() * 900));
+      await sleep(400 + Math.floor(Math.random() * 900)); // a random moment to kill at, by design
       const r = await run(id);
       if (r.status !== 'pending' && r.status !== 'running') break;
       current.kill('SIGKILL');
@@ -124,10 +116,9 @@ describe('crash safety of async runs', () => {
   it('Redis unreachable for a few seconds mid-run: the run still completes exactly once', async () => {
     const worker = spawnWorker(`redis://127.0.0.1:${proxy.port}`);
     const id = await startRun();
-    const deadline = Date.now() + 30_000;
-    while ((await run(id)).completed_cases < 30 && Date.now() < deadline) await sleep(100);
+    await waitForRun(h, o.viewer, id, (r) => r.completed_cases >= 30, 30_000);
     await proxy.cut();
-    await sleep(3_000);
+    await sleep(3_000); // the outage itself: three seconds without Redis
     await proxy.restore();
     await waitTerminal(id, 120_000);
     await assertExactlyOnce(id);

@@ -3,7 +3,7 @@
 // outage), and it serves normally as soon as the dependency is back. Each dependency is reached
 // through a TCP proxy the test cuts.
 import { randomUUID } from 'node:crypto';
-import { agentBody, expectError, expectSuccess, Res } from './support/e2e-helpers';
+import { agentBody, expectError, expectSuccess, Res, waitUntil } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
 import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
 
@@ -12,6 +12,12 @@ function through(proxy: TcpProxy, url: string): string {
   u.hostname = '127.0.0.1';
   u.port = String(proxy.port);
   return u.toString();
+}
+
+/** The response once it has `status` (else null, to poll again). */
+async function answering(req: PromiseLike<Res>, status: number): Promise<Res | null> {
+  const res = await req;
+  return res.status === status ? res : null;
 }
 
 /** Asserts a prompt 503 naming the dependency, with a retry hint. */
@@ -50,12 +56,7 @@ describe('the api while Postgres is unreachable', () => {
       expectUnavailable(await send(), 'postgres', started);
     }
     await proxy.restore();
-    const deadline = Date.now() + 15_000;
-    let res = await h.http.get('/api/v1/agents').set(bearer(keys.viewer));
-    while (res.status !== 200 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
-      res = await h.http.get('/api/v1/agents').set(bearer(keys.viewer));
-    }
+    const res = await waitUntil('the api to read from Postgres again', () => answering(h.http.get('/api/v1/agents').set(bearer(keys.viewer)), 200), 15_000);
     expectSuccess(res, 200);
   });
 });
@@ -101,12 +102,11 @@ describe('the api while Redis is unreachable', () => {
     expect(expectSuccess(await h.http.get(`/api/v1/eval/runs/${runId}`).set(bearer(keys.viewer)), 200).status).toBe('pending');
 
     await proxy.restore();
-    const deadline = Date.now() + 15_000;
-    let res = await h.http.post(`/api/v1/eval/runs/${runId}/start`).set(bearer(keys.member));
-    while (res.status === 503 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      res = await h.http.post(`/api/v1/eval/runs/${runId}/start`).set(bearer(keys.member));
-    }
+    const res = await waitUntil(
+      'the api to reach Redis again',
+      () => answering(h.http.post(`/api/v1/eval/runs/${runId}/start`).set(bearer(keys.member)), 202),
+      15_000,
+    );
     expectSuccess(res, 202);
   });
 });

@@ -91,8 +91,16 @@ describe('evaluation core (golden sets, runs, execute)', () => {
     const before = agent.calls.length;
     const executed = expectSuccess(await post(o.member, `/api/v1/eval/runs/${run.id}/execute`, {}), 200);
     expect(agent.calls.length - before).toBe(5);
-    expect(agent.calls[agent.calls.length - 1].headers['x-greenlight-case-id']).toBeDefined();
     expect(executed.run).toMatchObject({ status: 'completed', completed_cases: 5, progress: 1 });
+    // Each call names its case: the five calls name the run's five cases.
+    const stored = expectSuccess(await get(o.viewer, `/api/v1/eval/runs/${run.id}/results`), 200);
+    const caseIds = stored.items.map((r: { case_id: string }) => r.case_id).sort();
+    expect(
+      agent.calls
+        .slice(before)
+        .map((c) => c.headers['x-greenlight-case-id'])
+        .sort(),
+    ).toEqual(caseIds);
     expect(executed.summary).toMatchObject({ total_cases: 5, result_count: 5, error_count: 0 });
     expect(executed.summary.answer).toEqual({ evaluated: 5, correct: 4, rate: 0.8 });
     expect(executed.summary.source).toEqual({ evaluated: 5, correct: 3, rate: 0.6 });
@@ -285,7 +293,8 @@ describe('evaluation core (golden sets, runs, execute)', () => {
       content_base64: Buffer.from('input,expected_answer\n,\n,\n').toString('base64'),
     });
     const err = expectError(bad, 422, 'GOLDEN_SET_FILE_VALIDATION_FAILED');
-    expect(err.details.validation_report ?? err.details).toBeDefined();
+    // Rows whose every cell is empty are no rows: the file holds no case at all.
+    expect(err.details).toMatchObject({ reason: 'empty', format: 'csv', columns: ['input', 'expected_answer'] });
 
     expectValidation(await post(o.member, '/api/v1/golden-sets/upload-file', { agent_id: agentId, name: 'x' }), ['content_base64']);
     expectValidation(await post(o.member, '/api/v1/golden-sets/upload-file', { agent_id: agentId, name: 'x', content_base64: 'abc', filename: 'notes.txt' }), [

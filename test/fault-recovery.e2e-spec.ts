@@ -6,7 +6,7 @@
 // redis-server without persistence that the test restarts.
 import { DataSource } from 'typeorm';
 import { startTestAgent, TestAgent } from './support/agent-server';
-import { expectSuccess, isTerminalRun, newRunOfCases, sleep, waitForRun } from './support/e2e-helpers';
+import { expectSuccess, isTerminalRun, newRunOfCases, sleep, waitForRun, waitUntil } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi } from './support/harness';
 import { API_MAIN, freePort, ProcessGroup, startPrivateRedis, waitForPort, WORKER_MAIN } from './support/processes';
 import { startTcpProxy } from './support/tcp-proxy';
@@ -50,9 +50,13 @@ describe('runs under infrastructure faults', () => {
     const summary = expectSuccess(await h.http.get(`/api/v1/eval/runs/${id}/summary`).set(bearer(o.viewer)), 200);
     expect(summary).toMatchObject({ result_count: cases, error_count: 0, scored_count: cases, answer: { correct: cases }, pass_rate: 1 });
     expect(expectSuccess(await h.http.get(`/api/v1/eval/runs/${id}/artifacts?limit=1`).set(bearer(o.viewer)), 200).total).toBe(cases);
-    const events = expectSuccess(await h.http.get(`/api/v1/eval/runs/${id}/events?limit=200`).set(bearer(o.viewer)), 200).items as { event_type: string }[];
-    expect(events.filter((e) => ['run_completed', 'run_failed', 'run_cancelled'].includes(e.event_type)).map((e) => e.event_type)).toEqual(['run_completed']);
-    return events;
+    const items = await events(h, o, id);
+    expect(items.filter((e) => ['run_completed', 'run_failed', 'run_cancelled'].includes(e.event_type)).map((e) => e.event_type)).toEqual(['run_completed']);
+    return items;
+  }
+
+  async function events(h: ApiHarness, o: OrgKeys, id: string): Promise<{ event_type: string }[]> {
+    return expectSuccess(await h.http.get(`/api/v1/eval/runs/${id}/events?limit=200`).set(bearer(o.viewer)), 200).items;
   }
 
   /** Milliseconds from `since` until the run has more than `cases` results (or ended). */
@@ -85,14 +89,16 @@ describe('runs under infrastructure faults', () => {
 
       await redis.restart(); // every job, lock and flow of the run is gone
       const lostAt = Date.now();
-      await sleep(500); // the chunks that were running finish and write
+      // Once the run is resumed under a new epoch, chunks of the old one can no longer write: any
+      // progress from then on is the resumed execution's.
+      await waitUntil('the run to be resumed', async () => (await events(h, o, id)).some((e) => e.event_type === 'run_resumed'), 40_000);
       const before = (await run(h, o, id)).completed_cases;
       const resumedMs = await firstProgress(h, o, id, before, lostAt);
       await waitForRun(h, o.viewer, id, isTerminalRun, 40_000);
       const recoveryMs = Date.now() - lostAt;
 
-      const events = await expectAllReal(h, o, id, CASES);
-      expect(events.some((e) => e.event_type === 'run_resumed')).toBe(true);
+      const history = await expectAllReal(h, o, id, CASES);
+      expect(history.some((e) => e.event_type === 'run_resumed')).toBe(true);
       expect(worker.exitCode).toBeNull();
       process.stderr.write(`fault-recovery: Redis data loss → executing again after ${resumedMs} ms, run completed after ${recoveryMs} ms\n`);
     } finally {
@@ -116,7 +122,7 @@ describe('runs under infrastructure faults', () => {
       await progressed(h, o, id, 60);
 
       await proxy.cut();
-      await sleep(8_000);
+      await sleep(8_000); // the outage itself: eight seconds without Postgres
       const before = (await run(h, o, id)).completed_cases;
       await proxy.restore();
       const backAt = Date.now();
@@ -146,8 +152,8 @@ describe('runs under infrastructure faults', () => {
       await waitForPort(port);
       // The request never answers: its process dies under it.
       void fetch(`http://127.0.0.1:${port}/api/v1/eval/runs/${id}/execute`, { method: 'POST', headers: bearer(o.member) }).catch(() => undefined);
-      await waitForRun(h, o.viewer, id, (r) => r.status === 'running', 10_000);
-      await sleep(1_500);
+      // Killed once it has stored some of its results, well before it could finish.
+      await waitForRun(h, o.viewer, id, (r) => r.result_count >= 40, 10_000);
       await procs.kill(api);
       const calledBefore = slow.calls.length;
 
@@ -177,7 +183,7 @@ describe('runs under infrastructure faults', () => {
       const after = await resultIds();
       expect([...keptIds].filter((r) => !after.has(r))).toEqual([]);
       process.stderr.write(
-        `fault-recovery: execute killed after 1.5 s kept ${kept} of ${n} results; ${slow.calls.length - calledBefore} cases executed on resume\n`,
+        `fault-recovery: execute killed after 40+ results kept ${kept} of ${n} results; ${slow.calls.length - calledBefore} cases executed on resume\n`,
       );
     } finally {
       await h.close();
