@@ -50,7 +50,7 @@ export class StaleRunReaper {
   ) {}
 
   /**
-   * Reaps runs nobody executes any more (seed step 98, adapted): BullMQ itself takes over jobs of dead
+   * Reaps runs nobody executes any more. BullMQ itself takes over jobs of dead
    * workers, so what is left to reap is a run with no live job of its epoch and no progress for
    * `stale_run_seconds`. A synchronous execute whose process died → failed with EVAL_RUN_STALE (`start`
    * resumes it); a queued run whose jobs are gone (Redis lost them, a start or finalize job failed for
@@ -99,7 +99,7 @@ export class StaleRunReaper {
           runtime_seconds: runtime,
         };
         if (!p.dry_run) {
-          const done = await this.reapOne(actor, run, reason, p.max_runtime_seconds);
+          const done = await this.reapFound(actor, run, reason, p.max_runtime_seconds);
           if (!done) continue;
           item.action = done;
         }
@@ -119,10 +119,10 @@ export class StaleRunReaper {
    * stale or overlong run is failed by the lifecycle's reap move (its event, activity and webhook in
    * the same transaction); a run whose jobs were lost is moved by recovery, and the reap is noted on it.
    */
-  private async reapOne(actor: Actor | null, run: EvalRunEntity, reason: ReapItem['reason'], maxRuntimeSeconds: number): Promise<string | null> {
+  private async reapFound(actor: Actor | null, run: EvalRunEntity, reason: ReapItem['reason'], maxRuntimeSeconds: number): Promise<string | null> {
     try {
       if (reason !== 'lost_job') {
-        await this.lifecycle.reap(run, reason, { actor, detected_by: 'reaper', max_runtime_seconds: reason === 'timeout' ? maxRuntimeSeconds : undefined });
+        await this.lifecycle.reapRun(run, reason, { actor, detected_by: 'reaper', max_runtime_seconds: reason === 'timeout' ? maxRuntimeSeconds : undefined });
         return 'failed';
       }
       let action = 'requeued';

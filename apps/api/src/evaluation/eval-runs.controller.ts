@@ -60,7 +60,14 @@ export class EvalRunsController {
 
   @Get(':run_id/events')
   @Auth('viewer')
-  @ApiOperation({ summary: "The run's lifecycle events, oldest first" })
+  @ApiOperation({
+    summary: "The run's lifecycle events, oldest first",
+    description:
+      'Every move of the run leaves one, whoever made it (the API, the worker, a synchronous execute, recovery or the reaper): ' +
+      'run_queued, run_requeued, run_resumed, run_reopened, run_started (details.execution: sync or queue), run_fanned_out, ' +
+      'run_queue_deduplicated, run_completed, run_failed, run_cancelled, run_reaped (a time rule failed it: stale or timeout; ' +
+      'or the reaper found its jobs lost).',
+  })
   @ApiEnvelope(EvalRunEventView, { paginated: true })
   events(@CurrentActor() actor: Actor, @Param('run_id', UuidParamPipe) runId: string, @Query() page: PageQuery) {
     return this.runs.events(actor, runId, page);
@@ -131,7 +138,7 @@ export class EvalRunsController {
   })
   @ApiEnvelope(EvalRunExecuteView)
   execute(@CurrentActor() actor: Actor, @Param('run_id', UuidParamPipe) runId: string) {
-    return this.sync.execute(actor, runId);
+    return this.sync.executeRun(actor, runId);
   }
 
   @Get(':run_id/results')

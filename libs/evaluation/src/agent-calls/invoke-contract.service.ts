@@ -37,7 +37,7 @@ export interface InvokeContractReport {
 
 const sha256 = (b: string | Buffer) => createHash('sha256').update(b).digest('hex');
 
-/** Step 64: calls an agent once with the evaluation payload and reports whether its answer is usable. */
+/** Calls an agent once with the evaluation payload and reports whether its answer is usable. */
 @Injectable()
 export class InvokeContractService {
   constructor(

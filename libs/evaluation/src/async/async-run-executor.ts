@@ -135,7 +135,7 @@ export class AsyncRunExecutor {
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const { outcomes, failure, transient, borrowed } = await runChunkCases({
       cases,
-      runCase: (c) => this.runner.run(ctx, c),
+      runCase: (c) => this.runner.runCase(ctx, c),
       mayGoOn: () => this.states.mayGoOn(ctx),
       slots: this.slots,
       orgId: job.data.org_id,
@@ -187,7 +187,7 @@ export class AsyncRunExecutor {
   private async reapIfOverRuntime(run: Pick<RunState, 'id' | 'queue_epoch' | 'started_at'>): Promise<boolean> {
     const maxSeconds = this.config.get('EVAL_RUN_MAX_RUNTIME_SECONDS');
     if (!run.started_at || this.clock.now() - run.started_at.getTime() <= maxSeconds * 1000) return false;
-    await this.settleQuietly(run.id, () => this.lifecycle.reap(run, 'timeout', { actor: null, detected_by: 'worker', max_runtime_seconds: maxSeconds }));
+    await this.settleQuietly(run.id, () => this.lifecycle.reapRun(run, 'timeout', { actor: null, detected_by: 'worker', max_runtime_seconds: maxSeconds }));
     return true;
   }
 

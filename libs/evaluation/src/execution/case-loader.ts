@@ -66,7 +66,7 @@ export class CaseLoader {
 
   /** A chunk job's cases, each flagged `done` when it already has a result (see ChunkCaseLoader). */
   ofChunk(run: EvalRunEntity, ids: string[]): Promise<ChunkCase[]> {
-    return this.chunks.load(run, ids);
+    return this.chunks.loadChunk(run, ids);
   }
 }
 

@@ -37,7 +37,7 @@ export class CaseRunner {
    * One case. An agent failure becomes an error outcome (the run goes on); judge and policy failures
    * throw (they are the run's configuration).
    */
-  async run(ctx: RunContext, c: CaseRow, signal?: AbortSignal): Promise<CaseOutcome> {
+  async runCase(ctx: RunContext, c: CaseRow, signal?: AbortSignal): Promise<CaseOutcome> {
     const started = performance.now();
     let execution: ExecutionOutput;
     try {

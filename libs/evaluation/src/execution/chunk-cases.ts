@@ -27,7 +27,7 @@ export class ChunkCaseLoader {
    * flagged `done` when it already has a result. One round trip, no entity hydration: this runs once
    * per chunk on the worker's hot path.
    */
-  load(run: EvalRunEntity, ids: string[]): Promise<ChunkCase[]> {
+  loadChunk(run: EvalRunEntity, ids: string[]): Promise<ChunkCase[]> {
     if (ids.length === 0) return Promise.resolve([]);
     const { config } = run;
     const params: ChunkLoadParams = { runId: run.id, goldenSetId: run.golden_set_id, asOf: config.cases_as_of };
@@ -69,7 +69,7 @@ interface ChunkLoadParams {
   asOf: unknown;
 }
 
-/** One loadChunkCases call. */
+/** One loadChunk call. */
 interface PendingLoad {
   params: ChunkLoadParams;
   ids: string[];

@@ -18,7 +18,7 @@ export class ProgressiveWrites {
   private failure: { err: unknown } | null = null;
 
   constructor(
-    private readonly write: (outcomes: CaseOutcome[]) => Promise<unknown>,
+    private readonly store: (outcomes: CaseOutcome[]) => Promise<unknown>,
     private readonly batch = PROGRESSIVE_BATCH,
     private readonly maxWaitMs = PROGRESSIVE_MAX_WAIT_MS,
   ) {}
@@ -50,7 +50,7 @@ export class ProgressiveWrites {
     this.writing = this.writing.then(async () => {
       if (this.failure) return;
       try {
-        await this.write(outcomes);
+        await this.store(outcomes);
       } catch (err) {
         this.failure = { err };
       }

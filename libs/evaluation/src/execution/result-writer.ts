@@ -74,7 +74,7 @@ export class RunResultWriter {
 /** Most outcomes one group-committed write combines (a single larger call still goes in one piece). */
 const MAX_WRITE_ROWS = 1000;
 
-/** One persistOutcomes call. */
+/** One persist call. */
 interface PendingWrite {
   ctx: RunContext;
   outcomes: CaseOutcome[];

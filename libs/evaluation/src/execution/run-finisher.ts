@@ -38,7 +38,7 @@ export class RunFinisher {
       `SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'error')::int AS errors FROM eval_results WHERE run_id = $1`,
       [run.id],
     );
-    const design_context = { execution: this.summarize(ctx, elapsedMs, Number(total), Number(errors)) };
+    const design_context = { execution: this.executionSummary(ctx, elapsedMs, Number(total), Number(errors)) };
     if (Number(total) > 0 && Number(errors) === Number(total)) {
       const [first] = await this.db.query(`SELECT error_message FROM eval_results WHERE run_id = $1 AND status = 'error' LIMIT 1`, [run.id]);
       const failure = {
@@ -51,7 +51,7 @@ export class RunFinisher {
   }
 
   /** The execution summary of `ctx` after `elapsedMs`; counts are null when the execution stopped before counting. */
-  summarize(ctx: RunContext, elapsedMs: number, results: number | null, errors: number | null): ExecutionSummary {
+  executionSummary(ctx: RunContext, elapsedMs: number, results: number | null, errors: number | null): ExecutionSummary {
     return {
       executed_at: this.clock.date().toISOString(),
       duration_ms: Math.round(elapsedMs),

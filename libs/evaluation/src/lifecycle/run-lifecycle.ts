@@ -172,7 +172,7 @@ export class RunLifecycle {
    * EVAL_RUN_STALE), or the reaper or a worker found it past its maximum runtime (`timeout`,
    * EVAL_RUN_TIMEOUT). Both are our failures: `start` resumes the run.
    */
-  reap(
+  reapRun(
     run: Pick<EvalRunEntity, 'id' | 'queue_epoch'>,
     reason: ReapReason,
     by: { actor: Actor | null; detected_by: 'reaper' | 'worker'; max_runtime_seconds?: number },

@@ -45,7 +45,7 @@ export class SyncRunExecutor {
     private readonly config: AppConfig,
   ) {}
 
-  async execute(actor: Actor, runId: string): Promise<{ run: RunView; summary: RunSummary }> {
+  async executeRun(actor: Actor, runId: string): Promise<{ run: RunView; summary: RunSummary }> {
     const run = await this.runs.load(actor, runId);
     this.assertExecutable(run);
     await this.gates.assertOpen(run);
@@ -103,7 +103,7 @@ export class SyncRunExecutor {
       if (page.length === 0) break;
       await mapWithConcurrency(page, this.config.get('EVAL_SYNC_CONCURRENCY'), async (c) => {
         writes.check();
-        writes.add(await this.runner.run(ctx, c));
+        writes.add(await this.runner.runCase(ctx, c));
       });
       const last = page[page.length - 1];
       after = { position: last.position, id: last.id };
@@ -124,7 +124,7 @@ export class SyncRunExecutor {
     const reason = err instanceof DomainError ? err.message : 'internal error during execution';
     if (!(err instanceof DomainError)) this.logger.error(`run ${ctx.run.id} failed: ${(err as Error)?.stack ?? String(err)}`);
     try {
-      const design_context = { execution: this.finisher.summarize(ctx, elapsedMs, null, null) };
+      const design_context = { execution: this.finisher.executionSummary(ctx, elapsedMs, null, null) };
       await this.lifecycle.fail(ctx.run.id, ctx.epoch, { code, reason }, { design_context, details: { reason, execution: 'sync' } });
     } catch (markErr) {
       this.logger.warn(`could not mark run ${ctx.run.id} failed: ${(markErr as Error).message}`);
