@@ -3,6 +3,7 @@ import { DelayedError, Job } from 'bullmq';
 import { AppConfig } from '@greenlight/config';
 import { QueueName } from '@greenlight/contracts';
 import { AsyncRunExecutor, cappedBackoff, InfrastructureWaits, RunRecoveryService } from '@greenlight/evaluation';
+import { Clock } from '@greenlight/platform';
 import { PrefixOwnership } from '@greenlight/queue';
 import { ConsumerOptions, JobHandlers, QueueConsumer } from '../consumers/queue-consumer';
 
@@ -31,11 +32,13 @@ export class EvalRunsConsumer implements QueueConsumer<typeof QueueName.EvalRuns
     private readonly config: AppConfig,
     private readonly ownership: PrefixOwnership,
     private readonly recovery: RunRecoveryService,
+    clock: Clock,
   ) {
     this.waits = new InfrastructureWaits(
       config.get('EVAL_WORKER_BACKOFF_MS'),
       config.get('EVAL_WORKER_INFRA_RETRY_MAX_MS'),
       config.get('EVAL_RUN_MAX_RUNTIME_SECONDS') * 1000,
+      () => clock.now(),
     );
   }
 

@@ -1,14 +1,13 @@
-import { InjectFlowProducer } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DelayedError, FlowProducer, Job } from 'bullmq';
+import { DelayedError, Job } from 'bullmq';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@greenlight/config';
-import { ErrorCode, JobPayloads, QueueName } from '@greenlight/contracts';
+import { ErrorCode, JobPayloads } from '@greenlight/contracts';
 import { EvalRunEntity } from '@greenlight/database';
 import { Clock, DomainError } from '@greenlight/platform';
-import { EVAL_FLOWS, REDIS_CLIENT } from '@greenlight/queue';
+import { JobProducer, REDIS_CLIENT } from '@greenlight/queue';
 import { ExecutorError } from '../agent-calls/executors';
 import { CaseLoader } from '../execution/case-loader';
 import { CaseRunner } from '../execution/case-runner';
@@ -44,7 +43,7 @@ export class AsyncRunExecutor {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @InjectFlowProducer(EVAL_FLOWS) private readonly flows: FlowProducer,
+    private readonly producer: JobProducer,
     @Inject(REDIS_CLIENT) redis: Redis,
     private readonly lifecycle: RunLifecycle,
     private readonly eventLog: RunEventLog,
@@ -78,21 +77,19 @@ export class AsyncRunExecutor {
     const ids = await this.cases.idsLeft(run);
     const chunks: string[][] = [];
     for (let i = 0; i < ids.length; i += size) chunks.push(ids.slice(i, i + size));
-    const attempts = this.config.get('EVAL_WORKER_ATTEMPTS');
     // Job ids are deterministic, so a start job redelivered after a crash adds nothing twice.
-    await this.flows.add({
+    // Tries, backoff and retention come from the eval-runs queue's settings; chunks back off on the
+    // capped schedule of the worker instead of the queue's plain exponential one.
+    await this.producer.enqueueFlow({
       name: 'eval.run.finalize',
-      queueName: QueueName.EvalRuns,
-      data: { run_id: run.id, org_id: run.org_id, epoch: data.epoch } satisfies JobPayloads['eval.run.finalize'],
-      opts: { jobId: finalizeJobId(run.id, data.epoch), attempts, backoff: { type: 'exponential', delay: this.config.get('EVAL_WORKER_BACKOFF_MS') } },
+      data: { run_id: run.id, org_id: run.org_id, epoch: data.epoch },
+      opts: { jobId: finalizeJobId(run.id, data.epoch) },
       children: chunks.map((caseIds, i) => ({
-        name: 'eval.run.chunk',
-        queueName: QueueName.EvalRuns,
-        data: { run_id: run.id, org_id: run.org_id, epoch: data.epoch, chunk: i, case_ids: caseIds } satisfies JobPayloads['eval.run.chunk'],
+        name: 'eval.run.chunk' as const,
+        data: { run_id: run.id, org_id: run.org_id, epoch: data.epoch, chunk: i, case_ids: caseIds },
         opts: {
           jobId: chunkJobId(run.id, data.epoch, i),
           priority: Math.min(i + 1, MAX_PRIORITY),
-          attempts,
           backoff: { type: 'greenlight-capped' },
           // A chunk that fails for good still lets finalize run; finalize settles the cases it left.
           ignoreDependencyOnFailure: true,
