@@ -337,6 +337,14 @@ describe('auth, roles and tenancy', () => {
         role: 'admin',
         ok: 200,
       },
+      { label: 'GET /system/queue/maintenance/events', method: 'get', path: () => `/api/v1/system/queue/maintenance/events?${q}`, role: 'admin', ok: 200 },
+      {
+        label: 'GET /system/queue/maintenance/runs/{id}/events',
+        method: 'get',
+        path: () => `/api/v1/system/queue/maintenance/runs/${maintenanceRunA}/events`,
+        role: 'admin',
+        ok: 200,
+      },
       { label: 'GET /system/queue/maintenance/metrics', method: 'get', path: () => `/api/v1/system/queue/maintenance/metrics?${q}`, role: 'admin', ok: 200 },
       {
         label: 'POST /system/queue/maintenance/reap-stale-runs',

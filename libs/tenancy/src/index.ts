@@ -1,3 +1,2 @@
 export * from './actor';
 export * from './request-context';
-export * from './tenant-scope';

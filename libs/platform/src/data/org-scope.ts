@@ -102,8 +102,3 @@ export class OrgScope {
     return `${column} = $${params.length}`;
   }
 }
-
-/** Transitional: the org id of `OrgScope.resolve`; removed once every feature service uses OrgScope. */
-export async function resolveOrgScope(db: Db, actor: Actor, requested: string | undefined | null, required: boolean): Promise<string | null> {
-  return (await OrgScope.resolve(db, actor, requested, { required })).orgId;
-}
