@@ -87,7 +87,7 @@ describe('rate limits and the audit log', () => {
     it('a successful mutating call writes one row with every field', async () => {
       const rid = freshRequestId('audit-ok');
       const agent = expectSuccess(await h.http.post('/api/v1/agents').set(bearer(O.member)).set('X-Request-Id', rid).send(agentBody()), 201);
-      expect(agent.id).toBeDefined();
+      expect(agent.id).toMatch(/^[0-9a-f-]{36}$/);
       const rows = await waitForAudit(h, g.api_key, rid);
       expect(rows).toHaveLength(1);
       const row = rows[0];

@@ -320,7 +320,7 @@ describe('parseGoldenSetFile: csv', () => {
     const content = Buffer.from('input,answer\nq,a\n');
     const err = await fileError(parse('csv', content, { max_bytes: content.length - 1, max_rows: 10 }), 'too_large');
     expect(err.details).toEqual({ size_bytes: content.length, max_bytes: content.length - 1 });
-    await expect(parse('csv', content, { max_bytes: content.length, max_rows: 10 })).resolves.toBeDefined();
+    await expect(parse('csv', content, { max_bytes: content.length, max_rows: 10 })).resolves.toMatchObject({ report: { accepted_rows: 1, rejected_rows: 0 } });
     // Not even valid CSV: size is checked before anything is parsed.
     await fileError(parse('csv', Buffer.alloc(LIMITS.max_bytes + 1, 0xff)), 'too_large');
   });
