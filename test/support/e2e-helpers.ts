@@ -107,7 +107,7 @@ export function freshRequestId(label: string): string {
   return `e2e-${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 }
 
-/** Waits until at least `marginSeconds` remain in the current clock minute (fixed rate-limit windows). */
+/** Waits until at least `marginSeconds` remain in the current clock minute (for windows aligned on the clock). */
 export async function awayFromMinuteEdge(marginSeconds = 3): Promise<void> {
   const s = new Date().getSeconds();
   if (60 - s <= marginSeconds) await sleep((60 - s) * 1000 + 200);
