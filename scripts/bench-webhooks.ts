@@ -20,7 +20,10 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-/** Records the receipt time of every event (by its seq) and reports them to the parent when all arrived. */
+/**
+ * Records the receipt time of every event (by its seq) and reports them to the parent when all arrived.
+ * The warm-up event (seq -1) is only reported as having arrived.
+ */
 const RECEIVER_SOURCE = `
 const http = require('node:http');
 const events = Number(process.env.EVENTS);
@@ -32,6 +35,7 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     const at = Date.now();
     const seq = JSON.parse(Buffer.concat(chunks).toString('utf8')).data.seq;
+    if (seq < 0) return res.writeHead(204).end(() => process.send({ warm: true }));
     if (received.has(seq)) duplicates++; else received.set(seq, at);
     res.writeHead(204).end();
     if (received.size === events) process.send({ received: [...received.entries()], duplicates });
@@ -76,10 +80,15 @@ async function main(): Promise<void> {
       env: { ...common, WORKER_PORT: '0' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    await new Promise((r) => setTimeout(r, 3000)); // the worker is up before the clock starts
-
     const db = app.get(DataSource);
     const outbox = app.get(NotificationOutbox);
+    // The clock starts once the worker is up: one warm-up event went all the way to the receiver.
+    const warm = new Promise<void>((resolve) => receiver.on('message', (m: { warm?: boolean }) => m.warm && resolve()));
+    await outbox.withEvents((_m, emit) => emit({ org_id, event_type: 'webhook.test', data: { seq: -1, note: 'warm-up' } }));
+    await Promise.race([
+      warm,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the worker delivered nothing within 60 s')), 60_000).unref()),
+    ]);
     const started = Date.now();
     let next = 0;
     // Each event is its own business transaction; its delivery job is enqueued after the commit.
@@ -94,7 +103,7 @@ async function main(): Promise<void> {
     const emittedMs = Date.now() - started;
     const outcome = await Promise.race([
       results,
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('not every event was received within 120 s')), 120_000)),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('not every event was received within 120 s')), 120_000).unref()),
     ]);
     const received = new Map(outcome.received);
     const duplicates = outcome.duplicates;
