@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@greenlight/config';
@@ -13,7 +14,7 @@ import { bootstrapOrg } from './bootstrap';
  * `npm run bench:webhooks -- [--events N --concurrency C]`: N events (default 2000) committed through
  * the transactional outbox, C transactions at a time (default 16), delivered by one worker process to a
  * local receiver. Prints end-to-end latency (commit → receipt) p50/p95/p99/max, deliveries/s and the
- * worker's peak RSS. Runs on a fresh database and Redis prefix.
+ * worker's CPU time over the run and its peak RSS. Runs on a fresh database and Redis prefix.
  */
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -43,6 +44,12 @@ const server = http.createServer((req, res) => {
 });
 server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
 `;
+
+/** CPU time (user + system) a process has used so far, in ms (Linux clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
@@ -90,6 +97,7 @@ async function main(): Promise<void> {
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the worker delivered nothing within 60 s')), 60_000).unref()),
     ]);
     const started = Date.now();
+    const workerCpuAtStart = cpuMs(worker.pid!);
     let next = 0;
     // Each event is its own business transaction; its delivery job is enqueued after the commit.
     const emitter = async () => {
@@ -109,13 +117,14 @@ async function main(): Promise<void> {
     const duplicates = outcome.duplicates;
     const wallMs = Math.max(...received.values()) - started;
     const latencies = [...received.entries()].map(([seq, at]) => at - committed.get(seq)!).sort((a, b) => a - b);
-    const status = await import('node:fs').then((fs) => fs.readFileSync(`/proc/${worker!.pid}/status`, 'utf8'));
+    const workerCpu = cpuMs(worker.pid!) - workerCpuAtStart;
+    const status = readFileSync(`/proc/${worker.pid}/status`, 'utf8');
     const rss = Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
     process.stdout.write(
       `bench:webhooks events=${events} emitters=${concurrency}: received ${received.size} (+${duplicates} repeats), committed in ${Math.round(emittedMs)} ms, ` +
         `all delivered in ${Math.round(wallMs)} ms, ${Math.round((events / wallMs) * 1000)} deliveries/s; latency commit→receipt ` +
         `p50 ${pct(latencies, 50).toFixed(1)} ms, p95 ${pct(latencies, 95).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, ` +
-        `max ${latencies[latencies.length - 1].toFixed(1)} ms; worker peak RSS ${rss} MB\n`,
+        `max ${latencies[latencies.length - 1].toFixed(1)} ms; worker CPU ${workerCpu} ms, peak RSS ${rss} MB\n`,
     );
   } finally {
     worker?.kill('SIGTERM');

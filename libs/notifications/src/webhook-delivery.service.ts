@@ -24,13 +24,20 @@ export interface AttemptResult {
 
 const RESPONSE_CAP_BYTES = 64 * 1024;
 
+/** What the outcome of an attempt is written against. */
+type AttemptRow = Pick<NotificationOutboxEntity, 'id' | 'org_id' | 'endpoint_id' | 'attempts'>;
+
+/** The outbox columns an attempt needs (the body's and the outcome's), as claimed. */
+const CLAIMED_COLUMNS = 'id, event_id, org_id, endpoint_id, target_url, event_type, data, attempts, created_at';
+
 /** An outbox row as claimed, with its endpoint's current URL, state and secrets. */
-type ClaimedRow = NotificationOutboxEntity & {
-  endpoint_url: string | null;
-  endpoint_enabled: boolean | null;
-  endpoint_secret: string | null;
-  endpoint_previous_secret: string | null;
-};
+type ClaimedRow = AttemptRow &
+  Pick<NotificationOutboxEntity, 'event_id' | 'target_url' | 'event_type' | 'data' | 'created_at'> & {
+    endpoint_url: string | null;
+    endpoint_enabled: boolean | null;
+    endpoint_secret: string | null;
+    endpoint_previous_secret: string | null;
+  };
 
 /** What the receiver did with one POST. */
 interface PostOutcome {
@@ -109,7 +116,7 @@ export class WebhookDeliveryService {
       `WITH claimed AS (
          UPDATE notification_outbox SET status = 'sending', attempts = attempts + 1, last_attempt_at = $2, updated_at = $2
          WHERE id = $1 AND ((status = 'pending' AND next_attempt_at <= $3) OR (status = 'sending' AND last_attempt_at < $4))
-         RETURNING *)
+         RETURNING ${CLAIMED_COLUMNS})
        SELECT c.*, e.url AS endpoint_url, e.enabled AS endpoint_enabled, e.secret AS endpoint_secret,
               CASE WHEN e.previous_secret_expires_at > $2 THEN e.previous_secret END AS endpoint_previous_secret
        FROM claimed c LEFT JOIN webhook_endpoints e ON e.id = c.endpoint_id`,
@@ -207,7 +214,7 @@ export class WebhookDeliveryService {
     };
   }
 
-  private async kill(row: NotificationOutboxEntity, reason: DeadReason, error: string, status: number | null, latency: number): Promise<AttemptResult> {
+  private async kill(row: AttemptRow, reason: DeadReason, error: string, status: number | null, latency: number): Promise<AttemptResult> {
     await this.recordAttempt(row, status, latency, error);
     await this.db.query(
       `UPDATE notification_outbox SET status = 'dead', dead_reason = $2, last_error = $3, last_status_code = $4, updated_at = $5 WHERE id = $1`,
@@ -217,7 +224,7 @@ export class WebhookDeliveryService {
   }
 
   /** Logs a failed attempt (a delivered one is logged with its state change). */
-  private async recordAttempt(row: NotificationOutboxEntity, status: number | null, latency: number, error: string): Promise<void> {
+  private async recordAttempt(row: AttemptRow, status: number | null, latency: number, error: string): Promise<void> {
     await this.db.query(
       `INSERT INTO webhook_delivery_attempts (outbox_id, endpoint_id, org_id, attempt, outcome, status_code, latency_ms, error) VALUES ($1, $2, $3, $4, 'failed', $5, $6, $7)`,
       [row.id, row.endpoint_id, row.org_id, row.attempts, status, latency, error.slice(0, 1000)],
@@ -225,7 +232,7 @@ export class WebhookDeliveryService {
   }
 
   /** Grows the endpoint's failure streak; an endpoint failing for longer than the disable window is disabled. */
-  private async endpointFailed(row: NotificationOutboxEntity): Promise<void> {
+  private async endpointFailed(row: AttemptRow): Promise<void> {
     if (!row.endpoint_id) return;
     const now = this.clock.now();
     const [rows]: [{ failing_since: Date; consecutive_failures: number }[], number] = await this.db.query(
@@ -239,7 +246,7 @@ export class WebhookDeliveryService {
     }
   }
 
-  private async disableEndpoint(row: NotificationOutboxEntity, reason: string): Promise<void> {
+  private async disableEndpoint(row: AttemptRow, reason: string): Promise<void> {
     if (!row.endpoint_id) return;
     await this.db.transaction(async (m) => {
       const [rows] = await m.query(
