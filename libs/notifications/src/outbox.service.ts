@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '@greenlight/config';
-import { JobPayloads, QueueName, WebhookEventType } from '@greenlight/contracts';
+import { WebhookEventType } from '@greenlight/contracts';
 import { Clock } from '@greenlight/platform';
 import { JobProducer } from '@greenlight/queue';
 
@@ -74,10 +74,10 @@ export class NotificationOutbox {
   async dispatch(refs: OutboxRef[], delayMs = 0): Promise<void> {
     if (refs.length === 0) return;
     try {
-      await this.producer.queue(QueueName.Notifications).addBulk(
+      await this.producer.enqueueBulk(
         refs.map((ref) => ({
-          name: 'notify.deliver',
-          data: { outbox_id: ref.id, org_id: ref.org_id } satisfies JobPayloads['notify.deliver'],
+          name: 'notify.deliver' as const,
+          data: { outbox_id: ref.id, org_id: ref.org_id },
           opts: { jobId: deliverJobId(ref), delay: delayMs > 0 ? delayMs : undefined, removeOnComplete: true, removeOnFail: true },
         })),
       );
