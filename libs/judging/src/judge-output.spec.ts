@@ -1,22 +1,12 @@
 import { ErrorCode } from '@greenlight/contracts';
 import { DomainError } from '@greenlight/platform';
-import { ANALYSIS, SEARCH } from './__fixtures__/builtin-profiles';
+import { answerInput, criteriaInput, judgeOutputBase } from './__fixtures__/judge-inputs';
 import { parseJudgeOutput } from './judge-output';
 import type { JudgeInput } from './judge.types';
 
-const answer: JudgeInput = {
-  mode: 'answer',
-  case: { input: 'q', expected_answer: 'Paris', expected_sources: [], criteria: null, dimensions: [] },
-  actual: { output: 'Paris', sources: [] },
-  profile: SEARCH,
-};
-const criteria: JudgeInput = {
-  mode: 'criteria',
-  case: { input: 'q', expected_answer: null, expected_sources: [], criteria: 'rubric', dimensions: [] },
-  actual: { output: 'o', sources: [] },
-  profile: ANALYSIS,
-};
-const base = { answer_correct: true, source_correct: null, quality_score: 4, criteria_scores: null, issue_tags: [], reasoning: 'r' };
+const answer = answerInput();
+const criteria = criteriaInput;
+const base = judgeOutputBase;
 const scored = { ...base, answer_correct: null, criteria_scores: { reasoning: 4, depth: 3 } };
 
 function problemOf(content: string, input: JudgeInput): string {

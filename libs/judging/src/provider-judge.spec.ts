@@ -1,24 +1,14 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { ErrorCode } from '@greenlight/contracts';
 import { DomainError } from '@greenlight/platform';
-import { ANALYSIS, SEARCH } from './__fixtures__/builtin-profiles';
+import { answerInput, criteriaInput, judgeOutputBase } from './__fixtures__/judge-inputs';
 import type { JudgeInput } from './judge.types';
 import { parseJudgeOutput } from './judge-output';
 import { buildJudgeMessages, judgeProviderError, PROVIDER_SYSTEM_PROMPT } from './provider-judge';
 
-const answer = (expectedSources: string[] = []): JudgeInput => ({
-  mode: 'answer',
-  case: { input: 'q', expected_answer: 'Paris', expected_sources: expectedSources, criteria: null, dimensions: [] },
-  actual: { output: 'Paris', sources: [] },
-  profile: SEARCH,
-});
-const criteria: JudgeInput = {
-  mode: 'criteria',
-  case: { input: 'q', expected_answer: null, expected_sources: [], criteria: 'rubric', dimensions: [] },
-  actual: { output: 'o', sources: [] },
-  profile: ANALYSIS,
-};
-const base = { answer_correct: true, source_correct: null, quality_score: 4, criteria_scores: null, issue_tags: [], reasoning: 'r' };
+const answer = answerInput;
+const criteria = criteriaInput;
+const base = judgeOutputBase;
 
 function parseError(content: string | null, input: JudgeInput, meta?: { response_id: string | null; finish_reason: string | null }): DomainError {
   try {
