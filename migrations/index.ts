@@ -5,6 +5,7 @@ import { QueueMaintenance1763810000000 } from './1763810000000-QueueMaintenance'
 import { Notifications1763820000000 } from './1763820000000-Notifications';
 import { MaintenanceRunLease1763831000000 } from './1763831000000-MaintenanceRunLease';
 import { MaintenanceEvents1763841200000 } from './1763841200000-MaintenanceEvents';
+import { DecisionLayer1763850000000 } from './1763850000000-DecisionLayer';
 
 /** Every migration in order. Imported as classes so the same list works from ts and built js. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   Notifications1763820000000,
   MaintenanceRunLease1763831000000,
   MaintenanceEvents1763841200000,
+  DecisionLayer1763850000000,
 ];

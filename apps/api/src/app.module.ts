@@ -8,6 +8,9 @@ import { GoldenSetsApiModule } from './golden-sets/golden-sets.module';
 import { NotificationsApiModule } from './notifications/notifications.module';
 import { QueueOpsApiModule } from './queue-ops/queue-ops.module';
 import { SystemApiModule } from './system/system.module';
+import { PatternsApiModule } from './patterns/patterns.module';
+import { CompareApiModule } from './compare/compare.module';
+import { RegistryApiModule } from './registry/registry.module';
 
 /** The HTTP API. It produces jobs and never consumes them. */
 @Module({})
@@ -24,6 +27,9 @@ export class AppModule {
         EvaluationApiModule,
         QueueOpsApiModule,
         NotificationsApiModule,
+        PatternsApiModule,
+        CompareApiModule,
+        RegistryApiModule,
       ],
     };
   }

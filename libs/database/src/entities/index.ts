@@ -14,6 +14,7 @@ import { OrgEntity } from './org.entity';
 import { QueueMaintenancePolicyEntity, QueueMaintenanceRunEntity } from './queue-maintenance.entity';
 import { QueueMaintenanceEventEntity } from './queue-maintenance-event.entity';
 
+import { EvalCompareEntity, IssuePatternEntity, RunRegistryEntity } from './decision.entity';
 export * from './activity-event.entity';
 export * from './agent.entity';
 export * from './api-audit-log.entity';
@@ -29,6 +30,7 @@ export * from './notification.entity';
 export * from './org.entity';
 export * from './queue-maintenance.entity';
 export * from './queue-maintenance-event.entity';
+export * from './decision.entity';
 
 export const ENTITIES = [
   OrgEntity,
@@ -49,6 +51,9 @@ export const ENTITIES = [
   QueueMaintenancePolicyEntity,
   QueueMaintenanceRunEntity,
   QueueMaintenanceEventEntity,
+  IssuePatternEntity,
+  EvalCompareEntity,
+  RunRegistryEntity,
   WebhookEndpointEntity,
   NotificationOutboxEntity,
   WebhookDeliveryAttemptEntity,

@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { GovernanceModule } from '@greenlight/governance';
+
+@Module({ imports: [GovernanceModule], controllers: [] })
+export class RegistryApiModule {}
