@@ -1,2 +1,15 @@
 // Paired statistics for comparing two evaluation runs (pure functions, no I/O).
-export {};
+export { mcnemarExact } from './mcnemar';
+export type { McNemarResult } from './mcnemar';
+export { wilcoxonSignedRank } from './wilcoxon';
+export type { SignedRankResult } from './wilcoxon';
+export { signTest } from './sign-test';
+export type { SignTestResult } from './sign-test';
+export { pairedBootstrapMeanCI } from './bootstrap';
+export type { BootstrapInterval, BootstrapOptions } from './bootstrap';
+export { pairedProportionDelta } from './proportion';
+export type { RateDelta, PairedCounts } from './proportion';
+export { decideVerdict, MIN_PAIRED_CASES } from './verdict';
+export type { Verdict, VerdictInput } from './verdict';
+export { normalCdf, normalQuantile, erfc } from './special';
+export { mulberry32 } from './prng';
