@@ -83,6 +83,7 @@ describe('auth, roles and tenancy', () => {
       const cases = expectSuccess(await h.http.get(`/api/v1/golden-sets/${up.golden_set.id}/cases`).set(bearer(A.viewer)), 200);
       return { id: up.golden_set.id as string, caseId: cases.items[0].id as string };
     };
+    const freshPattern = async () => (await post(`/api/v1/agents/${agentA.id}/patterns`, { title: uniqueName('Pattern') }, 201)).id as string;
     const freshRun = async () => (await post('/api/v1/eval/runs', { agent_id: agentA.id, golden_set_id: setA.id }, 202)).id as string;
     setA = await freshSet();
     runA = await freshRun();
@@ -133,6 +134,30 @@ describe('auth, roles and tenancy', () => {
       { label: 'POST /agents', method: 'post', path: () => '/api/v1/agents', body: () => agentBody({ org_id: A.org_id }), role: 'member', ok: 201 },
       { label: 'GET /agents/{id}', method: 'get', path: () => `/api/v1/agents/${agentA.id}`, role: 'viewer', ok: 200 },
       { label: 'GET /agents/{id}/latest', method: 'get', path: () => `/api/v1/agents/${agentA.id}/latest`, role: 'viewer', ok: 200 },
+      { label: 'GET /agents/{id}/patterns', method: 'get', path: () => `/api/v1/agents/${agentA.id}/patterns`, role: 'viewer', ok: 200 },
+      {
+        label: 'POST /agents/{id}/patterns',
+        method: 'post',
+        path: () => `/api/v1/agents/${agentA.id}/patterns`,
+        body: () => ({ title: uniqueName('Pattern') }),
+        role: 'member',
+        ok: 201,
+      },
+      {
+        label: 'PATCH /agents/{id}/patterns/{id}',
+        method: 'patch',
+        path: async () => `/api/v1/agents/${agentA.id}/patterns/${await freshPattern()}`,
+        body: () => ({ status: 'in_progress', priority: 'high' }),
+        role: 'member',
+        ok: 200,
+      },
+      {
+        label: 'GET /agents/{id}/patterns/{id}/history',
+        method: 'get',
+        path: async () => `/api/v1/agents/${agentA.id}/patterns/${await freshPattern()}/history`,
+        role: 'viewer',
+        ok: 200,
+      },
       { label: 'GET /eval/profiles', method: 'get', path: () => '/api/v1/eval/profiles', role: 'viewer', ok: 200 },
       {
         label: 'POST /eval/profiles',
