@@ -134,6 +134,35 @@ describe('auth, roles and tenancy', () => {
       { label: 'POST /agents', method: 'post', path: () => '/api/v1/agents', body: () => agentBody({ org_id: A.org_id }), role: 'member', ok: 201 },
       { label: 'GET /agents/{id}', method: 'get', path: () => `/api/v1/agents/${agentA.id}`, role: 'viewer', ok: 200 },
       { label: 'GET /agents/{id}/latest', method: 'get', path: () => `/api/v1/agents/${agentA.id}/latest`, role: 'viewer', ok: 200 },
+      {
+        label: 'POST /agents/{id}/run-registry',
+        method: 'post',
+        path: () => `/api/v1/agents/${agentA.id}/run-registry`,
+        body: () => ({ kind: 'candidate', name: uniqueName('matrix'), run_id: runA }),
+        role: 'member',
+        ok: 200,
+      },
+      { label: 'GET /agents/{id}/run-registry', method: 'get', path: () => `/api/v1/agents/${agentA.id}/run-registry`, role: 'viewer', ok: 200 },
+      {
+        label: 'GET /agents/{id}/run-registry/resolve',
+        method: 'get',
+        path: async () => {
+          await post(`/api/v1/agents/${agentA.id}/run-registry`, { kind: 'baseline', name: 'matrix-baseline', run_id: runA }, 200);
+          return `/api/v1/agents/${agentA.id}/run-registry/resolve?kind=baseline&ref=matrix-baseline`;
+        },
+        role: 'viewer',
+        ok: 200,
+      },
+      {
+        label: 'POST /agents/{id}/run-registry/promote-candidate',
+        method: 'post',
+        path: () => `/api/v1/agents/${agentA.id}/run-registry/promote-candidate`,
+        body: () => ({ candidate_run_id: runA }),
+        role: 'member',
+        // runA never ran: an authorised caller reaches the gate and is told the candidate is not completed
+        ok: 409,
+        okCode: 'RUN_REGISTRY_PROMOTION_BLOCKED',
+      },
       { label: 'GET /agents/{id}/patterns', method: 'get', path: () => `/api/v1/agents/${agentA.id}/patterns`, role: 'viewer', ok: 200 },
       {
         label: 'POST /agents/{id}/patterns',
