@@ -5,6 +5,7 @@ export * from './patterns/pattern.types';
 export * from './patterns/pattern-transitions';
 export * from './patterns/regression-patterns';
 export * from './compare/compare.module';
+export * from './compare/compare.service';
 export * from './registry/registry.module';
 export * from './registry/registry.types';
 export * from './registry/run-ref-resolver';

@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
+import { EvaluationModule } from '@greenlight/evaluation';
+import { NotificationsModule } from '@greenlight/notifications';
 import { PlatformModule } from '@greenlight/platform';
+import { PatternsModule } from '../patterns/patterns.module';
+import { CompareService } from './compare.service';
 
-/** Compare of the decision layer. */
-@Module({ imports: [PlatformModule], providers: [], exports: [] })
+/** Compare of the decision layer: a candidate run against a baseline run, stored with its evidence. */
+@Module({ imports: [PlatformModule, EvaluationModule, NotificationsModule, PatternsModule], providers: [CompareService], exports: [CompareService] })
 export class CompareModule {}
