@@ -106,6 +106,14 @@ describe('auth, roles and tenancy', () => {
     // Nothing listens on port 9: the test delivery fails and stays pending for a retry (no worker runs here).
     const deliveryA = expectSuccess(await h.http.post(`/api/v1/webhooks/endpoints/${endpointA}/test`).set(bearer(A.admin)), 200).delivery_id as string;
 
+    // Two completed runs of agent A (executed in the request) and a stored compare of them, for the compare rows.
+    const completedRunA = async () => {
+      const id = await freshRun();
+      await post(`/api/v1/eval/runs/${id}/execute`, {}, 200);
+      return id;
+    };
+    const comparePairA = { baseline_run_id: await completedRunA(), candidate_run_id: await completedRunA() };
+    const compareA = (await post('/api/v1/eval/compares', comparePairA, 201)).id as string;
     endpoints = [
       { label: 'POST /orgs', method: 'post', path: () => '/api/v1/orgs', body: () => ({ name: uniqueName('Org') }), role: 'admin', globalOnly: true, ok: 201 },
       { label: 'GET /orgs', method: 'get', path: () => '/api/v1/orgs', role: 'admin', globalOnly: true, ok: 200 },
@@ -283,6 +291,24 @@ describe('auth, roles and tenancy', () => {
       { label: 'GET /eval/runs/{id}/results', method: 'get', path: () => `/api/v1/eval/runs/${runA}/results`, role: 'viewer', ok: 200 },
       { label: 'GET /eval/runs/{id}/summary', method: 'get', path: () => `/api/v1/eval/runs/${runA}/summary`, role: 'viewer', ok: 200 },
       { label: 'GET /eval/runs/{id}/artifacts', method: 'get', path: () => `/api/v1/eval/runs/${runA}/artifacts`, role: 'viewer', ok: 200 },
+      {
+        label: 'POST /eval/compares',
+        method: 'post',
+        path: () => '/api/v1/eval/compares',
+        body: () => comparePairA,
+        role: 'member',
+        idempotent: true,
+        ok: 201,
+      },
+      { label: 'GET /eval/compares', method: 'get', path: () => '/api/v1/eval/compares', role: 'viewer', ok: 200 },
+      { label: 'GET /eval/compares/{id}', method: 'get', path: () => `/api/v1/eval/compares/${compareA}`, role: 'viewer', ok: 200 },
+      {
+        label: 'GET /eval/compare',
+        method: 'get',
+        path: () => `/api/v1/eval/compare?baseline_run_id=${comparePairA.baseline_run_id}&candidate_run_id=${comparePairA.candidate_run_id}`,
+        role: 'viewer',
+        ok: 200,
+      },
       {
         label: 'POST /eval/runs/{id}/execute',
         method: 'post',
