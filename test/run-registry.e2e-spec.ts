@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { Clock } from '@greenlight/platform';
 import { expectError, expectSuccess, expectValidation, MISSING_UUID } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
 
@@ -276,6 +277,34 @@ describe('run registry and promote gate', () => {
       expectValidation(await promote(agent.id, { candidate_run_id: cand, gate_mode: 'vibes' }), ['gate_mode']);
       expectValidation(await promote(agent.id, { candidate_run_id: cand, non_inferiority_margin: 1.5 }), ['non_inferiority_margin']);
       expectValidation(await promote(agent.id, { candidate_run_id: cand, name: 'latest' }), ['name']);
+    });
+
+    it("reads the window on the product's clock", async () => {
+      const agent = await newAgent(o);
+      const [base, cand] = [await newRun(o, agent), await newRun(o, agent)];
+      expectSuccess(await promote(agent.id, { candidate_run_id: base }), 200);
+      const compareId = await storeCompare(o.org_id, agent.id, base, cand);
+      const clock = jest.spyOn(h.app.get(Clock), 'now').mockReturnValue(Date.now() + 2 * 3_600_000);
+      try {
+        const late = expectError(await promote(agent.id, { candidate_run_id: cand }), 409, 'RUN_REGISTRY_PROMOTION_BLOCKED');
+        expect(late.details).toMatchObject({ reason: 'compare_outside_window', compare_id: compareId });
+        expectSuccess(await promote(agent.id, { candidate_run_id: cand, clean_compare_window_minutes: 180 }), 200);
+      } finally {
+        clock.mockRestore();
+      }
+    });
+
+    it('concurrent promotions queue up: one wins, the other is judged against the new baseline', async () => {
+      const agent = await newAgent(o);
+      const base = await newRun(o, agent);
+      expectSuccess(await promote(agent.id, { candidate_run_id: base }), 200);
+      const candidates = [await newRun(o, agent), await newRun(o, agent), await newRun(o, agent)];
+      for (const c of candidates) await storeCompare(o.org_id, agent.id, base, c);
+      const answers = await Promise.all(candidates.map((c) => promote(agent.id, { candidate_run_id: c })));
+      expect(answers.map((r) => r.status).sort()).toEqual([200, 409, 409]);
+      for (const r of answers.filter((a) => a.status === 409)) expect(r.body.error.details.reason).toBe('no_compare');
+      const winner = candidates[answers.findIndex((r) => r.status === 200)];
+      expect(await activeBaselineRun(agent.id)).toBe(winner);
     });
 
     async function activeBaselineRun(agentId: string): Promise<string> {
