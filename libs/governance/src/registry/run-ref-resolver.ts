@@ -54,7 +54,7 @@ export class RunRefResolver {
     return db.getRepository(RunRegistryEntity).findOneBy({ agent_id: agentId, kind, name });
   }
 
-  /** The agent's newest completed run: by completion time, then creation time, then id (a total order). */
+  /** The agent's newest completed run: by completion time, then creation time, then id (a total order, the same the compare uses). */
   private async latestCompletedRun(db: Db, agent: AgentEntity): Promise<EvalRunEntity | null> {
     return db
       .getRepository(EvalRunEntity)
@@ -62,7 +62,7 @@ export class RunRefResolver {
       .where('r.agent_id = :agent AND r.org_id = :org AND r.status = :status', { agent: agent.id, org: agent.org_id, status: 'completed' })
       .orderBy('r.completed_at', 'DESC', 'NULLS LAST')
       .addOrderBy('r.created_at', 'DESC')
-      .addOrderBy('r.id', 'DESC')
+      .addOrderBy('r.id', 'ASC')
       .getOne();
   }
 }
