@@ -6,7 +6,8 @@ import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, unique
 /**
  * The run registry and the promote gate. Runs are created through the API and then marked completed
  * with SQL (the registry only reads their status and times; no agent needs to answer). Compares are
- * inserted into eval_compares with SQL so each test sets exactly the age and counts the gate reads.
+ * inserted into eval_compares with SQL so each test sets exactly the age and counts the gate reads; one
+ * test executes real runs and stores its compare through the compare endpoint.
  */
 describe('run registry and promote gate', () => {
   let h: ApiHarness;
@@ -305,6 +306,27 @@ describe('run registry and promote gate', () => {
       for (const r of answers.filter((a) => a.status === 409)) expect(r.body.error.details.reason).toBe('no_compare');
       const winner = candidates[answers.findIndex((r) => r.status === 200)];
       expect(await activeBaselineRun(agent.id)).toBe(winner);
+    });
+
+    it('works on compares the compare endpoint stores (reference mode): zero regressions, but few cases show no non-inferiority', async () => {
+      // No endpoint: the simulated executor answers every case with its expected answer, so both runs pass everything.
+      const agent = await newAgent(o);
+      const executed = async () => {
+        const id = expectSuccess(await post(o.member, '/api/v1/eval/runs', { agent_id: agent.id, golden_set_id: agent.setId }), 202).id;
+        expect(expectSuccess(await post(o.member, `/api/v1/eval/runs/${id}/execute`, {}), 200).run.status).toBe('completed');
+        return id as string;
+      };
+      const [base, cand] = [await executed(), await executed()];
+      expectSuccess(await promote(agent.id, { candidate_run_id: base, name: 'prod' }), 200);
+      expectSuccess(await post(o.member, reg(agent.id), { kind: 'candidate', name: 'rc', run_id: cand, activate: true }), 200);
+      const compare = expectSuccess(await post(o.member, '/api/v1/eval/compares', { agent_id: agent.id, baseline_ref: 'active', candidate_ref: 'rc' }), 201);
+      expect(compare).toMatchObject({ baseline_run_id: base, candidate_run_id: cand, regression_count: 0 });
+      expect(compare.deltas.pass_rate.lower).toBeLessThan(-0.02);
+
+      const sig = expectError(await promote(agent.id, { candidate_ref: 'active', gate_mode: 'significance' }), 409, 'RUN_REGISTRY_PROMOTION_BLOCKED');
+      expect(sig.details).toMatchObject({ reason: 'non_inferiority_not_shown', compare_id: compare.id, pass_rate_lower: compare.deltas.pass_rate.lower });
+      const ok = expectSuccess(await promote(agent.id, { candidate_ref: 'current' }), 200);
+      expect(ok).toMatchObject({ compare_id: compare.id, entry: { run_id: cand, promoted_from_compare_id: compare.id }, previous_baseline: { name: 'prod' } });
     });
 
     async function activeBaselineRun(agentId: string): Promise<string> {
