@@ -329,6 +329,20 @@ describe('run registry and promote gate', () => {
       expect(ok).toMatchObject({ compare_id: compare.id, entry: { run_id: cand, promoted_from_compare_id: compare.id }, previous_baseline: { name: 'prod' } });
     });
 
+    it('a retried promotion with the same Idempotency-Key replays the answer and promotes once', async () => {
+      const agent = await newAgent(o);
+      const run = await newRun(o, agent);
+      const send = () => post(o.member, `${reg(agent.id)}/promote-candidate`, { candidate_run_id: run }).set('Idempotency-Key', `promote-${run}`);
+      const first = await send();
+      const retry = await send();
+      expect(retry.headers['idempotency-replayed']).toBe('true');
+      expect(expectSuccess(retry, 200)).toEqual(expectSuccess(first, 200));
+      const events = await db.query(`SELECT count(*)::int AS n FROM activity_events WHERE agent_id = $1 AND event_type = 'run_registry_promoted'`, [agent.id]);
+      expect(events[0].n).toBe(1);
+      // Without the key, the same request is a new promotion, refused: the run already is the baseline.
+      expectError(await promote(agent.id, { candidate_run_id: run }), 409, 'RUN_REGISTRY_PROMOTION_BLOCKED');
+    });
+
     async function activeBaselineRun(agentId: string): Promise<string> {
       return expectSuccess(await get(o.viewer, `${reg(agentId)}/resolve`, { kind: 'baseline', ref: 'active' }), 200).run_id;
     }
