@@ -19,7 +19,7 @@ export interface BootstrapOptions {
 const DEFAULT_ITERATIONS = 2000;
 const DEFAULT_CONFIDENCE = 0.95;
 const DEFAULT_SEED = 1;
-/** Most single draws one interval may take (~0.15 s); larger inputs get fewer resamples instead of a slow compare. */
+/** Most single draws one interval may take (0.15–0.3 s on a busy 2-core machine); larger inputs get fewer resamples instead of a slow compare. */
 export const BOOTSTRAP_DRAW_BUDGET = 20_000_000;
 /** Never fewer resamples than this, however large the input. */
 export const MIN_BUDGETED_ITERATIONS = 200;

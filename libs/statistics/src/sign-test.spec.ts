@@ -14,6 +14,10 @@ describe('signTest', () => {
     expect(result.p_value).toBeCloseTo(0.625, 14); // 2·(1+4)/16
   });
 
+  it('counts floating-point noise as zero', () => {
+    expect(signTest([0.1 + 0.2 - 0.3, 1e-13, -1e-13])).toMatchObject({ positive: 0, negative: 0, zeros: 3, p_value: 1 });
+  });
+
   it('empty input and all zeros → p = 1', () => {
     expect(signTest([])).toEqual({ positive: 0, negative: 0, zeros: 0, p_value: 1 });
     expect(signTest([0, 0])).toEqual({ positive: 0, negative: 0, zeros: 2, p_value: 1 });

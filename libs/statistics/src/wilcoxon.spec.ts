@@ -94,6 +94,14 @@ describe('wilcoxonSignedRank', () => {
     expect(wilcoxonSignedRank([0, 0, 0])).toMatchObject({ n: 3, n_nonzero: 0, p_value: 1 });
   });
 
+  it('treats floating-point noise as zero and as ties', () => {
+    // 0.1 + 0.2 − 0.3 is 5.6e-17, not a real change; 0.3 − 0.1 and 0.7 − 0.5 are the same change of 0.2.
+    const result = wilcoxonSignedRank([0.1 + 0.2 - 0.3, 0.3 - 0.1, 0.7 - 0.5, -0.1]);
+    expect(result.n_nonzero).toBe(3);
+    expect(result.w_plus).toBe(2.5 + 2.5);
+    expect(result.w_minus).toBe(1);
+  });
+
   it('a single nonzero difference is never significant', () => {
     expect(wilcoxonSignedRank([-0.4]).p_value).toBe(1);
   });
@@ -106,7 +114,7 @@ describe('wilcoxonSignedRank', () => {
   });
 
   it('50,000 score differences: finite values, well under a second', () => {
-    // Measured: ~60 ms for 50,000 differences (dominated by sorting |d|).
+    // Measured: ~0.1 s for 50,000 differences (cleaning and sorting |d|).
     const d = Array.from({ length: 50_000 }, (_, i) => (((i * 7919) % 201) - 100) / 1000 + (i % 5 === 0 ? -0.01 : 0));
     const result = wilcoxonSignedRank(d);
     expect(result.method).toBe('normal_approximation');

@@ -1,5 +1,5 @@
 import { normalCdf } from './special';
-import { assertFiniteValues } from './validate';
+import { assertFiniteValues, cleanDifference } from './validate';
 
 export interface SignedRankResult {
   n: number;
@@ -19,7 +19,8 @@ export const EXACT_MAX_N = 25;
  * Wilcoxon signed-rank test on paired differences (candidate − baseline), two-sided.
  *
  * - Zero differences are dropped before ranking (Wilcoxon's original method, as R's wilcox.test does); `n` counts
- *   all pairs, `n_nonzero` the ones ranked.
+ *   all pairs, `n_nonzero` the ones ranked. Differences are cleaned of floating-point noise first (cleanDifference:
+ *   |d| < 1e-12 is zero, the rest is compared at 12 significant digits).
  * - Tied |differences| get the average of the ranks they span (midranks).
  * - n_nonzero ≤ 25: exact p-value from the permutation distribution of W+ over all 2^n sign assignments, ties
  *   included — midranks are multiples of 1/2, so the DP runs over doubled ranks and stays exact (conditional on the
@@ -31,7 +32,7 @@ export const EXACT_MAX_N = 25;
  */
 export function wilcoxonSignedRank(differences: number[]): SignedRankResult {
   assertFiniteValues(differences, 'differences');
-  const nonzero = differences.filter((d) => d !== 0);
+  const nonzero = differences.map(cleanDifference).filter((d) => d !== 0);
   const ranked = midranksOfAbs(nonzero);
   let doubledPlus = 0;
   let doubledTotal = 0;
