@@ -5,7 +5,7 @@ export { wilcoxonSignedRank } from './wilcoxon';
 export type { SignedRankResult } from './wilcoxon';
 export { signTest } from './sign-test';
 export type { SignTestResult } from './sign-test';
-export { pairedBootstrapMeanCI } from './bootstrap';
+export { pairedBootstrapMeanCI, budgetedIterations, BOOTSTRAP_DRAW_BUDGET, MIN_BUDGETED_ITERATIONS } from './bootstrap';
 export type { BootstrapInterval, BootstrapOptions } from './bootstrap';
 export { pairedProportionDelta } from './proportion';
 export type { RateDelta, PairedCounts } from './proportion';
