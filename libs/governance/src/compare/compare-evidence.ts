@@ -12,11 +12,14 @@ interface OutcomeRow {
   source_rate: number | null;
 }
 
+const majority = (rate: number | null) => (rate === null ? null : rate > 0.5);
+
 /**
- * The per-case outcomes of a run in one query: only the columns a compare needs, aggregated per case so
- * a run with repeated trials (several results per case) gives one outcome per case — its pass rate,
- * mean judged score and majority answer/source correctness. A result without a pass (an agent error)
- * counts as failed, as in the run summary.
+ * The per-case outcomes of a run in one query, in case-id order (the order of the unique index the
+ * query walks, so the sort is free): only the columns a compare needs, aggregated per case so a run with
+ * repeated trials (several results per case) gives one outcome per case — its pass rate, mean judged
+ * score and majority answer/source correctness. A result without a pass (an agent error) counts as
+ * failed, as in the run summary.
  */
 export async function loadCaseOutcomes(db: Db, runId: string): Promise<CaseOutcome[]> {
   const rows: OutcomeRow[] = await db.query(
@@ -25,7 +28,7 @@ export async function loadCaseOutcomes(db: Db, runId: string): Promise<CaseOutco
             (avg(quality_score) FILTER (WHERE status = 'scored'))::float8 AS quality_score,
             avg(CASE WHEN answer_correct THEN 1 WHEN NOT answer_correct THEN 0 END)::float8 AS answer_rate,
             avg(CASE WHEN source_correct THEN 1 WHEN NOT source_correct THEN 0 END)::float8 AS source_rate
-     FROM eval_results WHERE run_id = $1 GROUP BY case_id`,
+     FROM eval_results WHERE run_id = $1 GROUP BY case_id ORDER BY case_id`,
     [runId],
   );
   const out: CaseOutcome[] = new Array(rows.length);
@@ -37,8 +40,8 @@ export async function loadCaseOutcomes(db: Db, runId: string): Promise<CaseOutco
       pass_rate: r.pass_rate,
       passed: r.pass_rate > 0.5,
       quality_score: r.quality_score,
-      answer_correct: r.answer_rate === null ? null : r.answer_rate > 0.5,
-      source_correct: r.source_rate === null ? null : r.source_rate > 0.5,
+      answer_correct: majority(r.answer_rate),
+      source_correct: majority(r.source_rate),
     };
   }
   return out;

@@ -70,6 +70,12 @@ export function caseChanges(pairs: CasePair[]) {
   return { regressionCount, improvementCount, regressions, improvements };
 }
 
+/** Pairs by baseline case id. They come in that order from the database; only pairs found through lineage are appended out of order. */
+function inCaseOrder(pairs: CasePair[]): CasePair[] {
+  if (!pairs.some((p) => p.via_lineage)) return pairs;
+  return [...pairs].sort((a, b) => (a.baseline.case_id < b.baseline.case_id ? -1 : a.baseline.case_id > b.baseline.case_id ? 1 : 0));
+}
+
 export interface AnalysisInput {
   runs: ResolvedRuns;
   summaries: { baseline: RunSummary; candidate: RunSummary };
@@ -80,7 +86,7 @@ export interface AnalysisInput {
 
 /** The evidence of a compare: summaries, counts, per-case changes, deltas, statistics and verdict. */
 export function buildAnalysis({ runs, summaries, pairing, alpha, seed }: AnalysisInput) {
-  const pairs = [...pairing.pairs].sort((a, b) => (a.baseline.case_id < b.baseline.case_id ? -1 : a.baseline.case_id > b.baseline.case_id ? 1 : 0));
+  const pairs = inCaseOrder(pairing.pairs);
   const changes = caseChanges(pairs);
   const evidence = analysePairs({ pairs, alpha, seed });
   const unpairedCount = pairing.baseline_only.length + pairing.candidate_only.length;
