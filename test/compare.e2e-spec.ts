@@ -238,6 +238,22 @@ describe('compare runs (stored, reproducible, with statistics)', () => {
     expectError(await post(o.member, '/api/v1/eval/compares', { agent_id: MISSING_UUID, baseline_ref: 'latest', candidate_ref: 'latest' }), 404, 'NOT_FOUND');
   });
 
+  it('pairs a superseded case with its successor through the golden-set lineage', async () => {
+    wrong = new Set();
+    const s = await agentWithSet(o);
+    const before = await completedRun(o, s.agent, s.set);
+    const [old] = await db.query(`SELECT id FROM golden_set_cases WHERE golden_set_id = $1 AND input = $2`, [s.set, caseInput(4)]);
+    const edited = { input: caseInput(4), expected_answer: rightAnswer(4) };
+    expectSuccess(await post(o.member, `/api/v1/golden-sets/${s.set}/cases/${old.id}/supersede`, { case: edited }), 201);
+    const [{ superseded_by: successor }] = await db.query(`SELECT superseded_by FROM golden_set_cases WHERE id = $1`, [old.id]);
+    wrong = new Set([4]);
+    const after = await completedRun(o, s.agent, s.set);
+    const body = expectSuccess(await get(o.viewer, `/api/v1/eval/compare?baseline_run_id=${before}&candidate_run_id=${after}`), 200);
+    expect(body).toMatchObject({ compared_case_count: CASES, paired_by_lineage_count: 1, unpaired_case_count: 0, regression_count: 1 });
+    expect(body.regressions).toMatchObject([{ case_id: old.id, candidate_case_id: successor, paired_by_lineage: true, decided_by: 'pass_rate' }]);
+    expect(body.verdict).toBe('no_significant_change');
+  });
+
   it('a viewer reads compares but cannot store one', async () => {
     expectError(await post(o.viewer, '/api/v1/eval/compares', { baseline_run_id: baselineId, candidate_run_id: candidateId }), 403, 'FORBIDDEN');
     expectSuccess(await get(o.viewer, `/api/v1/eval/compare?baseline_run_id=${baselineId}&candidate_run_id=${candidateId}`), 200);
