@@ -254,6 +254,16 @@ describe('compare runs (stored, reproducible, with statistics)', () => {
     expect(body.verdict).toBe('no_significant_change');
   });
 
+  it('an Idempotency-Key replays the stored compare instead of storing another', async () => {
+    const key = `compare-${Date.now()}`;
+    const pair = { baseline_run_id: baselineId, candidate_run_id: candidateId };
+    const first = expectSuccess(await post(o.member, '/api/v1/eval/compares', pair).set('Idempotency-Key', key), 201);
+    const count = await compareCount();
+    const replay = expectSuccess(await post(o.member, '/api/v1/eval/compares', pair).set('Idempotency-Key', key), 201);
+    expect(replay.id).toBe(first.id);
+    expect(await compareCount()).toBe(count);
+  });
+
   it('a viewer reads compares but cannot store one', async () => {
     expectError(await post(o.viewer, '/api/v1/eval/compares', { baseline_run_id: baselineId, candidate_run_id: candidateId }), 403, 'FORBIDDEN');
     expectSuccess(await get(o.viewer, `/api/v1/eval/compare?baseline_run_id=${baselineId}&candidate_run_id=${candidateId}`), 200);
