@@ -11,10 +11,8 @@ import {
 import type { CompareVerdict } from '@greenlight/database';
 import { CasePair, CaseOutcome, pairedCounts, scoreDifferences } from './case-pairing';
 
-/** Bootstrap resamples for small compares; large ones use fewer (the interval is already narrow), so 50,000 cases stay fast. */
-const MAX_BOOTSTRAP_ITERATIONS = 2000;
-const MIN_BOOTSTRAP_ITERATIONS = 200;
-const BOOTSTRAP_DRAW_BUDGET = 20_000_000;
+/** Bootstrap resamples asked for; the statistics lib lowers them for very large compares to keep within its work budget. */
+const BOOTSTRAP_ITERATIONS = 2000;
 
 /**
  * The bootstrap seed of a compare: derived from the two run ids, so the same pair of runs always gets
@@ -22,11 +20,6 @@ const BOOTSTRAP_DRAW_BUDGET = 20_000_000;
  */
 export function bootstrapSeed(baselineRunId: string, candidateRunId: string): number {
   return createHash('sha256').update(`${baselineRunId}:${candidateRunId}`).digest().readUInt32BE(0);
-}
-
-export function bootstrapIterations(n: number): number {
-  if (n === 0) return MIN_BOOTSTRAP_ITERATIONS;
-  return Math.max(MIN_BOOTSTRAP_ITERATIONS, Math.min(MAX_BOOTSTRAP_ITERATIONS, Math.floor(BOOTSTRAP_DRAW_BUDGET / n)));
 }
 
 const round = (v: number, digits = 6) => Math.round(v * 10 ** digits) / 10 ** digits;
@@ -74,7 +67,7 @@ export function analysePairs({ pairs, alpha, seed }: CompareStatisticsInput) {
   const mcnemar = mcnemarExact(pass.regressions, pass.improvements);
   const wilcoxon = wilcoxonSignedRank(diffs);
   const sign = signTest(diffs);
-  const bootstrap = pairedBootstrapMeanCI(diffs, { iterations: bootstrapIterations(diffs.length), confidence: 1 - alpha, seed });
+  const bootstrap = pairedBootstrapMeanCI(diffs, { iterations: BOOTSTRAP_ITERATIONS, confidence: 1 - alpha, seed });
   const decision = decideVerdict({ pass: mcnemar, scores: wilcoxon, paired_cases: pairs.length, alpha });
   return {
     deltas: computeDeltas(pairs, alpha, diffs, bootstrap),
