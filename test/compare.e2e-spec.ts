@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { startTestAgent, TestAgent } from './support/agent-server';
-import { agentBody, expectError, expectSuccess, expectValidation, MISSING_UUID } from './support/e2e-helpers';
+import { agentBody, expectError, expectSuccess, expectValidation, freshRequestId, MISSING_UUID, waitForAudit } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
 
 const CASES = 12;
@@ -262,6 +262,19 @@ describe('compare runs (stored, reproducible, with statistics)', () => {
     const replay = expectSuccess(await post(o.member, '/api/v1/eval/compares', pair).set('Idempotency-Key', key), 201);
     expect(replay.id).toBe(first.id);
     expect(await compareCount()).toBe(count);
+  });
+
+  it('a stored compare is audited with its request id, and the row names the key and the request', async () => {
+    const rid = freshRequestId('compare');
+    const body = expectSuccess(
+      await post(o.member, '/api/v1/eval/compares', { baseline_run_id: baselineId, candidate_run_id: candidateId }).set('X-Request-Id', rid),
+      201,
+    );
+    const audit = await waitForAudit(h, o.admin, rid);
+    expect(audit).toMatchObject([{ method: 'POST', path: '/api/v1/eval/compares', status_code: 201 }]);
+    const [row] = await db.query(`SELECT request_id, api_key_id FROM eval_compares WHERE id = $1`, [body.id]);
+    expect(row.request_id).toBe(rid);
+    expect(row.api_key_id).toEqual(expect.any(String));
   });
 
   it('a viewer reads compares but cannot store one', async () => {
