@@ -1,8 +1,11 @@
 import type { DataSource } from 'typeorm';
 import { ErrorCode } from '@greenlight/contracts';
-import { AgentEntity, EvalRunEntity, RegistryKind } from '@greenlight/database';
+import { AgentEntity, EvalRunEntity } from '@greenlight/database';
 import { DomainError, OrgScope } from '@greenlight/platform';
 import type { Actor } from '@greenlight/tenancy';
+import { RunRefResolver } from '../registry/run-ref-resolver';
+
+const REFS = new RunRefResolver();
 
 /** What names the two runs of a compare: their ids, or an agent and two references. */
 export interface CompareTarget {
@@ -55,36 +58,12 @@ export async function resolveRuns(db: DataSource, actor: Actor, t: CompareTarget
     return { mode: 'direct', baseline, candidate, baseline_ref: null, candidate_ref: null };
   }
   const agent = await scope.findOne(db, AgentEntity, t.agent_id!, 'agent');
-  const baselineId = await resolveRef(db, agent, 'baseline', t.baseline_ref!);
-  const candidateId = await resolveRef(db, agent, 'candidate', t.candidate_ref!);
+  // The registry's rules for `latest`, `active`/`current` and names, so both read a reference the same way.
+  const baselineId = (await REFS.resolve(db, agent, 'baseline', t.baseline_ref!)).run_id;
+  const candidateId = (await REFS.resolve(db, agent, 'candidate', t.candidate_ref!)).run_id;
   const baseline = await scope.findOne(db, EvalRunEntity, baselineId, 'eval run');
   const candidate = await scope.findOne(db, EvalRunEntity, candidateId, 'eval run');
   return { mode: 'reference', baseline, candidate, baseline_ref: t.baseline_ref!, candidate_ref: t.candidate_ref! };
-}
-
-/**
- * A reference of the agent to a run id: `latest` is its newest completed run; `active` and `current` its
- * active registry entry of the kind (baseline for the baseline side, candidate for the candidate side);
- * anything else the registry entry of that kind and name. An unknown reference is not found.
- */
-async function resolveRef(db: DataSource, agent: AgentEntity, kind: RegistryKind, ref: string): Promise<string> {
-  if (ref === 'latest') {
-    const rows: { id: string }[] = await db.query(
-      `SELECT id FROM eval_runs WHERE agent_id = $1 AND org_id = $2 AND status = 'completed'
-       ORDER BY completed_at DESC NULLS LAST, created_at DESC, id LIMIT 1`,
-      [agent.id, agent.org_id],
-    );
-    if (rows.length === 0) throw DomainError.notFound(`completed eval run of the agent for ${kind}_ref latest`);
-    return rows[0].id;
-  }
-  const active = ref === 'active' || ref === 'current';
-  const rows: { run_id: string }[] = await db.query(
-    `SELECT run_id FROM run_registry WHERE agent_id = $1 AND org_id = $2 AND kind = $3 AND ${active ? 'is_active' : 'name = $4'}
-     ORDER BY is_active DESC, updated_at DESC LIMIT 1`,
-    active ? [agent.id, agent.org_id, kind] : [agent.id, agent.org_id, kind, ref],
-  );
-  if (rows.length === 0) throw new DomainError(ErrorCode.NOT_FOUND, `run registry ${kind} reference not found`, { kind, ref });
-  return rows[0].run_id;
 }
 
 /**
