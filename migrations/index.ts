@@ -6,6 +6,7 @@ import { Notifications1763820000000 } from './1763820000000-Notifications';
 import { MaintenanceRunLease1763831000000 } from './1763831000000-MaintenanceRunLease';
 import { MaintenanceEvents1763841200000 } from './1763841200000-MaintenanceEvents';
 import { DecisionLayer1763850000000 } from './1763850000000-DecisionLayer';
+import { RunTrials1763860000000 } from './1763860000000-RunTrials';
 
 /** Every migration in order. Imported as classes so the same list works from ts and built js. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   MaintenanceRunLease1763831000000,
   MaintenanceEvents1763841200000,
   DecisionLayer1763850000000,
+  RunTrials1763860000000,
 ];

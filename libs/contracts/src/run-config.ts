@@ -71,4 +71,17 @@ export interface RunConfig {
   executor: RunExecutorConfig;
   profile: RunProfileSnapshot;
   gates: RunGates;
+  /**
+   * How many times each case is executed and judged (1 to 10). Absent on runs created before repeated
+   * trials existed, which ran every case once.
+   */
+  trials?: number;
+}
+
+/** Most trials a run may ask for. */
+export const MAX_RUN_TRIALS = 10;
+
+/** How many times the run executes each case. */
+export function runTrials(config: Pick<RunConfig, 'trials'>): number {
+  return config.trials ?? 1;
 }

@@ -8,6 +8,8 @@ export class EvalResultEntity {
   @Column({ type: 'uuid' }) run_id: string;
   @Column({ type: 'uuid' }) org_id: string;
   @Column({ type: 'uuid' }) case_id: string;
+  /** Which of the run's repeated executions of the case this is (1 to the run's `trials`). */
+  @Column({ type: 'smallint', default: 1 }) trial: number;
   @Column({ type: 'enum', enumName: 'evaluation_mode', enum: ['answer', 'criteria'] }) evaluation_mode: 'answer' | 'criteria';
   @Column({ type: 'enum', enumName: 'result_status', enum: ['scored', 'error'] }) status: 'scored' | 'error';
   @Column({ type: 'text', nullable: true }) actual_output: string | null;
@@ -32,6 +34,7 @@ export class EvalRunArtifactEntity {
   @Column({ type: 'uuid' }) run_id: string;
   @Column({ type: 'uuid' }) result_id: string;
   @Column({ type: 'uuid' }) case_id: string;
+  @Column({ type: 'smallint', default: 1 }) trial: number;
   @Column({ type: 'uuid' }) org_id: string;
   @Column({ type: 'enum', enumName: 'evaluation_mode', enum: ['answer', 'criteria'] }) evaluation_mode: 'answer' | 'criteria';
   @Column({ type: 'text' }) judge_mode: string;

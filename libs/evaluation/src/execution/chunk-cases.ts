@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { runTrials } from '@greenlight/contracts';
 import { EvalRunEntity } from '@greenlight/database';
 import { KeyedBatcher } from './keyed-batcher';
 import { preparedQuery } from './prepared-query';
@@ -6,8 +7,9 @@ import { asOfSql } from './cases-as-of';
 import type { CaseRow } from './execution.types';
 
 /**
- * Loads the cases of chunk jobs on the worker's hot path: a chunk's cases in (position, id) order,
- * each flagged `done` when it already has a result, in one round trip without entity hydration.
+ * Loads the cases of chunk jobs on the worker's hot path: a chunk's cases in (position, id) order, once
+ * per trial of the run, each flagged `done` when that trial already has a result, in one round trip
+ * without entity hydration.
  */
 export class ChunkCaseLoader {
   /** Loads of one run: one query in flight, the calls behind it grouped. */
@@ -23,14 +25,14 @@ export class ChunkCaseLoader {
   constructor(private readonly db: DataSource) {}
 
   /**
-   * A chunk job's cases (still limited to the run's frozen case set) in (position, id) order, each
-   * flagged `done` when it already has a result. One round trip, no entity hydration: this runs once
+   * A chunk job's cases (still limited to the run's frozen case set) in (position, id, trial) order,
+   * each flagged `done` when that trial already has a result. One round trip, no entity hydration: this runs once
    * per chunk on the worker's hot path.
    */
   loadChunk(run: EvalRunEntity, ids: string[]): Promise<ChunkCase[]> {
     if (ids.length === 0) return Promise.resolve([]);
     const { config } = run;
-    const params: ChunkLoadParams = { runId: run.id, goldenSetId: run.golden_set_id, asOf: config.cases_as_of };
+    const params: ChunkLoadParams = { runId: run.id, goldenSetId: run.golden_set_id, asOf: config.cases_as_of, trials: runTrials(config) };
     // Loads of one run are grouped like its writes: one query in flight, the chunks that ask meanwhile
     // go together in the next one. A run's chunks start in waves (a finished chunk's slot takes the
     // next one), and each query is a round trip that wakes the database and this process.
@@ -38,12 +40,12 @@ export class ChunkCaseLoader {
   }
 
   private query(p: ChunkLoadParams, ids: string[]): Promise<ChunkCase[]> {
-    return preparedQuery(this.db, 'greenlight_chunk_cases', CHUNK_CASES_SQL, [p.runId, p.goldenSetId, ids, p.asOf]);
+    return preparedQuery(this.db, 'greenlight_chunk_cases', CHUNK_CASES_SQL, [p.runId, p.goldenSetId, ids, p.asOf, p.trials]);
   }
 }
 
 /**
- * $1 run id, $2 golden set id, $3 the chunk's case ids, $4 the run's cases_as_of. The cases are looked
+ * $1 run id, $2 golden set id, $3 the chunk's case ids, $4 the run's cases_as_of, $5 its trials. The cases are looked
  * up by primary key first (a materialized CTE): given `golden_set_id = $2` as well, the planner may
  * otherwise scan the whole set through golden_set_cases_set_idx and filter the ids out of it (it does
  * when the set was uploaded since the last ANALYZE, the usual case), which costs every chunk time in
@@ -51,11 +53,11 @@ export class ChunkCaseLoader {
  */
 const CHUNK_CASES_SQL = `
 WITH picked AS MATERIALIZED (SELECT * FROM golden_set_cases WHERE id = ANY($3::uuid[]))
-SELECT c.id, c.position, c.input, c.evaluation_mode, c.expected_answer, c.expected_sources, c.criteria, c.dimensions,
-       EXISTS (SELECT 1 FROM eval_results r WHERE r.run_id = $1 AND r.case_id = c.id) AS done
-FROM picked c
+SELECT c.id, c.position, c.input, c.evaluation_mode, c.expected_answer, c.expected_sources, c.criteria, c.dimensions, t.trial,
+       EXISTS (SELECT 1 FROM eval_results r WHERE r.run_id = $1 AND r.case_id = c.id AND r.trial = t.trial) AS done
+FROM picked c CROSS JOIN generate_series(1, $5::int) AS t(trial)
 WHERE c.golden_set_id = $2 AND ${asOfSql('$4')}
-ORDER BY c.position, c.id`;
+ORDER BY c.position, c.id, t.trial`;
 
 export type ChunkCase = CaseRow & { done: boolean };
 
@@ -67,6 +69,7 @@ interface ChunkLoadParams {
   runId: string;
   goldenSetId: string;
   asOf: unknown;
+  trials: number;
 }
 
 /** One loadChunk call. */

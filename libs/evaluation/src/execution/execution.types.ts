@@ -17,7 +17,8 @@ export interface RunContext {
   executor: Executor;
 }
 
-export type CaseRow = CaseToExecute & { position: number };
+/** One execution of a case: the case, and which of the run's trials of it this is (1-based). */
+export type CaseRow = CaseToExecute & { position: number; trial: number };
 export interface CaseOutcome {
   case: CaseRow;
   status: 'scored' | 'error';

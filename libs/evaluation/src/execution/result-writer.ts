@@ -7,7 +7,8 @@ import type { CaseOutcome, RunContext } from './execution.types';
 import { preparedQuery } from './prepared-query';
 
 /**
- * Writes case outcomes: one result and one artifact per case, idempotent on (run_id, case_id), only
+ * Writes case outcomes: one result and one artifact per trial of a case, idempotent on (run_id, case_id,
+ * trial), only
  * while the execution still owns the run (its status is running at the execution's queue epoch).
  */
 @Injectable()
@@ -28,7 +29,7 @@ export class RunResultWriter {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
-   * Stores the results and artifacts of a batch; a case already stored is left as it is. Resolves once
+   * Stores the results and artifacts of a batch; a trial already stored is left as it is. Resolves once
    * they are committed, with the number of results this call inserted (0 when this execution no longer
    * owns the run).
    *
@@ -49,14 +50,17 @@ export class RunResultWriter {
    * one run queue up instead of deadlocking on the progress update, and a cancel, a terminal move or a
    * reopen cannot slip in before commit. Every write of a run needs that lock, so it is held as briefly
    * as possible: never across a round trip to this process (whose event loop is busy with dozens of
-   * chunks), only for the inserts and the commit. Returns the ids of the cases it inserted.
+   * chunks), only for the inserts and the commit. Returns the keys (outcomeKey) of the trials it inserted.
    */
   private async writeOutcomes(ctx: RunContext, outcomes: CaseOutcome[]): Promise<Set<string>> {
     const { run, config, judge } = ctx;
-    // One row per case (first wins) in case two executions of the same chunk meet in one write.
+    // One row per trial of a case (first wins) in case two executions of the same chunk meet in one write.
     const rows = new Map<string, ReturnType<typeof batchRow>>();
-    for (const o of outcomes) if (!rows.has(o.case.id)) rows.set(o.case.id, batchRow(o));
-    const inserted = await preparedQuery<{ case_id: string }>(this.db, 'greenlight_persist_outcomes', PERSIST_SQL, [
+    for (const o of outcomes) {
+      const key = outcomeKey(o.case.id, o.case.trial);
+      if (!rows.has(key)) rows.set(key, batchRow(o));
+    }
+    const inserted = await preparedQuery<{ case_id: string; trial: number }>(this.db, 'greenlight_persist_outcomes', PERSIST_SQL, [
       run.id,
       ctx.epoch,
       run.org_id,
@@ -67,7 +71,7 @@ export class RunResultWriter {
       judge.prompt_hash,
       config.executor.mode,
     ]);
-    return new Set(inserted.map((r) => r.case_id));
+    return new Set(inserted.map((r) => outcomeKey(r.case_id, r.trial)));
   }
 }
 
@@ -80,11 +84,16 @@ interface PendingWrite {
   outcomes: CaseOutcome[];
 }
 
-/** How many of `outcomes` a write inserted; a case is counted once even if two calls carried it. */
+/** How many of `outcomes` a write inserted; a trial is counted once even if two calls carried it. */
 function claim(inserted: Set<string>, outcomes: CaseOutcome[]): number {
   let n = 0;
-  for (const o of outcomes) if (inserted.delete(o.case.id)) n++;
+  for (const o of outcomes) if (inserted.delete(outcomeKey(o.case.id, o.case.trial))) n++;
   return n;
+}
+
+/** One trial of one case, as a map key. */
+function outcomeKey(caseId: string, trial: number): string {
+  return `${caseId}:${trial}`;
 }
 
 /**
@@ -92,7 +101,7 @@ function claim(inserted: Set<string>, outcomes: CaseOutcome[]): number {
  * artifact's per-case columns; run-wide values are statement parameters.
  */
 const BATCH_COLUMNS = `
-  case_id uuid, evaluation_mode evaluation_mode, status result_status, actual_output text, actual_sources text[],
+  case_id uuid, trial smallint, evaluation_mode evaluation_mode, status result_status, actual_output text, actual_sources text[],
   answer_correct boolean, source_correct boolean, quality_score numeric, criteria_scores jsonb, passed boolean,
   issue_tags text[], judge_reasoning text, error_code text, error_message text, latency_ms integer, notes jsonb,
   execution_latency_ms integer, judge_latency_ms integer, token_usage jsonb, judge_input jsonb, judge_output jsonb,
@@ -100,7 +109,7 @@ const BATCH_COLUMNS = `
 
 /**
  * $1 run id, $2 queue epoch, $3 org id, $4 the batch (JSON array of batchRow), $5..$9 judge mode, model,
- * prompt version, prompt hash and executor mode; returns the ids of the cases it inserted. The
+ * prompt version, prompt hash and executor mode; returns the (case id, trial) pairs it inserted. The
  * data-modifying CTEs all run to completion; the inserts only happen while `owner` holds the run row (a
  * stale or cancelled execution inserts nothing), artifacts only for results this statement inserted,
  * and the progress counter grows by exactly that many (exact with several writers at once, unlike a
@@ -112,34 +121,35 @@ WITH owner AS (
 ), batch AS (
   SELECT * FROM jsonb_to_recordset($4::jsonb) AS b(${BATCH_COLUMNS})
 ), inserted AS (
-  INSERT INTO eval_results (run_id, org_id, case_id, evaluation_mode, status, actual_output, actual_sources, answer_correct,
+  INSERT INTO eval_results (run_id, org_id, case_id, trial, evaluation_mode, status, actual_output, actual_sources, answer_correct,
     source_correct, quality_score, criteria_scores, passed, issue_tags, judge_reasoning, error_code, error_message, latency_ms, notes)
-  SELECT $1::uuid, $3::uuid, b.case_id, b.evaluation_mode, b.status, b.actual_output, coalesce(b.actual_sources, '{}'), b.answer_correct,
+  SELECT $1::uuid, $3::uuid, b.case_id, b.trial, b.evaluation_mode, b.status, b.actual_output, coalesce(b.actual_sources, '{}'), b.answer_correct,
     b.source_correct, b.quality_score, b.criteria_scores, b.passed, coalesce(b.issue_tags, '{}'), b.judge_reasoning, b.error_code,
     b.error_message, b.latency_ms, coalesce(b.notes, '{}'::jsonb)
   FROM batch b
   WHERE EXISTS (SELECT 1 FROM owner)
-  ON CONFLICT (run_id, case_id) DO NOTHING
-  RETURNING id, case_id
+  ON CONFLICT (run_id, case_id, trial) DO NOTHING
+  RETURNING id, case_id, trial
 ), artifacts AS (
-  INSERT INTO eval_run_artifacts (run_id, result_id, case_id, org_id, evaluation_mode, judge_mode, judge_model, judge_prompt_version,
+  INSERT INTO eval_run_artifacts (run_id, result_id, case_id, trial, org_id, evaluation_mode, judge_mode, judge_model, judge_prompt_version,
     judge_prompt_hash, executor_mode, case_latency_ms, execution_latency_ms, judge_latency_ms, token_usage, judge_input, judge_output,
     execution_trace, cache_hit)
-  SELECT $1::uuid, i.id, i.case_id, $3::uuid, b.evaluation_mode, $5::text, $6::text, $7::text, $8::text, $9::text, b.latency_ms,
+  SELECT $1::uuid, i.id, i.case_id, i.trial, $3::uuid, b.evaluation_mode, $5::text, $6::text, $7::text, $8::text, $9::text, b.latency_ms,
     b.execution_latency_ms, b.judge_latency_ms, b.token_usage, b.judge_input, b.judge_output, coalesce(b.execution_trace, '{}'::jsonb), b.cache_hit
-  FROM inserted i JOIN batch b ON b.case_id = i.case_id
-  ON CONFLICT (run_id, case_id) DO NOTHING
+  FROM inserted i JOIN batch b ON b.case_id = i.case_id AND b.trial = i.trial
+  ON CONFLICT (run_id, case_id, trial) DO NOTHING
 ), progress AS (
   UPDATE eval_runs r SET completed_cases = r.completed_cases + n.count, updated_at = now()
   FROM (SELECT count(*)::int AS count FROM inserted) n
   WHERE r.id = $1::uuid AND n.count > 0
 )
-SELECT case_id FROM inserted`;
+SELECT case_id, trial FROM inserted`;
 
 function batchRow(o: CaseOutcome) {
   const v = o.judged?.verdict;
   return {
     case_id: o.case.id,
+    trial: o.case.trial,
     evaluation_mode: o.case.evaluation_mode,
     status: o.status,
     actual_output: wellFormed(o.execution?.output ?? null),

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '@greenlight/config';
-import { ErrorCode } from '@greenlight/contracts';
+import { ErrorCode, runTrials } from '@greenlight/contracts';
 import { GoldenSetEntity } from '@greenlight/database';
 import { AgentsService, EvalProfilesService, EvalProfileView } from '@greenlight/accounts';
 import { DomainError } from '@greenlight/platform';
@@ -69,7 +69,8 @@ export class RunCreationService {
         run_type: request.run_type,
         config: this.freeze(set, new Date(now), options, executor, profile),
         design_context: request.design_context,
-        total_cases: total,
+        // Progress counts executions: every trial of every case is one result.
+        total_cases: total * runTrials({ trials: options.trials }),
       };
     });
     return presentRun(run);
@@ -99,6 +100,7 @@ export class RunCreationService {
         min_active_case_count: options.min_active_case_count ?? 1,
         min_verified_case_ratio: options.min_verified_case_ratio ?? 0,
       },
+      trials: options.trials ?? 1,
     };
   }
 }

@@ -15,6 +15,8 @@ export interface RunOptions {
   require_golden_set_quality_gate?: boolean;
   min_active_case_count?: number;
   min_verified_case_ratio?: number;
+  /** How many times each case is executed and judged (1 to 10, default 1). */
+  trials?: number;
 }
 
 export interface CreateRunInput extends RunOptions {
@@ -44,6 +46,7 @@ const OPTION_KEYS: (keyof RunOptions)[] = [
   'require_golden_set_quality_gate',
   'min_active_case_count',
   'min_verified_case_ratio',
+  'trials',
 ];
 
 /** The run options present in `src` (a request or a template's config). */

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { EvalRunEntity } from '@greenlight/database';
+import { runTrials } from '@greenlight/contracts';
 import type { RunRates, RunSummary } from './run-views';
+import { trialAgreement } from './trial-agreement';
 
 const ratio = (n: number, d: number) => (d === 0 ? 0 : Math.round((n / d) * 10_000) / 10_000);
 
@@ -45,7 +47,11 @@ export class RunStatistics {
     return out;
   }
 
-  /** The summary of one run: counts, answer/source/quality rates, pass rate. */
+  /**
+   * The summary of one run: counts, answer/source/quality rates, pass rate. With repeated trials the
+   * counts and rates are over every trial's result, and each case's pass rate and the flaky cases come
+   * with them.
+   */
   async summarize(run: EvalRunEntity): Promise<RunSummary> {
     const threshold = run.config.profile.scoring_scale.pass_threshold;
     const [r] = await this.db.query(
@@ -62,7 +68,8 @@ export class RunStatistics {
        FROM eval_results WHERE run_id = $1`,
       [run.id, threshold],
     );
-    return {
+    const trials = runTrials(run.config);
+    const summary: RunSummary = {
       run_id: run.id,
       status: run.status,
       total_cases: run.total_cases,
@@ -82,5 +89,6 @@ export class RunStatistics {
       pass_rate: ratio(r.passed, r.n),
       by_mode: { answer: r.m_answer, criteria: r.m_criteria },
     };
+    return trials > 1 ? { ...summary, trials, ...(await trialAgreement(this.db, run.id)) } : summary;
   }
 }

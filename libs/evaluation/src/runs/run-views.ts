@@ -1,5 +1,6 @@
 import type { EvalRunEntity, RunStatus, RunType } from '@greenlight/database';
 import type { RunConfig } from '@greenlight/contracts';
+import type { CaseTrialRate } from './trial-agreement';
 
 // What the API shows of runs: the run itself, its rates and its summary.
 
@@ -58,6 +59,10 @@ export interface RunSummary {
   passed_count: number;
   pass_rate: number;
   by_mode: { answer: number; criteria: number };
+  /** Only for a run of more than one trial per case (see TrialAgreement). */
+  trials?: number;
+  case_pass_rates?: CaseTrialRate[];
+  flaky_cases?: CaseTrialRate[];
 }
 
 export interface ResultFilter {

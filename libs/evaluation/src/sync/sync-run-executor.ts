@@ -6,7 +6,7 @@ import { ErrorCode } from '@greenlight/contracts';
 import { EvalRunEntity } from '@greenlight/database';
 import { DomainError } from '@greenlight/platform';
 import type { Actor } from '@greenlight/tenancy';
-import { CaseCursor, CaseLoader } from '../execution/case-loader';
+import { CaseLoader, TrialCursor } from '../execution/case-loader';
 import { CaseRunner } from '../execution/case-runner';
 import { mapWithConcurrency } from '../execution/concurrency';
 import type { RunContext } from '../execution/execution.types';
@@ -74,7 +74,7 @@ export class SyncRunExecutor {
     }
   }
 
-  /** Only a pending run of at most EVAL_SYNC_MAX_CASES cases is executed here. */
+  /** Only a pending run of at most EVAL_SYNC_MAX_CASES case executions (cases × trials) is executed here. */
   private assertExecutable(run: EvalRunEntity): void {
     if (run.status === 'cancelled') throw cancelledError(run.id);
     const max = this.config.get('EVAL_SYNC_MAX_CASES');
@@ -89,11 +89,11 @@ export class SyncRunExecutor {
   }
 
   /**
-   * Runs every case without a result, page by page, and waits for their writes. False when the run
+   * Runs every trial of a case without a result, page by page, and waits for their writes. False when the run
    * stopped being this execution's meanwhile (cancelled, or restarted by someone else).
    */
   private async runAllCases(ctx: RunContext, writes: ProgressiveWrites): Promise<boolean> {
-    let after: CaseCursor | null = null;
+    let after: TrialCursor | null = null;
     for (;;) {
       if (!(await this.stillRunningAtEpoch(ctx))) {
         await writes.drain();
@@ -106,7 +106,7 @@ export class SyncRunExecutor {
         writes.add(await this.runner.runCase(ctx, c));
       });
       const last = page[page.length - 1];
-      after = { position: last.position, id: last.id };
+      after = { position: last.position, id: last.id, trial: last.trial };
     }
     await writes.drain();
     return true;

@@ -65,6 +65,20 @@ export class RunOptionsDto {
   @Min(0)
   @Max(1)
   min_verified_case_ratio?: number;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 10,
+    default: 1,
+    description:
+      'How many times each case is executed and judged. More than one shows cases the agent answers right only some of the time ' +
+      '(flaky_cases in the summary); the run then has cases × trials results and its progress counts them.',
+  })
+  @OptionalField()
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  trials?: number;
 }
 
 export class CreateEvalRunDto extends RunOptionsDto {
@@ -175,6 +189,8 @@ export class RunConfigView {
   @ApiProperty({ type: ExecutorConfigView }) executor: ExecutorConfigView;
   @ApiProperty({ type: ProfileSnapshotView }) profile: ProfileSnapshotView;
   @ApiProperty({ type: RunGatesView }) gates: RunGatesView;
+  @ApiPropertyOptional({ minimum: 1, maximum: 10, description: 'Executions of each case; absent on runs created before trials existed (1)' })
+  trials?: number;
 }
 
 export class EvalRunView {
@@ -188,8 +204,8 @@ export class EvalRunView {
   @ApiProperty({ enum: RUN_STATUSES }) status: string;
   @ApiProperty({ type: RunConfigView, description: 'Frozen at creation' }) config: RunConfigView;
   @ApiProperty({ type: 'object', additionalProperties: true }) design_context: Record<string, unknown>;
-  @ApiProperty() total_cases: number;
-  @ApiProperty() completed_cases: number;
+  @ApiProperty({ description: 'Case executions the run makes: its cases × its trials (the number of cases when trials is 1)' }) total_cases: number;
+  @ApiProperty({ description: 'Case executions with a result so far (every trial of a case counts)' }) completed_cases: number;
   @ApiProperty({
     description:
       'Results stored for the run (scored and error results). Kept with each result write, so reading it costs nothing; ' +
@@ -223,6 +239,7 @@ export class EvalResultView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) run_id: string;
   @ApiProperty({ format: 'uuid' }) case_id: string;
+  @ApiProperty({ minimum: 1, maximum: 10, description: "Which of the run's executions of the case this is" }) trial: number;
   @ApiProperty({ enum: ['answer', 'criteria'] }) evaluation_mode: string;
   @ApiProperty({ enum: ['scored', 'error'] }) status: string;
   @ApiProperty({ nullable: true, type: String }) actual_output: string | null;
@@ -267,10 +284,18 @@ class ByModeView {
   @ApiProperty() criteria: number;
 }
 
+class CaseTrialRateView {
+  @ApiProperty({ format: 'uuid' }) case_id: string;
+  @ApiProperty({ description: 'Trials of the case with a result' }) trials: number;
+  @ApiProperty({ description: 'Trials that passed' }) passed: number;
+  @ApiProperty({ description: 'passed / trials' }) pass_rate: number;
+}
+
+/** With trials > 1 every count and rate is over all trials' results; the per-case view is in case_pass_rates. */
 export class EvalRunSummaryView {
   @ApiProperty({ format: 'uuid' }) run_id: string;
   @ApiProperty({ enum: RUN_STATUSES }) status: string;
-  @ApiProperty() total_cases: number;
+  @ApiProperty({ description: 'Case executions: cases × trials' }) total_cases: number;
   @ApiProperty() result_count: number;
   @ApiProperty() scored_count: number;
   @ApiProperty() error_count: number;
@@ -278,8 +303,16 @@ export class EvalRunSummaryView {
   @ApiProperty({ type: RateView }) source: RateView;
   @ApiProperty({ type: QualityView }) quality: QualityView;
   @ApiProperty() passed_count: number;
-  @ApiProperty() pass_rate: number;
+  @ApiProperty({ description: 'passed_count / result_count, over every trial of every case' }) pass_rate: number;
   @ApiProperty({ type: ByModeView }) by_mode: ByModeView;
+  @ApiPropertyOptional({ minimum: 2, maximum: 10, description: 'Only for runs of more than one trial per case' }) trials?: number;
+  @ApiPropertyOptional({ type: [CaseTrialRateView], description: 'Only with trials > 1: each case with a result, its pass rate over its trials' })
+  case_pass_rates?: CaseTrialRateView[];
+  @ApiPropertyOptional({
+    type: [CaseTrialRateView],
+    description: 'Only with trials > 1: the cases whose trials disagree (some passed, some did not; an error counts as not passed)',
+  })
+  flaky_cases?: CaseTrialRateView[];
 }
 
 export class EvalRunExecuteView {
@@ -292,6 +325,7 @@ export class EvalRunArtifactView {
   @ApiProperty({ format: 'uuid' }) run_id: string;
   @ApiProperty({ format: 'uuid' }) result_id: string;
   @ApiProperty({ format: 'uuid' }) case_id: string;
+  @ApiProperty({ minimum: 1, maximum: 10 }) trial: number;
   @ApiProperty({ enum: ['answer', 'criteria'] }) evaluation_mode: string;
   @ApiProperty({ enum: ['deterministic', 'provider'] }) judge_mode: string;
   @ApiProperty({ nullable: true, type: String }) judge_model: string | null;
