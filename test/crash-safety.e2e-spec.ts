@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { DataSource } from 'typeorm';
 import { startTestAgent, TestAgent } from './support/agent-server';
 import { agentBody, expectSuccess, isTerminalRun, sleep, waitForRun } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
@@ -55,7 +56,8 @@ describe('crash safety of async runs', () => {
     await proxy.close();
   });
 
-  async function startRun(): Promise<string> {
+  /** A started run of CASES cases, each executed `trials` times. */
+  async function startRun(trials = 1): Promise<string> {
     const agentId = expectSuccess(
       await h.http
         .post('/api/v1/agents')
@@ -71,7 +73,8 @@ describe('crash safety of async runs', () => {
         .send({ agent_id: agentId, name: uniqueName('S'), cases }),
       201,
     ).golden_set.id;
-    const runId = expectSuccess(await h.http.post('/api/v1/eval/runs').set(bearer(o.member)).send({ agent_id: agentId, golden_set_id: setId }), 202).id;
+    const body = trials === 1 ? { agent_id: agentId, golden_set_id: setId } : { agent_id: agentId, golden_set_id: setId, trials };
+    const runId = expectSuccess(await h.http.post('/api/v1/eval/runs').set(bearer(o.member)).send(body), 202).id;
     expectSuccess(await h.http.post(`/api/v1/eval/runs/${runId}/start`).set(bearer(o.member)), 202);
     return runId;
   }
@@ -82,22 +85,32 @@ describe('crash safety of async runs', () => {
 
   const waitTerminal = (id: string, timeoutMs: number) => waitForRun(h, o.viewer, id, isTerminalRun, timeoutMs);
 
-  async function assertExactlyOnce(id: string) {
+  /** Every (case, trial) of the run has exactly one result and one artifact, and the run one terminal event. */
+  async function assertExactlyOnce(id: string, trials = 1) {
+    const n = CASES * trials;
     const finished = await run(id);
-    expect(finished).toMatchObject({ status: 'completed', completed_cases: CASES, total_cases: CASES });
+    expect(finished).toMatchObject({ status: 'completed', completed_cases: n, total_cases: n });
     const summary = expectSuccess(await h.http.get(`/api/v1/eval/runs/${id}/summary`).set(bearer(o.viewer)), 200);
-    expect(summary).toMatchObject({ result_count: CASES, error_count: 0, answer: { correct: CASES } });
+    expect(summary).toMatchObject({ result_count: n, error_count: 0, answer: { correct: n } });
     const artifacts = expectSuccess(await h.http.get(`/api/v1/eval/runs/${id}/artifacts?limit=1`).set(bearer(o.viewer)), 200);
-    expect(artifacts.total).toBe(CASES);
+    expect(artifacts.total).toBe(n);
+    const [pairs] = await h.app
+      .get(DataSource)
+      .query(
+        `SELECT count(DISTINCT (case_id, trial))::int AS pairs, count(DISTINCT case_id)::int AS cases, min(trial)::int AS lo, max(trial)::int AS hi FROM eval_results WHERE run_id = $1`,
+        [id],
+      );
+    expect(pairs).toEqual({ pairs: n, cases: CASES, lo: 1, hi: trials });
     const events = expectSuccess(await h.http.get(`/api/v1/eval/runs/${id}/events?limit=200`).set(bearer(o.viewer)), 200);
     const terminal = events.items.filter((e: { event_type: string }) => ['run_completed', 'run_failed', 'run_cancelled'].includes(e.event_type));
     expect(terminal.map((e: { event_type: string }) => e.event_type)).toEqual(['run_completed']);
   }
 
-  it('SIGKILL of the worker at three random moments: every case has exactly one result', async () => {
+  /** Starts a run of `trials` trials per case and SIGKILLs its worker at three random moments. */
+  async function killThreeTimes(trials: number): Promise<void> {
     const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
     let current = spawnWorker(redisUrl);
-    const id = await startRun();
+    const id = await startRun(trials);
     let kills = 0;
     while (kills < 3) {
       await sleep(400 + Math.floor(Math.random() * 900)); // a random moment to kill at, by design
@@ -109,8 +122,16 @@ describe('crash safety of async runs', () => {
     }
     expect(kills).toBe(3);
     await waitTerminal(id, 120_000);
-    await assertExactlyOnce(id);
+    await assertExactlyOnce(id, trials);
     current.kill('SIGTERM');
+  }
+
+  it('SIGKILL of the worker at three random moments: every case has exactly one result', async () => {
+    await killThreeTimes(1);
+  }, 180_000);
+
+  it('SIGKILL mid-run with three trials per case: every (case, trial) has exactly one result', async () => {
+    await killThreeTimes(3);
   }, 180_000);
 
   it('Redis unreachable for a few seconds mid-run: the run still completes exactly once', async () => {
