@@ -11,7 +11,8 @@ import { apiCaller } from './api-call';
 import { bootstrapOrg } from './bootstrap';
 
 /**
- * `npm run bench:compare -- [--cases 50000] [--repeat 15]`: two completed runs of N cases, written
+ * `npm run bench:compare -- [--cases 50000] [--repeat 15] [--trials 1]`: two completed runs of N cases
+ * (each case run `trials` times, a few trials disagreeing with the others), written
  * straight into a fresh database, compared through the HTTP API of an api process. Prints p50/p95 of
  * the stored compare (POST) and of the query form (GET), the api's peak RSS, and whether every repeat
  * gave the same answer (counts, statistics, deltas, regressed cases).
@@ -50,11 +51,12 @@ async function waitForHealth(base: string): Promise<void> {
 }
 
 /**
- * Fills the golden set up to `n` cases and turns the two pending runs into completed runs of `n` results:
- * the baseline passes 90% of the cases; the candidate regresses 2% of them, fixes a third of the
- * baseline's failures and scores a few passing cases lower.
+ * Fills the golden set up to `n` cases and turns the two pending runs into completed runs of `n` × `trials`
+ * results: the baseline passes 90% of the cases; the candidate regresses 2% of them, fixes a third of the
+ * baseline's failures and scores a few passing cases lower. With trials, about one later trial in 23
+ * turns the other way (flaky cases).
  */
-async function seedRuns(databaseUrl: string, setId: string, baselineId: string, candidateId: string, n: number): Promise<void> {
+async function seedRuns(databaseUrl: string, setId: string, baselineId: string, candidateId: string, n: number, trials: number): Promise<void> {
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
   try {
@@ -72,12 +74,17 @@ async function seedRuns(databaseUrl: string, setId: string, baselineId: string, 
     };
     for (const [runId, o] of Object.entries(outcome)) {
       await db.query(`UPDATE eval_runs SET status = 'running', started_at = now() WHERE id = $1`, [runId]);
+      const pass = `((${o.pass}) <> (t.trial > 1 AND (c.position + t.trial) % 23 = 0))`;
       await db.query(
-        `INSERT INTO eval_results (run_id, org_id, case_id, evaluation_mode, status, actual_output, answer_correct, quality_score, passed)
-         SELECT $1, c.org_id, c.id, 'answer', 'scored', 'bench', ${o.pass}, ${o.score}, ${o.pass} FROM golden_set_cases c WHERE c.golden_set_id = $2`,
-        [runId, setId],
+        `INSERT INTO eval_results (run_id, org_id, case_id, trial, evaluation_mode, status, actual_output, answer_correct, quality_score, passed)
+         SELECT $1, c.org_id, c.id, t.trial, 'answer', 'scored', 'bench', ${pass}, ${o.score}, ${pass}
+         FROM golden_set_cases c CROSS JOIN generate_series(1, $3::int) AS t(trial) WHERE c.golden_set_id = $2`,
+        [runId, setId, trials],
       );
-      await db.query(`UPDATE eval_runs SET status = 'completed', completed_at = now(), total_cases = $2, completed_cases = $2 WHERE id = $1`, [runId, n]);
+      await db.query(`UPDATE eval_runs SET status = 'completed', completed_at = now(), total_cases = $2, completed_cases = $2 WHERE id = $1`, [
+        runId,
+        n * trials,
+      ]);
     }
     await db.query(`ANALYZE eval_results`);
   } finally {
@@ -99,6 +106,7 @@ async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
 async function main(): Promise<void> {
   const n = arg('cases', 50_000);
   const repeat = arg('repeat', 15);
+  const trials = arg('trials', 1);
   const env = await createTestEnvironment();
   const port = await freePort();
   const common = { ...process.env, ...env, LOG_LEVEL: 'warn', API_RATE_LIMIT_PER_MINUTE: '0' };
@@ -117,9 +125,9 @@ async function main(): Promise<void> {
       name: 'bench set',
       cases: [{ input: 'question 0', expected_answer: 'ok' }],
     });
-    const newRun = () => call('POST', '/api/v1/eval/runs', { agent_id: agent.id, golden_set_id: set.golden_set.id });
+    const newRun = () => call('POST', '/api/v1/eval/runs', { agent_id: agent.id, golden_set_id: set.golden_set.id, ...(trials > 1 ? { trials } : {}) });
     const [baseline, candidate] = [await newRun(), await newRun()];
-    const [seedMs] = await timed(() => seedRuns(env.DATABASE_URL, set.golden_set.id, baseline.id, candidate.id, n));
+    const [seedMs] = await timed(() => seedRuns(env.DATABASE_URL, set.golden_set.id, baseline.id, candidate.id, n, trials));
 
     const pair = { baseline_run_id: baseline.id, candidate_run_id: candidate.id };
     const query = `/api/v1/eval/compare?baseline_run_id=${baseline.id}&candidate_run_id=${candidate.id}`;
@@ -142,6 +150,7 @@ async function main(): Promise<void> {
     get.sort((a, b) => a - b);
     const report = {
       cases: n,
+      trials,
       repeats: repeat,
       seed_ms: Math.round(seedMs),
       compared_case_count: first.compared_case_count,
@@ -159,7 +168,7 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(
-      `bench:compare  N=${n}: POST p50 ${report.post_p50_ms} ms / p95 ${report.post_p95_ms} ms, GET p50 ${report.get_p50_ms} ms / p95 ${report.get_p95_ms} ms, ` +
+      `bench:compare  N=${n} T=${trials}: POST p50 ${report.post_p50_ms} ms / p95 ${report.post_p95_ms} ms, GET p50 ${report.get_p50_ms} ms / p95 ${report.get_p95_ms} ms, ` +
         `api peak RSS ${report.api_peak_rss_mb} MB, same answer on repeat: ${same}, reads back: ${readsBack}\n`,
     );
     if (!same || !readsBack) process.exitCode = 1;
