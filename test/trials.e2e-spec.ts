@@ -1,4 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '@greenlight/config';
+import { buildDataSourceOptions, dropDatabase, ensureDatabase } from '@greenlight/database';
+import { MIGRATIONS } from '../migrations';
 import { startTestAgent, TestAgent } from './support/agent-server';
 import { agentBody, expectError, expectSuccess, isTerminalRun, waitForRun } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
@@ -136,5 +140,70 @@ describe('repeated trials per case', () => {
   it.each([0, 11, 2.5])('trials %p is refused with 400', async (trials) => {
     const { agentId, setId } = await setOf(1, []);
     expectError(await createRun({ agent_id: agentId, golden_set_id: setId, trials }), 400, 'VALIDATION_ERROR');
+  });
+});
+
+/** Upgrading keeps every stored result as trial 1 of its case; going back drops the later trials. */
+describe('migration: results per trial', () => {
+  let url: string;
+  let db: DataSource | null = null;
+
+  beforeAll(async () => {
+    const u = new URL(process.env.DATABASE_URL!);
+    u.pathname = `/${u.pathname.slice(1)}_trials_${randomBytes(3).toString('hex')}`;
+    url = u.toString();
+    await ensureDatabase(url);
+  });
+  afterAll(async () => {
+    if (db?.isInitialized) await db.destroy();
+    await dropDatabase(url);
+  });
+
+  it('existing results become trial 1; a second trial needs the new key; revert deletes later trials', async () => {
+    const at = MIGRATIONS.findIndex((m) => m.name === 'RunTrials1763860000000');
+    expect(at).toBeGreaterThan(0);
+    const config = AppConfig.fromEnv({ ...process.env, DATABASE_URL: url });
+    db = new DataSource({ ...buildDataSourceOptions(config), migrations: MIGRATIONS.slice(0, at + 1), extra: { max: 2 } });
+    await db.initialize();
+    await db.runMigrations({ transaction: 'each' });
+    await db.undoLastMigration({ transaction: 'each' });
+
+    const [{ id: org }] = await db.query(`INSERT INTO orgs (name) VALUES ('Old Org') RETURNING id`);
+    const [{ id: agent }] = await db.query(`INSERT INTO agents (org_id, name, agent_type) VALUES ($1, 'A', 'search_retrieval') RETURNING id`, [org]);
+    const [{ id: set }] = await db.query(`INSERT INTO golden_sets (org_id, agent_id, name, source_format) VALUES ($1, $2, 'S', 'json') RETURNING id`, [
+      org,
+      agent,
+    ]);
+    const [{ id: kase }] = await db.query(
+      `INSERT INTO golden_set_cases (golden_set_id, org_id, position, input, evaluation_mode, expected_answer) VALUES ($1, $2, 0, 'q', 'answer', 'a') RETURNING id`,
+      [set, org],
+    );
+    const [{ id: run }] = await db.query(
+      `INSERT INTO eval_runs (org_id, agent_id, golden_set_id, config, total_cases) VALUES ($1, $2, $3, '{}', 1) RETURNING id`,
+      [org, agent, set],
+    );
+    const result = (trial?: number) =>
+      db!.query(
+        `INSERT INTO eval_results (run_id, org_id, case_id, evaluation_mode, status, error_code${trial ? ', trial' : ''})
+         VALUES ($1, $2, $3, 'answer', 'error', 'X'${trial ? `, ${trial}` : ''}) RETURNING id`,
+        [run, org, kase],
+      );
+    const [{ id: old }] = await result();
+    await db.query(
+      `INSERT INTO eval_run_artifacts (run_id, result_id, case_id, org_id, evaluation_mode, judge_mode, judge_prompt_version, judge_prompt_hash, executor_mode)
+       VALUES ($1, $2, $3, $4, 'answer', 'deterministic', 'v', 'h', 'simulated')`,
+      [run, old, kase, org],
+    );
+
+    await db.runMigrations({ transaction: 'each' });
+    expect(await db.query(`SELECT trial FROM eval_results WHERE run_id = $1`, [run])).toEqual([{ trial: 1 }]);
+    expect(await db.query(`SELECT trial FROM eval_run_artifacts WHERE run_id = $1`, [run])).toEqual([{ trial: 1 }]);
+    await result(2);
+    await expect(result(2)).rejects.toThrow(/eval_results_one_per_trial/);
+    await expect(result(11)).rejects.toThrow(/eval_results_trial_range/);
+
+    await db.undoLastMigration({ transaction: 'each' });
+    expect(await db.query(`SELECT id FROM eval_results WHERE run_id = $1`, [run])).toEqual([{ id: old }]);
+    await expect(result()).rejects.toThrow(/eval_results_one_per_case/);
   });
 });
