@@ -4,6 +4,7 @@ import { AppConfig } from '@greenlight/config';
 import { buildDataSourceOptions, dropDatabase, ensureDatabase } from '@greenlight/database';
 import { MIGRATIONS } from '../migrations';
 import { startTestAgent, TestAgent } from './support/agent-server';
+import { FakeOpenAi, startFakeOpenAi, verdictReply } from './support/fake-openai-server';
 import { agentBody, expectError, expectSuccess, isTerminalRun, waitForRun } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
 
@@ -205,5 +206,54 @@ describe('migration: results per trial', () => {
     await db.undoLastMigration({ transaction: 'each' });
     expect(await db.query(`SELECT id FROM eval_results WHERE run_id = $1`, [run])).toEqual([{ id: old }]);
     await expect(result()).rejects.toThrow(/eval_results_one_per_case/);
+  });
+});
+
+/** A provider judge sees every trial after the first afresh, though the agent's answer is the same. */
+describe('repeated trials with the provider judge', () => {
+  let h: ApiHarness;
+  let o: OrgKeys;
+  let fake: FakeOpenAi;
+  let agent: TestAgent;
+  let judged = 0;
+
+  beforeAll(async () => {
+    fake = await startFakeOpenAi(() => {
+      judged++;
+      // The judge disagrees with itself on its second verdict: a flaky case the agent is not to blame for.
+      const right = judged !== 2;
+      return verdictReply({ answer_correct: right, source_correct: null, quality_score: right ? 5 : 2, criteria_scores: null, issue_tags: [], reasoning: 'r' });
+    });
+    agent = await startTestAgent(() => ({ body: { output: 'Paris' } }));
+    h = await startApi({
+      OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
+      OPENAI_API_KEY: 'sk-test-not-a-real-key',
+      OPENAI_BASE_URL: fake.url,
+      EVAL_JUDGE_MAX_RETRIES: '0',
+    });
+    o = await orgWithKeys(h, (await globalAdmin(h.config)).api_key);
+  });
+  afterAll(async () => {
+    await h.close();
+    await agent.close();
+    await fake.close();
+  });
+
+  it('three trials of one case are judged three times', async () => {
+    const agentId = expectSuccess(
+      await h.http
+        .post('/api/v1/agents')
+        .set(bearer(o.member))
+        .send(agentBody({ api_endpoint: agent.url })),
+      201,
+    ).id;
+    const upload = { agent_id: agentId, name: uniqueName('S'), cases: [{ input: 'capital of France?', expected_answer: 'Paris' }] };
+    const setId = expectSuccess(await h.http.post('/api/v1/golden-sets/upload').set(bearer(o.member)).send(upload), 201).golden_set.id;
+    const body = { agent_id: agentId, golden_set_id: setId, judge_mode: 'provider', judge_model: 'judge-1', trials: 3 };
+    const run = expectSuccess(await h.http.post('/api/v1/eval/runs').set(bearer(o.member)).send(body), 202);
+    const out = expectSuccess(await h.http.post(`/api/v1/eval/runs/${run.id}/execute`).set(bearer(o.member)), 200);
+    expect(judged).toBe(3);
+    expect(out.summary).toMatchObject({ result_count: 3, passed_count: 2 });
+    expect(out.summary.flaky_cases).toHaveLength(1);
   });
 });

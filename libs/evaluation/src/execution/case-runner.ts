@@ -3,7 +3,7 @@ import { AppConfig } from '@greenlight/config';
 import { EvalRunEntity } from '@greenlight/database';
 import { GuardedHttpClient } from '@greenlight/platform';
 import { assertPolicyContract, CachingJudge, createJudge } from '@greenlight/judging';
-import type { Judge, JudgeInput, JudgeVerdict } from '@greenlight/judging';
+import type { Judge, JudgeInput, JudgeResult, JudgeVerdict } from '@greenlight/judging';
 import { ExecutionOutput, Executor, ExecutorError, HttpAgentExecutor, SimulatedExecutor } from '../agent-calls/executors';
 import type { CaseOutcome, CaseRow, RunContext } from './execution.types';
 
@@ -61,7 +61,7 @@ export class CaseRunner {
       actual: { output: execution.output, sources: execution.sources },
       profile: ctx.config.profile,
     };
-    const judged = await ctx.judge.judgeWithCache(input);
+    const judged = await judgeTrial(ctx, c, input);
     // The column keeps 2 decimals: round first, so `passed` and the stored score always agree.
     judged.verdict.quality_score = Math.round(judged.verdict.quality_score * 100) / 100;
     assertPolicyContract(judged.verdict, input);
@@ -76,6 +76,16 @@ export class CaseRunner {
       case_latency_ms: Math.round(performance.now() - started),
     };
   }
+}
+
+/**
+ * The verdict on one trial's answer. Identical inputs share a verdict within a run, except that a
+ * provider judge sees every trial after the first afresh: repeated trials are there to show how much
+ * the verdict varies, the judge's share included. The deterministic judge gives the same verdict anyway.
+ */
+async function judgeTrial(ctx: RunContext, c: CaseRow, input: JudgeInput): Promise<JudgeResult & { cache_hit: boolean }> {
+  if (c.trial === 1 || ctx.config.judge.mode !== 'provider') return ctx.judge.judgeWithCache(input);
+  return { ...(await ctx.judge.inner.judge(input)), cache_hit: false };
 }
 
 /** A result passes when its quality reaches the profile threshold and, in answer mode, the answer and sources are right. */

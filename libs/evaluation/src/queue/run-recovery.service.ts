@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@greenlight/config';
-import { ErrorCode } from '@greenlight/contracts';
+import { ErrorCode, runTrials } from '@greenlight/contracts';
 import { EvalRunEntity } from '@greenlight/database';
 import { Clock } from '@greenlight/platform';
 import { CaseRunner } from '../execution/case-runner';
@@ -114,7 +114,8 @@ export class RunRecoveryService {
       return 'resumed';
     }
     const why = reason === 'jobs_lost' ? 'its jobs were lost' : 'its chunks failed for reasons other than the agent';
-    const message = `${missing} of ${run.total_cases} cases could not be executed: ${why}, and it was resumed ${resumes} time(s) already. No verdict on the agent; start the run again to execute the missing cases.`;
+    const unit = runTrials(run.config) > 1 ? 'case trials' : 'cases';
+    const message = `${missing} of ${run.total_cases} ${unit} could not be executed: ${why}, and it was resumed ${resumes} time(s) already. No verdict on the agent; start the run again to execute the missing cases.`;
     try {
       await this.lifecycle.fail(
         run.id,

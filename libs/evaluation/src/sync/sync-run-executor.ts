@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@greenlight/config';
-import { ErrorCode } from '@greenlight/contracts';
+import { ErrorCode, runTrials } from '@greenlight/contracts';
 import { EvalRunEntity } from '@greenlight/database';
 import { DomainError } from '@greenlight/platform';
 import type { Actor } from '@greenlight/tenancy';
@@ -79,11 +79,15 @@ export class SyncRunExecutor {
     if (run.status === 'cancelled') throw cancelledError(run.id);
     const max = this.config.get('EVAL_SYNC_MAX_CASES');
     if (run.total_cases > max) {
-      throw new DomainError(ErrorCode.EVAL_RUN_TOO_LARGE_FOR_SYNC, `the run has ${run.total_cases} cases; execute runs at most ${max} synchronously`, {
-        run_id: run.id,
-        total_cases: run.total_cases,
-        max_sync_cases: max,
-      });
+      throw new DomainError(
+        ErrorCode.EVAL_RUN_TOO_LARGE_FOR_SYNC,
+        `the run has ${run.total_cases} ${runTrials(run.config) > 1 ? 'case trials' : 'cases'}; execute runs at most ${max} synchronously`,
+        {
+          run_id: run.id,
+          total_cases: run.total_cases,
+          max_sync_cases: max,
+        },
+      );
     }
     if (run.status !== 'pending') throw transitionError(run.id, run.status, 'running');
   }
