@@ -61,8 +61,8 @@ export class CaseLoader {
       const keyset = after ? `AND (c.position, c.id) > ($${params.push(after.position)}, $${params.push(after.id)}::uuid)` : '';
       const rows: CaseCursor[] = await this.db.query(
         `SELECT c.id, c.position FROM golden_set_cases c
-         WHERE c.golden_set_id = $1 AND ${asOfSql('$2')} ${keyset}
-           AND (SELECT count(*) FROM eval_results r WHERE r.run_id = $4 AND r.case_id = c.id) < $5
+         LEFT JOIN (SELECT r.case_id, count(*) AS n FROM eval_results r WHERE r.run_id = $4 GROUP BY r.case_id) d ON d.case_id = c.id
+         WHERE c.golden_set_id = $1 AND ${asOfSql('$2')} ${keyset} AND coalesce(d.n, 0) < $5
          ORDER BY c.position, c.id LIMIT $3`,
         params,
       );

@@ -39,13 +39,29 @@ export class ChunkCaseLoader {
     return this.loads.submit(`${params.runId}:${params.goldenSetId}:${String(params.asOf)}`, { params, ids });
   }
 
-  private query(p: ChunkLoadParams, ids: string[]): Promise<ChunkCase[]> {
-    return preparedQuery(this.db, 'greenlight_chunk_cases', CHUNK_CASES_SQL, [p.runId, p.goldenSetId, ids, p.asOf, p.trials]);
+  private async query(p: ChunkLoadParams, ids: string[]): Promise<ChunkCase[]> {
+    const rows = await preparedQuery<StoredCase>(this.db, 'greenlight_chunk_cases', CHUNK_CASES_SQL, [p.runId, p.goldenSetId, ids, p.asOf]);
+    return expandTrials(rows, p.trials);
   }
 }
 
+/** A case as CHUNK_CASES_SQL returns it: the trials of it the run has results of. */
+type StoredCase = Omit<CaseRow, 'trial'> & { done_trials: number[] };
+
 /**
- * $1 run id, $2 golden set id, $3 the chunk's case ids, $4 the run's cases_as_of, $5 its trials. The cases are looked
+ * One row per (case, trial), in (position, id, trial) order. The trials are spread out here rather than
+ * in SQL: the query keeps one row per case, and so the plan it had before a run could repeat its cases.
+ */
+function expandTrials(rows: StoredCase[], trials: number): ChunkCase[] {
+  const out: ChunkCase[] = [];
+  for (const { done_trials, ...row } of rows) {
+    for (let trial = 1; trial <= trials; trial++) out.push({ ...row, trial, done: done_trials.includes(trial) });
+  }
+  return out;
+}
+
+/**
+ * $1 run id, $2 golden set id, $3 the chunk's case ids, $4 the run's cases_as_of. The cases are looked
  * up by primary key first (a materialized CTE): given `golden_set_id = $2` as well, the planner may
  * otherwise scan the whole set through golden_set_cases_set_idx and filter the ids out of it (it does
  * when the set was uploaded since the last ANALYZE, the usual case), which costs every chunk time in
@@ -53,11 +69,11 @@ export class ChunkCaseLoader {
  */
 const CHUNK_CASES_SQL = `
 WITH picked AS MATERIALIZED (SELECT * FROM golden_set_cases WHERE id = ANY($3::uuid[]))
-SELECT c.id, c.position, c.input, c.evaluation_mode, c.expected_answer, c.expected_sources, c.criteria, c.dimensions, t.trial,
-       EXISTS (SELECT 1 FROM eval_results r WHERE r.run_id = $1 AND r.case_id = c.id AND r.trial = t.trial) AS done
-FROM picked c CROSS JOIN generate_series(1, $5::int) AS t(trial)
+SELECT c.id, c.position, c.input, c.evaluation_mode, c.expected_answer, c.expected_sources, c.criteria, c.dimensions,
+       ARRAY(SELECT r.trial::int FROM eval_results r WHERE r.run_id = $1 AND r.case_id = c.id) AS done_trials
+FROM picked c
 WHERE c.golden_set_id = $2 AND ${asOfSql('$4')}
-ORDER BY c.position, c.id, t.trial`;
+ORDER BY c.position, c.id`;
 
 export type ChunkCase = CaseRow & { done: boolean };
 
