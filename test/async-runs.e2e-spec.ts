@@ -1,7 +1,7 @@
 import { startTestAgent, TestAgent } from './support/agent-server';
 import { QueueName } from '@greenlight/contracts';
 import { JobProducer } from '@greenlight/queue';
-import { agentBody, expectError, expectSuccess, isTerminalRun, newRunOfCases, waitForRun, waitUntil } from './support/e2e-helpers';
+import { expectError, expectSuccess, isTerminalRun, newRunOfCases, waitForRun, waitUntil, createAgent } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
 
 const WORKER_ENV = {
@@ -179,13 +179,7 @@ describe('execute and start on the same run never execute it twice', () => {
   });
 
   it('start then execute at once: one execution wins, every case is called once', async () => {
-    const agentId = expectSuccess(
-      await h.http
-        .post('/api/v1/agents')
-        .set(bearer(o.member))
-        .send(agentBody({ api_endpoint: agent.url })),
-      201,
-    ).id;
+    const agentId = (await createAgent(h, o.member, { api_endpoint: agent.url })).id;
     const cases = Array.from({ length: 20 }, (_, i) => ({ input: `q ${i} ${uniqueName('x')}`, expected_answer: 'a' }));
     const setId = expectSuccess(
       await h.http

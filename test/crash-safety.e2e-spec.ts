@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { startTestAgent, TestAgent } from './support/agent-server';
-import { agentBody, expectSuccess, isTerminalRun, sleep, waitForRun } from './support/e2e-helpers';
+import { expectSuccess, isTerminalRun, sleep, waitForRun, createAgent } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
 import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
 
@@ -58,13 +58,7 @@ describe('crash safety of async runs', () => {
 
   /** A started run of CASES cases, each executed `trials` times. */
   async function startRun(trials = 1): Promise<string> {
-    const agentId = expectSuccess(
-      await h.http
-        .post('/api/v1/agents')
-        .set(bearer(o.member))
-        .send(agentBody({ api_endpoint: agent.url })),
-      201,
-    ).id;
+    const agentId = (await createAgent(h, o.member, { api_endpoint: agent.url })).id;
     const cases = Array.from({ length: CASES }, (_, i) => ({ input: `question ${i}`, expected_answer: `answer to question ${i}` }));
     const setId = expectSuccess(
       await h.http

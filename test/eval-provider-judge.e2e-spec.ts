@@ -1,5 +1,5 @@
 import { startTestAgent, TestAgent } from './support/agent-server';
-import { agentBody, expectError, expectSuccess } from './support/e2e-helpers';
+import { agentBody, expectError, expectSuccess, createAgent } from './support/e2e-helpers';
 import { errorReply, FakeOpenAi, FakeOpenAiReply, startFakeOpenAi, verdictReply } from './support/fake-openai-server';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
 
@@ -33,13 +33,7 @@ describe('eval runs with the provider judge', () => {
   });
 
   async function providerRun(cases: unknown[], extra: Record<string, unknown> = {}): Promise<string> {
-    const agentId = expectSuccess(
-      await h.http
-        .post('/api/v1/agents')
-        .set(bearer(o.member))
-        .send(agentBody({ api_endpoint: agent.url })),
-      201,
-    ).id;
+    const agentId = (await createAgent(h, o.member, { api_endpoint: agent.url })).id;
     const setId = expectSuccess(
       await h.http
         .post('/api/v1/golden-sets/upload')

@@ -5,7 +5,7 @@ import { buildDataSourceOptions, dropDatabase, ensureDatabase } from '@greenligh
 import { MIGRATIONS } from '../migrations';
 import { startTestAgent, TestAgent } from './support/agent-server';
 import { FakeOpenAi, startFakeOpenAi, verdictReply } from './support/fake-openai-server';
-import { agentBody, expectError, expectSuccess, isTerminalRun, waitForRun } from './support/e2e-helpers';
+import { expectError, expectSuccess, isTerminalRun, waitForRun, createAgent } from './support/e2e-helpers';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
 
 const ENV = {
@@ -44,13 +44,7 @@ describe('repeated trials per case', () => {
 
   /** A golden set of `n` cases (those in `flaky` marked so) for a new agent; its case ids by index. */
   async function setOf(n: number, flaky: number[]): Promise<{ agentId: string; setId: string; caseIds: string[] }> {
-    const agentId = expectSuccess(
-      await h.http
-        .post('/api/v1/agents')
-        .set(bearer(A.member))
-        .send(agentBody({ api_endpoint: agent.url })),
-      201,
-    ).id;
+    const agentId = (await createAgent(h, A.member, { api_endpoint: agent.url })).id;
     const cases = Array.from({ length: n }, (_, i) => ({
       input: `case ${i} ${flaky.includes(i) ? 'flaky' : 'steady'} ${uniqueName('q')}`,
       expected_answer: `answer ${i}`,
@@ -240,13 +234,7 @@ describe('repeated trials with the provider judge', () => {
   });
 
   it('three trials of one case are judged three times', async () => {
-    const agentId = expectSuccess(
-      await h.http
-        .post('/api/v1/agents')
-        .set(bearer(o.member))
-        .send(agentBody({ api_endpoint: agent.url })),
-      201,
-    ).id;
+    const agentId = (await createAgent(h, o.member, { api_endpoint: agent.url })).id;
     const upload = { agent_id: agentId, name: uniqueName('S'), cases: [{ input: 'capital of France?', expected_answer: 'Paris' }] };
     const setId = expectSuccess(await h.http.post('/api/v1/golden-sets/upload').set(bearer(o.member)).send(upload), 201).golden_set.id;
     const body = { agent_id: agentId, golden_set_id: setId, judge_mode: 'provider', judge_model: 'judge-1', trials: 3 };
