@@ -13,3 +13,4 @@ export { decideVerdict, MIN_PAIRED_CASES } from './verdict';
 export type { Verdict, VerdictInput } from './verdict';
 export { normalCdf, normalQuantile, erfc } from './special';
 export { mulberry32 } from './prng';
+export * from './kappa';
