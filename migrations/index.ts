@@ -7,6 +7,7 @@ import { MaintenanceRunLease1763831000000 } from './1763831000000-MaintenanceRun
 import { MaintenanceEvents1763841200000 } from './1763841200000-MaintenanceEvents';
 import { DecisionLayer1763850000000 } from './1763850000000-DecisionLayer';
 import { RunTrials1763860000000 } from './1763860000000-RunTrials';
+import { JudgeReview1763870000000 } from './1763870000000-JudgeReview';
 
 /** Every migration in order. Imported as classes so the same list works from ts and built js. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   MaintenanceEvents1763841200000,
   DecisionLayer1763850000000,
   RunTrials1763860000000,
+  JudgeReview1763870000000,
 ];

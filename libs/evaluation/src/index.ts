@@ -20,6 +20,7 @@ export * from './queue/job-ids';
 export * from './queue/run-queue.service';
 export * from './queue/run-recovery.service';
 export * from './runs/eval-runs.service';
+export * from './runs/judge-config-hash';
 export * from './runs/run-creation.service';
 export * from './runs/run-options';
 export * from './runs/run-statistics';

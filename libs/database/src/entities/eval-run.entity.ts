@@ -16,6 +16,8 @@ export class EvalRunEntity {
   @Column({ type: 'enum', enumName: 'run_status', enum: ['pending', 'running', 'completed', 'failed', 'cancelled'] }) status: RunStatus;
   /** Frozen at creation: judge, executor, profile snapshot, golden set version and case cut-off. */
   @Column({ type: 'jsonb' }) config: RunConfig;
+  /** SHA-256 of the frozen judge and profile snapshot: runs judged alike share it. Null on runs created before it existed. */
+  @Column({ type: 'text', nullable: true }) judge_config_hash: string | null;
   @Column({ type: 'jsonb', default: {} }) design_context: Record<string, unknown>;
   @Column({ type: 'integer' }) total_cases: number;
   @Column({ type: 'integer', default: 0 }) completed_cases: number;

@@ -13,7 +13,7 @@ import { canTransition, isResumable, transitionError } from './run-transitions';
 /** The fields of a new run; the lifecycle sets its status and creator. */
 export type NewRun = Pick<
   EvalRunEntity,
-  'org_id' | 'agent_id' | 'golden_set_id' | 'template_id' | 'name' | 'run_type' | 'config' | 'design_context' | 'total_cases'
+  'org_id' | 'agent_id' | 'golden_set_id' | 'template_id' | 'name' | 'run_type' | 'config' | 'judge_config_hash' | 'design_context' | 'total_cases'
 >;
 
 /** Who executes a run: the synchronous `execute` request, or the worker through the queue. */

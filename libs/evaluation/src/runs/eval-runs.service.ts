@@ -80,13 +80,15 @@ export class EvalRunsService {
     runId: string,
     filter: { case_id?: string; evaluation_mode?: 'answer' | 'criteria' },
     page: PageRequest,
-  ): Promise<Page<Omit<EvalRunArtifactEntity, 'org_id'>>> {
+  ): Promise<Page<Omit<EvalRunArtifactEntity, 'org_id'> & { judge_config_hash: string | null }>> {
     const scope = OrgScope.of(actor);
     const run = await scope.findOne(this.db, EvalRunEntity, runId, 'eval run');
     const qb = scope.query(this.db, EvalRunArtifactEntity, 'a').andWhere('a.run_id = :run', { run: run.id });
     if (filter.case_id) qb.andWhere('a.case_id = :cid', { cid: filter.case_id });
     if (filter.evaluation_mode) qb.andWhere('a.evaluation_mode = :mode', { mode: filter.evaluation_mode });
-    return paginate(qb.orderBy('a.created_at', 'ASC').addOrderBy('a.id', 'ASC'), page, withoutOrg);
+    // Every artifact names the judge configuration of its run, so an exported artifact says how it was judged.
+    const present = (a: EvalRunArtifactEntity) => ({ ...withoutOrg(a), judge_config_hash: run.judge_config_hash });
+    return paginate(qb.orderBy('a.created_at', 'ASC').addOrderBy('a.id', 'ASC'), page, present);
   }
 
   /** The run's lifecycle events, oldest first. */

@@ -10,6 +10,7 @@ import type { Actor } from '@greenlight/tenancy';
 import { ExecutorConfig, resolveExecutorConfig } from '../agent-calls/executors';
 import type { RunConfig } from '@greenlight/contracts';
 import { asOfSql } from '../execution/cases-as-of';
+import { freezeJudge, judgeConfigHash, snapshotProfile } from './judge-config-hash';
 import { RunLifecycle } from '../lifecycle/run-lifecycle';
 import { EvalTemplatesService } from '../templates/eval-templates.service';
 import { applyTemplate, CreateRunInput, requestOf, RunOptions } from './run-options';
@@ -60,6 +61,7 @@ export class RunCreationService {
       const [{ now }] = await m.query(`SELECT now() AS now`);
       const total = await countCases(m, set.id, now);
       await assertKnownDimensions(m, set.id, now, profile);
+      const config = this.freeze(set, new Date(now), options, executor, profile);
       return {
         org_id: agent.org_id,
         agent_id: agent.id,
@@ -67,7 +69,8 @@ export class RunCreationService {
         template_id: input.template_id ?? null,
         name: input.name ?? '',
         run_type: request.run_type,
-        config: this.freeze(set, new Date(now), options, executor, profile),
+        config,
+        judge_config_hash: judgeConfigHash(config),
         design_context: request.design_context,
         // Progress counts executions: every trial of every case is one result.
         total_cases: total * runTrials({ trials: options.trials }),
@@ -77,24 +80,12 @@ export class RunCreationService {
   }
 
   private freeze(set: GoldenSetEntity, asOf: Date, options: RunOptions, executor: ExecutorConfig, profile: EvalProfileView): RunConfig {
-    const judgeMode = options.judge_mode ?? 'deterministic';
     return {
       golden_set_version: set.version,
       cases_as_of: asOf.toISOString(),
-      judge: {
-        mode: judgeMode,
-        model: judgeMode === 'provider' ? (options.judge_model ?? this.config.get('EVAL_JUDGE_MODEL')) : null,
-        prompt_version: judgeMode === 'provider' ? 'provider-v1' : 'deterministic-v1',
-      },
+      judge: freezeJudge(options, this.config.get('EVAL_JUDGE_MODEL')),
       executor,
-      profile: {
-        id: profile.id,
-        name: profile.name,
-        version: profile.version,
-        dimensions: profile.dimensions,
-        scoring_scale: profile.scoring_scale,
-        issue_tags: profile.issue_tags,
-      },
+      profile: snapshotProfile(profile),
       gates: {
         require_golden_set_quality_gate: options.require_golden_set_quality_gate ?? false,
         min_active_case_count: options.min_active_case_count ?? 1,

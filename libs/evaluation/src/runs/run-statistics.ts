@@ -72,6 +72,7 @@ export class RunStatistics {
     const summary: RunSummary = {
       run_id: run.id,
       status: run.status,
+      judge_config_hash: run.judge_config_hash,
       total_cases: run.total_cases,
       result_count: r.n,
       scored_count: r.scored,

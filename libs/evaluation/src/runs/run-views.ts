@@ -25,6 +25,8 @@ export interface RunView {
   run_type: RunType;
   status: RunStatus;
   config: RunConfig;
+  /** Fingerprint of the judge and profile the run froze (see judgeConfigHash); null on runs older than it. */
+  judge_config_hash: string | null;
   design_context: Record<string, unknown>;
   total_cases: number;
   completed_cases: number;
@@ -49,6 +51,7 @@ export interface AgentLatestView {
 export interface RunSummary {
   run_id: string;
   status: RunStatus;
+  judge_config_hash: string | null;
   total_cases: number;
   result_count: number;
   scored_count: number;
@@ -88,6 +91,7 @@ export function presentRun(r: EvalRunEntity): RunView {
     run_type: r.run_type,
     status: r.status,
     config: r.config,
+    judge_config_hash: r.judge_config_hash,
     design_context: r.design_context,
     total_cases: r.total_cases,
     completed_cases: r.completed_cases,
