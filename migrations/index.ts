@@ -8,6 +8,7 @@ import { MaintenanceEvents1763841200000 } from './1763841200000-MaintenanceEvent
 import { DecisionLayer1763850000000 } from './1763850000000-DecisionLayer';
 import { RunTrials1763860000000 } from './1763860000000-RunTrials';
 import { JudgeReview1763870000000 } from './1763870000000-JudgeReview';
+import { Calibration1763880000000 } from './1763880000000-Calibration';
 
 /** Every migration in order. Imported as classes so the same list works from ts and built js. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   DecisionLayer1763850000000,
   RunTrials1763860000000,
   JudgeReview1763870000000,
+  Calibration1763880000000,
 ];

@@ -114,6 +114,8 @@ describe('auth, roles and tenancy', () => {
     };
     const comparePairA = { baseline_run_id: await completedRunA(), candidate_run_id: await completedRunA() };
     const compareA = (await post('/api/v1/eval/compares', comparePairA, 201)).id as string;
+    const calibrationBody = () => ({ run_id: comparePairA.baseline_run_id, labels: [{ case_id: setA.caseId, passed: true }] });
+    const calibrationA = (await post('/api/v1/calibration/runs', calibrationBody(), 201)).id as string;
     endpoints = [
       { label: 'POST /orgs', method: 'post', path: () => '/api/v1/orgs', body: () => ({ name: uniqueName('Org') }), role: 'admin', globalOnly: true, ok: 201 },
       { label: 'GET /orgs', method: 'get', path: () => '/api/v1/orgs', role: 'admin', globalOnly: true, ok: 200 },
@@ -170,6 +172,16 @@ describe('auth, roles and tenancy', () => {
         // runA never ran: an authorised caller reaches the gate and is told the candidate is not completed
         ok: 409,
         okCode: 'RUN_REGISTRY_PROMOTION_BLOCKED',
+      },
+      { label: 'POST /calibration/runs', method: 'post', path: () => '/api/v1/calibration/runs', body: calibrationBody, role: 'member', ok: 201 },
+      { label: 'GET /calibration/runs/{id}', method: 'get', path: () => `/api/v1/calibration/runs/${calibrationA}`, role: 'viewer', ok: 200 },
+      { label: 'GET /agents/{id}/calibration/latest', method: 'get', path: () => `/api/v1/agents/${agentA.id}/calibration/latest`, role: 'viewer', ok: 200 },
+      {
+        label: 'GET /agents/{id}/calibration-gate-status',
+        method: 'get',
+        path: () => `/api/v1/agents/${agentA.id}/calibration-gate-status`,
+        role: 'viewer',
+        ok: 200,
       },
       { label: 'GET /agents/{id}/patterns', method: 'get', path: () => `/api/v1/agents/${agentA.id}/patterns`, role: 'viewer', ok: 200 },
       {

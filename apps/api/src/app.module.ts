@@ -9,6 +9,7 @@ import { NotificationsApiModule } from './notifications/notifications.module';
 import { QueueOpsApiModule } from './queue-ops/queue-ops.module';
 import { SystemApiModule } from './system/system.module';
 import { PatternsApiModule } from './patterns/patterns.module';
+import { CalibrationApiModule } from './calibration/calibration.module';
 import { CompareApiModule } from './compare/compare.module';
 import { RegistryApiModule } from './registry/registry.module';
 
@@ -28,6 +29,7 @@ export class AppModule {
         QueueOpsApiModule,
         NotificationsApiModule,
         PatternsApiModule,
+        CalibrationApiModule,
         CompareApiModule,
         RegistryApiModule,
       ],

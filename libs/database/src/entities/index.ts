@@ -15,6 +15,7 @@ import { QueueMaintenancePolicyEntity, QueueMaintenanceRunEntity } from './queue
 import { QueueMaintenanceEventEntity } from './queue-maintenance-event.entity';
 
 import { EvalCompareEntity, IssuePatternEntity, RunRegistryEntity } from './decision.entity';
+import { CalibrationRunEntity } from './calibration.entity';
 export * from './activity-event.entity';
 export * from './agent.entity';
 export * from './api-audit-log.entity';
@@ -31,6 +32,7 @@ export * from './org.entity';
 export * from './queue-maintenance.entity';
 export * from './queue-maintenance-event.entity';
 export * from './decision.entity';
+export * from './calibration.entity';
 
 export const ENTITIES = [
   OrgEntity,
@@ -54,6 +56,7 @@ export const ENTITIES = [
   IssuePatternEntity,
   EvalCompareEntity,
   RunRegistryEntity,
+  CalibrationRunEntity,
   WebhookEndpointEntity,
   NotificationOutboxEntity,
   WebhookDeliveryAttemptEntity,

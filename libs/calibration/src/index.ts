@@ -1,0 +1,4 @@
+export * from './calibration.module';
+export * from './calibration.service';
+export * from './calibration.types';
+export * from './label-pairing';
