@@ -304,6 +304,25 @@ describe('auth, roles and tenancy', () => {
       { label: 'GET /eval/runs/{id}/summary', method: 'get', path: () => `/api/v1/eval/runs/${runA}/summary`, role: 'viewer', ok: 200 },
       { label: 'GET /eval/runs/{id}/artifacts', method: 'get', path: () => `/api/v1/eval/runs/${runA}/artifacts`, role: 'viewer', ok: 200 },
       {
+        label: 'GET /eval/runs/{id}/review-queue',
+        method: 'get',
+        path: () => `/api/v1/eval/runs/${comparePairA.baseline_run_id}/review-queue`,
+        role: 'viewer',
+        ok: 200,
+      },
+      {
+        label: 'PATCH /eval/runs/{id}/results/{id}/review',
+        method: 'patch',
+        path: async () => {
+          const run = comparePairA.baseline_run_id;
+          const results = expectSuccess(await h.http.get(`/api/v1/eval/runs/${run}/results`).set(bearer(A.viewer)), 200);
+          return `/api/v1/eval/runs/${run}/results/${results.items[0].id}/review`;
+        },
+        body: () => ({ decision: 'accept', reason: 'checked' }),
+        role: 'member',
+        ok: 200,
+      },
+      {
         label: 'POST /eval/compares',
         method: 'post',
         path: () => '/api/v1/eval/compares',

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AccountsModule } from '@greenlight/accounts';
 import { GoldenSetsModule } from '@greenlight/golden-sets';
 import { NotificationsModule } from '@greenlight/notifications';
+import { ResultReviewService } from './review/result-review.service';
 import { PlatformModule } from '@greenlight/platform';
 import { InvokeContractService } from './agent-calls/invoke-contract.service';
 import { CaseLoader } from './execution/case-loader';
@@ -28,6 +29,7 @@ const PROVIDERS = [
   RunCreationService,
   EvalRunsService,
   RunStatistics,
+  ResultReviewService,
   SyncRunExecutor,
   RunQueueService,
   RunRecoveryService,

@@ -19,6 +19,8 @@ export * from './lifecycle/run-transitions';
 export * from './queue/job-ids';
 export * from './queue/run-queue.service';
 export * from './queue/run-recovery.service';
+export * from './review/result-review';
+export * from './review/result-review.service';
 export * from './runs/eval-runs.service';
 export * from './runs/judge-config-hash';
 export * from './runs/run-creation.service';

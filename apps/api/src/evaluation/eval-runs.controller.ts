@@ -9,6 +9,7 @@ import {
   CreateEvalRunDto,
   EvalRunEventView,
   StartRunView,
+  SummaryQuery,
   EvalResultView,
   EvalRunArtifactView,
   EvalRunDetailView,
@@ -152,10 +153,13 @@ export class EvalRunsController {
 
   @Get(':run_id/summary')
   @Auth('viewer')
-  @ApiOperation({ summary: 'Counts and rates (answer, source, quality); 0.0 on runs without results' })
+  @ApiOperation({
+    summary: 'Counts and rates (answer, source, quality); 0.0 on runs without results',
+    description: "With as_reviewed=true, results a reviewer overrode count with the reviewer's values instead of the judge's.",
+  })
   @ApiEnvelope(EvalRunSummaryView)
-  summary(@CurrentActor() actor: Actor, @Param('run_id', UuidParamPipe) runId: string) {
-    return this.runs.summary(actor, runId);
+  summary(@CurrentActor() actor: Actor, @Param('run_id', UuidParamPipe) runId: string, @Query() query: SummaryQuery) {
+    return this.runs.summary(actor, runId, { asReviewed: query.as_reviewed ?? false });
   }
 
   @Get(':run_id/artifacts')

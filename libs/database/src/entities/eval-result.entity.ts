@@ -25,7 +25,23 @@ export class EvalResultEntity {
   @Column({ type: 'text', nullable: true }) error_message: string | null;
   @Column({ type: 'integer', default: 0 }) latency_ms: number;
   @Column({ type: 'jsonb', default: {} }) notes: Record<string, unknown>;
+  /** A person's review of the judge's verdict; the judge's own values above are never changed by it. */
+  @Column({ type: 'text', default: 'unreviewed' }) review_status: ResultReviewStatus;
+  @Column({ type: 'uuid', nullable: true }) reviewed_by_key_id: string | null;
+  @Column({ type: 'timestamptz', nullable: true }) reviewed_at: Date | null;
+  @Column({ type: 'text', nullable: true }) review_reason: string | null;
+  /** The reviewer's scores, only for an overridden result; fields left out keep the judge's value. */
+  @Column({ type: 'jsonb', nullable: true }) review_override: ResultReviewOverride | null;
   @CreateDateColumn({ type: 'timestamptz' }) created_at: Date;
+}
+
+export type ResultReviewStatus = 'unreviewed' | 'accepted' | 'overridden';
+
+export interface ResultReviewOverride {
+  answer_correct?: boolean;
+  source_correct?: boolean;
+  quality_score?: number;
+  criteria_scores?: Record<string, number>;
 }
 
 @Entity({ name: 'eval_run_artifacts' })

@@ -70,9 +70,9 @@ export class EvalRunsService {
     return paginate(qb.orderBy('x.created_at', 'ASC').addOrderBy('x.id', 'ASC'), page, withoutOrg);
   }
 
-  async summary(actor: Actor, runId: string): Promise<RunSummary> {
+  async summary(actor: Actor, runId: string, options: { asReviewed?: boolean } = {}): Promise<RunSummary> {
     const run = await this.load(actor, runId);
-    return this.statistics.summarize(run);
+    return this.statistics.summarize(run, options);
   }
 
   async artifacts(

@@ -52,7 +52,7 @@ export class RunStatistics {
    * counts and rates are over every trial's result, and each case's pass rate and the flaky cases come
    * with them.
    */
-  async summarize(run: EvalRunEntity): Promise<RunSummary> {
+  async summarize(run: EvalRunEntity, options: { asReviewed?: boolean } = {}): Promise<RunSummary> {
     const threshold = run.config.profile.scoring_scale.pass_threshold;
     const [r] = await this.db.query(
       `SELECT count(*)::int AS n,
@@ -65,7 +65,7 @@ export class RunStatistics {
               count(*) FILTER (WHERE passed)::int AS passed,
               count(*) FILTER (WHERE evaluation_mode = 'answer')::int AS m_answer,
               count(*) FILTER (WHERE evaluation_mode = 'criteria')::int AS m_criteria
-       FROM eval_results WHERE run_id = $1`,
+       FROM ${options.asReviewed ? REVIEWED_RESULTS : 'eval_results'} WHERE run_id = $1`,
       [run.id, threshold],
     );
     const trials = runTrials(run.config);
@@ -89,7 +89,25 @@ export class RunStatistics {
       passed_count: r.passed,
       pass_rate: ratio(r.passed, r.n),
       by_mode: { answer: r.m_answer, criteria: r.m_criteria },
+      as_reviewed: options.asReviewed ?? false,
     };
     return trials > 1 ? { ...summary, trials, ...(await trialAgreement(this.db, run.id)) } : summary;
   }
 }
+
+/**
+ * The run's results as its reviewers left them: an overridden result counts with the reviewer's answer,
+ * source and quality values, and passes by the judge's own rule applied to them (quality at the threshold,
+ * and for answer cases a correct answer with no wrong source). `$1` is the run, `$2` the pass threshold.
+ */
+const REVIEWED_RESULTS = `(
+  SELECT run_id, status, evaluation_mode, answer_correct, source_correct, quality_score,
+         CASE WHEN review_status = 'overridden'
+              THEN coalesce(quality_score >= $2 AND (evaluation_mode = 'criteria' OR (answer_correct IS TRUE AND source_correct IS NOT FALSE)), false)
+              ELSE passed END AS passed
+  FROM (SELECT run_id, status, evaluation_mode, review_status, passed,
+               CASE WHEN review_override ? 'answer_correct' THEN (review_override->>'answer_correct')::boolean ELSE answer_correct END AS answer_correct,
+               CASE WHEN review_override ? 'source_correct' THEN (review_override->>'source_correct')::boolean ELSE source_correct END AS source_correct,
+               CASE WHEN review_override ? 'quality_score' THEN (review_override->>'quality_score')::numeric ELSE quality_score END AS quality_score
+        FROM eval_results WHERE run_id = $1) o
+) reviewed`;

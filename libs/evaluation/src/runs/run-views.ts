@@ -62,6 +62,8 @@ export interface RunSummary {
   passed_count: number;
   pass_rate: number;
   by_mode: { answer: number; criteria: number };
+  /** True when reviewers' overrides replace the judge's values in the counts and rates. */
+  as_reviewed: boolean;
   /** Only for a run of more than one trial per case (see TrialAgreement). */
   trials?: number;
   case_pass_rates?: CaseTrialRate[];

@@ -9,6 +9,10 @@ const RUN_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] 
 const DOT_PATH = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/;
 
 /** Run knobs; also the shape of a template's `config`. */
+const JUDGE_HASH_DOC =
+  'SHA-256 (hex) of the judge the run froze — mode, model, prompt version and eval profile snapshot — in canonical JSON: ' +
+  'runs with the same hash were judged alike. Null on runs created before the hash was kept.';
+
 export class RunOptionsDto {
   @ApiPropertyOptional({ enum: ['deterministic', 'provider'], default: 'deterministic' })
   @OptionalField()
@@ -136,6 +140,14 @@ export class GetEvalRunQuery {
   results_limit: number = 50;
 }
 
+export class SummaryQuery {
+  @ApiPropertyOptional({ type: Boolean, default: false, description: "Apply reviewers' overrides to the counts and rates" })
+  @OptionalField()
+  @QueryBoolean()
+  @IsBoolean()
+  as_reviewed?: boolean;
+}
+
 export class ListResultsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: ['answer', 'criteria'] }) @OptionalField() @IsIn(['answer', 'criteria']) evaluation_mode?: 'answer' | 'criteria';
   @ApiPropertyOptional({ enum: ['scored', 'error'] }) @OptionalField() @IsIn(['scored', 'error']) status?: 'scored' | 'error';
@@ -203,6 +215,12 @@ export class EvalRunView {
   @ApiProperty({ enum: RUN_TYPES }) run_type: string;
   @ApiProperty({ enum: RUN_STATUSES }) status: string;
   @ApiProperty({ type: RunConfigView, description: 'Frozen at creation' }) config: RunConfigView;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: JUDGE_HASH_DOC,
+  })
+  judge_config_hash: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) design_context: Record<string, unknown>;
   @ApiProperty({ description: 'Case executions the run makes: its cases × its trials (the number of cases when trials is 1)' }) total_cases: number;
   @ApiProperty({ description: 'Case executions with a result so far (every trial of a case counts)' }) completed_cases: number;
@@ -258,6 +276,17 @@ export class EvalResultView {
     string,
     unknown
   >;
+  @ApiProperty({ enum: ['unreviewed', 'accepted', 'overridden'], description: "A person's review of the judge's verdict" }) review_status: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) reviewed_by_key_id: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) reviewed_at: Date | null;
+  @ApiProperty({ nullable: true, type: String }) review_reason: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: 'object',
+    additionalProperties: true,
+    description: "The reviewer's answer_correct, source_correct, quality_score, criteria_scores (only those overridden); the judge's values stay as they were",
+  })
+  review_override: Record<string, unknown> | null;
   @ApiProperty({ format: 'date-time', type: String }) created_at: Date;
 }
 
@@ -295,6 +324,12 @@ class CaseTrialRateView {
 export class EvalRunSummaryView {
   @ApiProperty({ format: 'uuid' }) run_id: string;
   @ApiProperty({ enum: RUN_STATUSES }) status: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: JUDGE_HASH_DOC,
+  })
+  judge_config_hash: string | null;
   @ApiProperty({ description: 'Case executions: cases × trials' }) total_cases: number;
   @ApiProperty() result_count: number;
   @ApiProperty() scored_count: number;
@@ -305,6 +340,7 @@ export class EvalRunSummaryView {
   @ApiProperty() passed_count: number;
   @ApiProperty({ description: 'passed_count / result_count, over every trial of every case' }) pass_rate: number;
   @ApiProperty({ type: ByModeView }) by_mode: ByModeView;
+  @ApiProperty({ description: "True when reviewers' overrides replace the judge's values in the counts and rates (?as_reviewed=true)" }) as_reviewed: boolean;
   @ApiPropertyOptional({ minimum: 2, maximum: 10, description: 'Only for runs of more than one trial per case' }) trials?: number;
   @ApiPropertyOptional({ type: [CaseTrialRateView], description: 'Only with trials > 1: each case with a result, its pass rate over its trials' })
   case_pass_rates?: CaseTrialRateView[];
@@ -331,6 +367,12 @@ export class EvalRunArtifactView {
   @ApiProperty({ nullable: true, type: String }) judge_model: string | null;
   @ApiProperty() judge_prompt_version: string;
   @ApiProperty() judge_prompt_hash: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: JUDGE_HASH_DOC,
+  })
+  judge_config_hash: string | null;
   @ApiProperty({ enum: ['simulated', 'agent_http'] }) executor_mode: string;
   @ApiProperty() case_latency_ms: number;
   @ApiProperty() execution_latency_ms: number;
