@@ -7,6 +7,9 @@ import { AppModule } from './app.module';
 import { mountQueueBoard } from './queue-board';
 import { GOLDEN_SET_MULTIPART_PATHS, GOLDEN_SET_UPLOAD_PATHS } from './golden-sets/golden-sets.controller';
 
+/** Calibration runs carry up to 10,000 human labels: more than the default body limit. */
+const CALIBRATION_LABEL_PATHS = '/api/v1/calibration/runs';
+
 /** Builds the api app exactly as production runs it; e2e tests use the same function. */
 export async function createApiApp(config: AppConfig = AppConfig.fromEnv()): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule.forRoot(config), createExpressAdapter(), {
@@ -20,7 +23,10 @@ export async function createApiApp(config: AppConfig = AppConfig.fromEnv()): Pro
     interceptors: [app.get(IdempotencyInterceptor)],
     multipartPaths: GOLDEN_SET_MULTIPART_PATHS,
     // base64 inflates a file by 4/3; leave room for the other fields
-    largeBody: { paths: GOLDEN_SET_UPLOAD_PATHS, limit_bytes: Math.ceil((config.get('GOLDEN_SET_MAX_FILE_BYTES') * 4) / 3) + 64 * 1024 },
+    largeBody: {
+      paths: [...GOLDEN_SET_UPLOAD_PATHS, CALIBRATION_LABEL_PATHS],
+      limit_bytes: Math.ceil((config.get('GOLDEN_SET_MAX_FILE_BYTES') * 4) / 3) + 64 * 1024,
+    },
   });
   mountQueueBoard(app);
   return app;
