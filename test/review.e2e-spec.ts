@@ -47,13 +47,7 @@ describe('human review of eval results', () => {
       .send({ agent_id: agentId, name: uniqueName('S'), cases });
     const setId = expectSuccess(up, 201).golden_set.id;
     const rows: { id: string }[] = await h.app.get(DataSource).query(`SELECT id FROM golden_set_cases WHERE golden_set_id = $1 ORDER BY position`, [setId]);
-    const run = expectSuccess(
-      await h.http
-        .post('/api/v1/eval/runs')
-        .set(bearer(A.member))
-        .send({ agent_id: agentId, golden_set_id: setId, trials: 2 }),
-      202,
-    );
+    const run = expectSuccess(await h.http.post('/api/v1/eval/runs').set(bearer(A.member)).send({ agent_id: agentId, golden_set_id: setId, trials: 2 }), 202);
     expectSuccess(await h.http.post(`/api/v1/eval/runs/${run.id}/execute`).set(bearer(A.member)), 200);
     return { runId: run.id, caseIds: rows.map((r) => r.id) };
   }
