@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiPropertyOptions } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsString, IsUUID, Length, Matches, ValidateBy } from 'class-validator';
 import { OptionalField, OrgIdFilter, PageQuery, QueryBoolean, QueryNumber } from '@greenlight/http';
 import { EvalRunSummaryView } from '../../evaluation/dto/eval-run.dto';
@@ -47,15 +47,18 @@ class CompareFields {
   candidate_ref?: string;
 }
 
+/** `alpha` of both forms of a compare. */
+const ALPHA_DOC: ApiPropertyOptions = {
+  minimum: 0,
+  maximum: 0.5,
+  exclusiveMinimum: true,
+  exclusiveMaximum: true,
+  default: 0.05,
+  description: 'Significance level of the tests',
+};
+
 export class CreateCompareDto extends CompareFields {
-  @ApiPropertyOptional({
-    minimum: 0,
-    maximum: 0.5,
-    exclusiveMinimum: true,
-    exclusiveMaximum: true,
-    default: 0.05,
-    description: 'Significance level of the tests',
-  })
+  @ApiPropertyOptional(ALPHA_DOC)
   @OptionalField()
   @IsAlpha()
   alpha?: number;
@@ -71,14 +74,7 @@ export class CreateCompareDto extends CompareFields {
 }
 
 export class CompareQuery extends CompareFields {
-  @ApiPropertyOptional({
-    minimum: 0,
-    maximum: 0.5,
-    exclusiveMinimum: true,
-    exclusiveMaximum: true,
-    default: 0.05,
-    description: 'Significance level of the tests',
-  })
+  @ApiPropertyOptional(ALPHA_DOC)
   @OptionalField()
   @QueryNumber()
   @IsAlpha()

@@ -37,7 +37,30 @@ export class ListPatternsQuery extends PageQuery {
   tag?: string;
 }
 
-export class CreatePatternDto {
+/** The fields a pattern is created with and updated through alike. */
+class PatternDetailsDto {
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 200, example: 'search-team@example.com' })
+  @NullableText(200)
+  owner?: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 10000 })
+  @NullableText(10_000)
+  root_cause?: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 10000 })
+  @NullableText(10_000)
+  suggested_fix?: string | null;
+
+  @ApiPropertyOptional(TAG)
+  @Tags()
+  tags?: string[];
+
+  @ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: 1000, description: 'Golden-set cases that show the problem' })
+  @CaseIds()
+  linked_case_ids?: string[];
+}
+
+export class CreatePatternDto extends PatternDetailsDto {
   @ApiProperty({ example: 'Answers cite retired policy documents', minLength: 1, maxLength: 300 })
   @IsString()
   @Length(1, 300)
@@ -55,31 +78,11 @@ export class CreatePatternDto {
   @IsIn(PATTERN_PRIORITIES)
   priority?: PatternPriority;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 200, example: 'search-team@example.com' })
-  @NullableText(200)
-  owner?: string | null;
-
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 10000 })
-  @NullableText(10_000)
-  root_cause?: string | null;
-
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 10000 })
-  @NullableText(10_000)
-  suggested_fix?: string | null;
-
-  @ApiPropertyOptional(TAG)
-  @Tags()
-  tags?: string[];
-
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: 100, example: 'regression_compare', description: 'What raised the pattern' })
   @NullableField()
   @IsString()
   @Length(1, 100)
   primary_tag?: string | null;
-
-  @ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: 1000, description: 'Golden-set cases that show the problem' })
-  @CaseIds()
-  linked_case_ids?: string[];
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   @OptionalField()
@@ -87,7 +90,7 @@ export class CreatePatternDto {
   metadata?: Record<string, unknown>;
 }
 
-export class UpdatePatternDto {
+export class UpdatePatternDto extends PatternDetailsDto {
   @ApiPropertyOptional({ enum: PATTERN_STATUSES, description: 'Moves through the transition matrix; the same status changes nothing' })
   @OptionalField()
   @IsIn(PATTERN_STATUSES)
@@ -97,26 +100,6 @@ export class UpdatePatternDto {
   @OptionalField()
   @IsIn(PATTERN_PRIORITIES)
   priority?: PatternPriority;
-
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 200 })
-  @NullableText(200)
-  owner?: string | null;
-
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 10000 })
-  @NullableText(10_000)
-  root_cause?: string | null;
-
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 10000 })
-  @NullableText(10_000)
-  suggested_fix?: string | null;
-
-  @ApiPropertyOptional(TAG)
-  @Tags()
-  tags?: string[];
-
-  @ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: 1000 })
-  @CaseIds()
-  linked_case_ids?: string[];
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true, description: 'How the fix was (or will be) verified' })
   @NullableField()
