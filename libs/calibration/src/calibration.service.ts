@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AgentEntity, CalibrationRunEntity, EvalRunEntity } from '@greenlight/database';
-import { judgeConfigHash } from '@greenlight/evaluation';
+import { judgeConfigHash, latestCompletedRun } from '@greenlight/evaluation';
 import { ActivityService, Clock, DomainError, OrgScope } from '@greenlight/platform';
 import type { Actor } from '@greenlight/tenancy';
 import {
@@ -43,7 +43,7 @@ export class CalibrationService {
         { field: 'labels', messages: ['unknown case ids'], case_ids: unknown.slice(0, 100) },
       ]);
     const measured = pairLabels(labels, verdicts);
-    const hash = await this.judgeConfigHash(this.db, run.id);
+    const hash = run.judge_config_hash ?? judgeConfigHash(run.config);
     return this.db.transaction(async (m) => {
       const row = await m.save(
         m.create(CalibrationRunEntity, {
@@ -117,19 +117,10 @@ export class CalibrationService {
     });
   }
 
+  /** The judge configuration of the agent's latest completed run: what the calibration must still match. */
   private async currentJudgeConfigHash(agent: AgentEntity): Promise<string | null> {
-    const rows: { id: string }[] = await this.db.query(
-      `SELECT id FROM eval_runs WHERE org_id = $1 AND agent_id = $2 AND status = 'completed' ORDER BY created_at DESC, id DESC LIMIT 1`,
-      [agent.org_id, agent.id],
-    );
-    return rows.length === 0 ? null : this.judgeConfigHash(this.db, rows[0].id);
-  }
-
-  /** The run's judge configuration fingerprint: stored with the run, or computed from its frozen configuration for runs from before. */
-  private async judgeConfigHash(db: DataSource | EntityManager, runId: string): Promise<string | null> {
-    const run = await db.getRepository(EvalRunEntity).findOne({ where: { id: runId }, select: { id: true, config: true, judge_config_hash: true } });
-    if (!run) return null;
-    return run.judge_config_hash ?? judgeConfigHash(run.config);
+    const run = await latestCompletedRun(this.db, agent);
+    return run ? (run.judge_config_hash ?? judgeConfigHash(run.config)) : null;
   }
 
   /** The judge's verdict per case: the first trial of each case, the one every run has. */

@@ -30,3 +30,4 @@ export * from './runs/run-views';
 export * from './sync/sync-run-executor';
 export * from './templates/eval-templates.service';
 export * from './evaluation.module';
+export * from './runs/latest-completed-run';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AgentEntity, EvalRunEntity, RegistryKind, RunRegistryEntity } from '@greenlight/database';
+import { latestCompletedRun } from '@greenlight/evaluation';
 import { Actor } from '@greenlight/tenancy';
 import { DomainError, OrgScope } from '@greenlight/platform';
 import { presentRegistryEntry, RegistryResolution, RegistryRunBrief } from './registry.types';
@@ -35,7 +36,7 @@ export class RunRefResolver {
   /** Resolves `ref` for `kind`; an unknown name or a kind without an active entry answers 404. */
   async resolve(db: Db, agent: AgentEntity, kind: RegistryKind, ref: string): Promise<RegistryResolution> {
     if (ref === 'latest') {
-      const run = await this.latestCompletedRun(db, agent);
+      const run = await latestCompletedRun(db, agent);
       if (!run) throw DomainError.notFound(`completed run of agent ${agent.id}`);
       return { kind, ref, run_id: run.id, entry: null, run: presentRunBrief(run) };
     }
@@ -52,18 +53,6 @@ export class RunRefResolver {
 
   private async entryByName(db: Db, agentId: string, kind: RegistryKind, name: string): Promise<RunRegistryEntity | null> {
     return db.getRepository(RunRegistryEntity).findOneBy({ agent_id: agentId, kind, name });
-  }
-
-  /** The agent's newest completed run: by completion time, then creation time, then id (a total order, the same the compare uses). */
-  private async latestCompletedRun(db: Db, agent: AgentEntity): Promise<EvalRunEntity | null> {
-    return db
-      .getRepository(EvalRunEntity)
-      .createQueryBuilder('r')
-      .where('r.agent_id = :agent AND r.org_id = :org AND r.status = :status', { agent: agent.id, org: agent.org_id, status: 'completed' })
-      .orderBy('r.completed_at', 'DESC', 'NULLS LAST')
-      .addOrderBy('r.created_at', 'DESC')
-      .addOrderBy('r.id', 'ASC')
-      .getOne();
   }
 }
 
