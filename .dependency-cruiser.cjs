@@ -50,14 +50,14 @@ module.exports = {
       severity: 'error',
       comment: 'libs/platform is what the features stand on: it never imports a feature lib, auth or http.',
       from: { path: '^libs/platform/' },
-      to: { path: '^libs/(accounts|golden-sets|judging|evaluation|notifications|operations|governance|calibration|auth|http)/' },
+      to: { path: '^libs/(accounts|golden-sets|judging|evaluation|notifications|operations|governance|calibration|launch|auth|http)/' },
     },
     {
       name: 'infra-below-features',
       severity: 'error',
       comment: 'The infrastructure libs (queue, tenancy, config, testing) know nothing of the features.',
       from: { path: '^libs/(queue|tenancy|config|testing)/' },
-      to: { path: '^libs/(accounts|golden-sets|judging|evaluation|notifications|operations|governance|calibration|platform|auth|http)/' },
+      to: { path: '^libs/(accounts|golden-sets|judging|evaluation|notifications|operations|governance|calibration|launch|platform|auth|http)/' },
     },
     {
       name: 'statistics-is-pure',

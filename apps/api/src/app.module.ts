@@ -12,6 +12,7 @@ import { PatternsApiModule } from './patterns/patterns.module';
 import { CalibrationApiModule } from './calibration/calibration.module';
 import { CompareApiModule } from './compare/compare.module';
 import { RegistryApiModule } from './registry/registry.module';
+import { LaunchApiModule } from './launch/launch.module';
 
 /** The HTTP API. It produces jobs and never consumes them. */
 @Module({})
@@ -32,6 +33,7 @@ export class AppModule {
         CalibrationApiModule,
         CompareApiModule,
         RegistryApiModule,
+        LaunchApiModule,
       ],
     };
   }

@@ -1,7 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { CalibrationModule } from '@greenlight/calibration';
 import { AppConfig } from '@greenlight/config';
 import { platformModules } from '@greenlight/http';
 import { AsyncRunExecutor, EvaluationModule } from '@greenlight/evaluation';
+import { LaunchModule } from '@greenlight/launch';
 import { NotificationsModule } from '@greenlight/notifications';
 import { OperationsModule } from '@greenlight/operations';
 import { PlatformModule } from '@greenlight/platform';
@@ -16,13 +18,16 @@ import { JobSchedulers } from './schedulers/job-schedulers';
 /** One consumer per queue; QueueWorkers runs them. */
 const CONSUMERS = [SystemConsumer, EvalRunsConsumer, NotificationsConsumer];
 
-/** The worker: a BullMQ worker per queue and the job schedulers, plus a health server. It consumes jobs. */
+/**
+ * The worker: a BullMQ worker per queue and the job schedulers, plus a health server. It consumes jobs.
+ * Calibration and launch are imported for the hooks they add to runs (the calibration gate, SLO checks).
+ */
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [...platformModules(config, 'worker'), PlatformModule, EvaluationModule, NotificationsModule, OperationsModule],
+      imports: [...platformModules(config, 'worker'), PlatformModule, EvaluationModule, NotificationsModule, OperationsModule, CalibrationModule, LaunchModule],
       providers: [
         RedisPolicyCheck,
         JobSchedulers,

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { EVALUATION_SETTINGS } from './env-evaluation';
+import { LAUNCH_SETTINGS } from './env-launch';
 import { NOTIFICATION_SETTINGS } from './env-notifications';
 import { QUEUE_SETTINGS } from './env-queues';
+import { THROTTLE_SETTINGS } from './env-throttle';
 import { flag, int, oneOf, optionalToken, originList, setting, text, url } from './env-rules';
 
 /**
@@ -55,7 +57,14 @@ const SERVICE_SETTINGS = {
   METRICS_TOKEN: setting(optionalToken(), '', 'When set, /metrics requires Authorization: Bearer <token>'),
 };
 
-export const ENV_SCHEMA = z.object({ ...SERVICE_SETTINGS, ...EVALUATION_SETTINGS, ...QUEUE_SETTINGS, ...NOTIFICATION_SETTINGS });
+export const ENV_SCHEMA = z.object({
+  ...SERVICE_SETTINGS,
+  ...EVALUATION_SETTINGS,
+  ...THROTTLE_SETTINGS,
+  ...QUEUE_SETTINGS,
+  ...NOTIFICATION_SETTINGS,
+  ...LAUNCH_SETTINGS,
+});
 
 export type AppConfigValues = z.output<typeof ENV_SCHEMA>;
 

@@ -67,6 +67,14 @@ export enum ErrorCode {
   NOTIFICATION_OUTBOX_IN_PROGRESS = 'NOTIFICATION_OUTBOX_IN_PROGRESS',
   NOTIFICATION_OUTBOX_NOT_RETRYABLE = 'NOTIFICATION_OUTBOX_NOT_RETRYABLE',
   WEBHOOK_ENDPOINT_LIMIT_REACHED = 'WEBHOOK_ENDPOINT_LIMIT_REACHED',
+  /** A run that requires the calibration gate may not execute while the agent's judge calibration does not pass it. */
+  CALIBRATION_GATE_BLOCKED = 'CALIBRATION_GATE_BLOCKED',
+  /** Failure code of a run that reached one of its budgets (agent calls, judge tokens, cost); its results so far are kept. */
+  EVAL_RUN_BUDGET_EXCEEDED = 'EVAL_RUN_BUDGET_EXCEEDED',
+  /** A `go` launch decision while the launch gate names blockers. */
+  LAUNCH_GATE_BLOCKED = 'LAUNCH_GATE_BLOCKED',
+  /** The SLO violation is already resolved. */
+  SLO_VIOLATION_NOT_OPEN = 'SLO_VIOLATION_NOT_OPEN',
 }
 
 /** HTTP status each code answers with unless a thrower overrides it. */
@@ -121,4 +129,8 @@ export const ERROR_HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.NOTIFICATION_OUTBOX_IN_PROGRESS]: 409,
   [ErrorCode.NOTIFICATION_OUTBOX_NOT_RETRYABLE]: 409,
   [ErrorCode.WEBHOOK_ENDPOINT_LIMIT_REACHED]: 422,
+  [ErrorCode.CALIBRATION_GATE_BLOCKED]: 409,
+  [ErrorCode.EVAL_RUN_BUDGET_EXCEEDED]: 409,
+  [ErrorCode.LAUNCH_GATE_BLOCKED]: 409,
+  [ErrorCode.SLO_VIOLATION_NOT_OPEN]: 409,
 };

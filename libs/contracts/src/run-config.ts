@@ -61,6 +61,29 @@ export interface RunGates {
   require_golden_set_quality_gate: boolean;
   min_active_case_count: number;
   min_verified_case_ratio: number;
+  /**
+   * Refuse to execute while the agent's judge calibration does not pass the calibration gate. Absent:
+   * the agent's SLO policy decides (absent there too: not required).
+   */
+  require_calibration_gate?: boolean;
+  /** The calibration gate's thresholds; absent fields come from the SLO policy, then the defaults. */
+  calibration?: Partial<RunCalibrationThresholds>;
+}
+
+/** What a calibration must reach for the calibration gate to pass. */
+export interface RunCalibrationThresholds {
+  /** The agreement field measured: `passed`, `answer_correct`, `source_correct` or `quality_score`. */
+  field: string;
+  min_agreement: number;
+  min_kappa: number;
+  max_calibration_age_days: number;
+}
+
+/** Limits on what one run may spend; a run that reaches one fails with EVAL_RUN_BUDGET_EXCEEDED. */
+export interface RunBudget {
+  max_agent_calls?: number | null;
+  max_judge_tokens?: number | null;
+  max_cost_usd?: number | null;
 }
 
 export interface RunConfig {
@@ -76,6 +99,8 @@ export interface RunConfig {
    * trials existed, which ran every case once.
    */
   trials?: number;
+  /** Absent on runs created before budgets existed, and on runs without one. */
+  budget?: RunBudget;
 }
 
 /** Most trials a run may ask for. */

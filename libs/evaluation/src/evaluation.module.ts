@@ -11,6 +11,7 @@ import { RunResultWriter } from './execution/result-writer';
 import { RunFinisher } from './execution/run-finisher';
 import { RunGatesCheck } from './execution/run-gates-check';
 import { RunEventLog } from './lifecycle/run-event-log';
+import { RunHooks } from './lifecycle/run-hooks';
 import { RunLifecycle } from './lifecycle/run-lifecycle';
 import { RunQueueService } from './queue/run-queue.service';
 import { RunRecoveryService } from './queue/run-recovery.service';
@@ -24,6 +25,7 @@ const PROVIDERS = [
   // the run's state moves and its history
   RunLifecycle,
   RunEventLog,
+  RunHooks,
   // API: create and read runs and templates, execute in the request, hand runs to the queue
   EvalTemplatesService,
   RunCreationService,

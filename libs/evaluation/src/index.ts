@@ -15,6 +15,7 @@ export * from './execution/run-finisher';
 export * from './execution/run-gates-check';
 export * from './lifecycle/run-event-log';
 export * from './lifecycle/run-lifecycle';
+export * from './lifecycle/run-hooks';
 export * from './lifecycle/run-transitions';
 export * from './queue/job-ids';
 export * from './queue/run-queue.service';

@@ -16,6 +16,8 @@ import { QueueMaintenanceEventEntity } from './queue-maintenance-event.entity';
 
 import { EvalCompareEntity, IssuePatternEntity, RunRegistryEntity } from './decision.entity';
 import { CalibrationRunEntity } from './calibration.entity';
+import { AgentReadinessEntity, SloPolicyEntity, SloViolationEntity } from './launch-slo.entity';
+import { LaunchRecordEntity } from './launch-evidence.entity';
 export * from './activity-event.entity';
 export * from './agent.entity';
 export * from './api-audit-log.entity';
@@ -33,6 +35,8 @@ export * from './queue-maintenance.entity';
 export * from './queue-maintenance-event.entity';
 export * from './decision.entity';
 export * from './calibration.entity';
+export * from './launch-slo.entity';
+export * from './launch-evidence.entity';
 
 export const ENTITIES = [
   OrgEntity,
@@ -57,6 +61,10 @@ export const ENTITIES = [
   EvalCompareEntity,
   RunRegistryEntity,
   CalibrationRunEntity,
+  AgentReadinessEntity,
+  SloPolicyEntity,
+  SloViolationEntity,
+  LaunchRecordEntity,
   WebhookEndpointEntity,
   NotificationOutboxEntity,
   WebhookDeliveryAttemptEntity,

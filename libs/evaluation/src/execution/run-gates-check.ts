@@ -5,6 +5,7 @@ import { ErrorCode } from '@greenlight/contracts';
 import { EvalRunEntity } from '@greenlight/database';
 import { GoldenSetsService } from '@greenlight/golden-sets';
 import { DomainError } from '@greenlight/platform';
+import { RunHooks } from '../lifecycle/run-hooks';
 
 /** The gates a run asked for when it was created, checked before it executes (execute, start, requeue). */
 @Injectable()
@@ -12,10 +13,16 @@ export class RunGatesCheck {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly goldenSets: GoldenSetsService,
+    private readonly hooks: RunHooks,
   ) {}
 
   /** A run that asks for the golden-set quality gate does not start while the gate blocks it. */
   async assertOpen(run: EvalRunEntity): Promise<void> {
+    await this.assertGoldenSetGate(run);
+    await this.hooks.checkStart(run);
+  }
+
+  private async assertGoldenSetGate(run: EvalRunEntity): Promise<void> {
     const { gates } = run.config;
     if (!gates?.require_golden_set_quality_gate) return;
     const set = await this.db.query(`SELECT version FROM golden_sets WHERE id = $1`, [run.golden_set_id]);

@@ -7,6 +7,7 @@ import { ActivityService } from '@greenlight/platform';
 import { NotificationOutbox, OutboxRef } from '@greenlight/notifications';
 import type { Actor } from '@greenlight/tenancy';
 import { RunEventLog, RunEventType } from './run-event-log';
+import { RunHooks } from './run-hooks';
 import { finishedActivity, runNotification } from './run-notification';
 import { canTransition, isResumable, transitionError } from './run-transitions';
 
@@ -60,6 +61,7 @@ export class RunLifecycle {
     private readonly events: RunEventLog,
     private readonly activity: ActivityService,
     private readonly outbox: NotificationOutbox,
+    private readonly hooks: RunHooks,
   ) {}
 
   /** A new pending run. `draft` runs in the transaction (its checks see the same instant as the insert). */
@@ -252,9 +254,12 @@ export class RunLifecycle {
       return run;
     });
     if (refs.length > 0) await this.outbox.dispatch(refs);
+    if (moved && TERMINAL.has(moved.status)) await this.hooks.terminal(moved);
     return moved;
   }
 }
+
+const TERMINAL = new Set<RunStatus>(['completed', 'failed', 'cancelled']);
 
 /** The compare-and-set UPDATE of a status move; the moved row, or undefined when the run was not in `from` (at the epoch). */
 async function updateStatus(m: EntityManager, runId: string, from: RunStatus, to: RunStatus, u: StatusUpdate): Promise<EvalRunEntity | undefined> {

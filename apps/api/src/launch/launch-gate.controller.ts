@@ -1,0 +1,4 @@
+import { Controller } from '@nestjs/common';
+
+@Controller('api/v1')
+export class LaunchGateController {}

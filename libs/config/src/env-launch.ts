@@ -1,0 +1,2 @@
+/** Launch decisions and their signed evidence. */
+export const LAUNCH_SETTINGS = {};
