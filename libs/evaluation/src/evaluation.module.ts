@@ -4,6 +4,7 @@ import { GoldenSetsModule } from '@greenlight/golden-sets';
 import { NotificationsModule } from '@greenlight/notifications';
 import { ResultReviewService } from './review/result-review.service';
 import { PlatformModule } from '@greenlight/platform';
+import { ThrottlingModule } from '@greenlight/throttling';
 import { InvokeContractService } from './agent-calls/invoke-contract.service';
 import { CaseLoader } from './execution/case-loader';
 import { CaseRunner } from './execution/case-runner';
@@ -50,7 +51,7 @@ const PROVIDERS = [
  * injects is exported here, the Clock included (through PlatformModule).
  */
 @Module({
-  imports: [PlatformModule, AccountsModule, GoldenSetsModule, NotificationsModule],
+  imports: [PlatformModule, AccountsModule, GoldenSetsModule, NotificationsModule, ThrottlingModule],
   providers: PROVIDERS,
   exports: [...PROVIDERS, PlatformModule],
 })

@@ -1,1 +1,2 @@
 export * from './throttling.module';
+export * from './outbound-throttle';

@@ -62,6 +62,7 @@ export class EvalRunArtifactEntity {
   @Column({ type: 'integer', default: 0 }) execution_latency_ms: number;
   @Column({ type: 'integer', default: 0 }) judge_latency_ms: number;
   @Column({ type: 'jsonb', nullable: true }) token_usage: Record<string, number> | null;
+  @Column({ type: 'numeric', precision: 14, scale: 6, nullable: true }) judge_cost_usd: string | null;
   @Column({ type: 'jsonb', nullable: true }) judge_input: unknown;
   @Column({ type: 'jsonb', nullable: true }) judge_output: unknown;
   @Column({ type: 'jsonb', default: {} }) execution_trace: Record<string, unknown>;

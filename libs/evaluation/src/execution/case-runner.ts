@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@greenlight/config';
 import { EvalRunEntity } from '@greenlight/database';
 import { GuardedHttpClient } from '@greenlight/platform';
+import { OutboundThrottle } from '@greenlight/throttling';
 import { assertPolicyContract, CachingJudge, createJudge } from '@greenlight/judging';
 import type { Judge, JudgeInput, JudgeResult, JudgeVerdict } from '@greenlight/judging';
 import { ExecutionOutput, Executor, ExecutorError, HttpAgentExecutor, SimulatedExecutor } from '../agent-calls/executors';
@@ -16,6 +17,7 @@ export class CaseRunner {
   constructor(
     private readonly http: GuardedHttpClient,
     private readonly config: AppConfig,
+    private readonly throttle: OutboundThrottle,
   ) {}
 
   /** The judge (with a per-run cache) and executor of a run, from its frozen config. */
@@ -27,7 +29,7 @@ export class CaseRunner {
       defaultModel: this.config.get('EVAL_JUDGE_MODEL'),
       timeoutMs: this.config.get('EVAL_JUDGE_TIMEOUT_MS'),
       maxRetries: this.config.get('EVAL_JUDGE_MAX_RETRIES'),
-      fetch: this.http.fetch,
+      fetch: this.throttle.judgeFetch(config.judge.model || this.config.get('EVAL_JUDGE_MODEL'), this.http.fetch),
     });
     const executor: Executor = config.executor.mode === 'agent_http' ? new HttpAgentExecutor(this.http, config.executor) : new SimulatedExecutor();
     return { run, epoch: run.queue_epoch, config, judge: new CachingJudge(judge), executor };
