@@ -1,1 +1,3 @@
 export * from './readiness.module';
+export * from './readiness.types';
+export * from './readiness-reader';

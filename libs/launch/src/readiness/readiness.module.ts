@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { ReadinessReader } from './readiness-reader';
 
 /** An agent's launch readiness checklist. */
-@Module({})
+@Module({ providers: [ReadinessReader], exports: [ReadinessReader] })
 export class ReadinessModule {}

@@ -1,1 +1,4 @@
 export * from './slo.module';
+export * from './slo-policy.types';
+export * from './slo-violation.types';
+export * from './slo-reader';
