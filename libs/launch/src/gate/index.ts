@@ -1,1 +1,3 @@
 export * from './launch-gate.module';
+export * from './launch-gate.service';
+export * from './launch-gate.types';

@@ -1,0 +1,172 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { RunConfig } from '@greenlight/contracts';
+import { BLOCKER_ITEM_CAP } from './launch-gate.types';
+
+type Db = DataSource | EntityManager;
+
+export interface ListedRows<T> {
+  total: number;
+  items: T[];
+}
+
+export interface PatternRow {
+  id: string;
+  title: string;
+  status: string;
+  created_at: Date;
+}
+
+export interface ViolationRow {
+  id: string;
+  metric: string;
+  observed_value: number | null;
+  threshold_value: number | null;
+  source_run_id: string | null;
+  source_compare_id: string | null;
+  created_at: Date;
+}
+
+export interface ReadinessRow {
+  pending_count: number;
+  items: { key: string; title: string; owner: string | null; status: string }[];
+}
+
+export interface PolicyRow {
+  id: string;
+  version: number;
+  thresholds: Record<string, unknown>;
+}
+
+export interface CompareRow {
+  id: string;
+  verdict: string;
+  regression_count: number;
+  baseline_run_id: string;
+  candidate_run_id: string;
+  created_at: Date;
+}
+
+export interface RunRow {
+  id: string;
+  golden_set_id: string;
+  golden_set_version: number;
+  judge_config_hash: string | null;
+  /** Only read for runs created before the judge hash existed (the hash is computed from it). */
+  config: RunConfig | null;
+  completed_at: Date | null;
+}
+
+/** Everything the gate reads about a set of agents, keyed by agent id. */
+export interface GateInputs {
+  patterns: Map<string, ListedRows<PatternRow>>;
+  violations: Map<string, ListedRows<ViolationRow>>;
+  readiness: Map<string, ReadinessRow>;
+  policies: Map<string, PolicyRow>;
+  compares: Map<string, CompareRow>;
+  runs: Map<string, RunRow>;
+}
+
+/** Rows grouped by `agent_id`, each group keeping its total (the `total` column) and its first rows. */
+function listed<T>(rows: (T & { agent_id: string; total: number })[]): Map<string, ListedRows<T>> {
+  const out = new Map<string, ListedRows<T>>();
+  for (const { agent_id, total, ...row } of rows) {
+    const group = out.get(agent_id) ?? { total: Number(total), items: [] };
+    group.items.push(row as unknown as T);
+    out.set(agent_id, group);
+  }
+  return out;
+}
+
+function byAgent<T>(rows: (T & { agent_id: string })[]): Map<string, T> {
+  return new Map(rows.map(({ agent_id, ...row }) => [agent_id, row as unknown as T]));
+}
+
+/**
+ * Reads the gate's inputs for every agent of `agentIds` in org `orgId` with six queries, whatever
+ * the number of agents: critical unresolved patterns, open violations, readiness, SLO policies, the
+ * latest stored compare and the latest completed run (the same order as everywhere else: completion
+ * time, then creation time, then id).
+ */
+export async function readGateInputs(db: Db, orgId: string, agentIds: string[]): Promise<GateInputs> {
+  const p = [orgId, agentIds];
+  const [patterns, violations, readiness, policies, compares, runs] = await Promise.all([
+    db.query(
+      `SELECT agent_id, id, title, status, created_at, total FROM (
+         SELECT agent_id, id, title, status, created_at, count(*) OVER w_all AS total,
+                row_number() OVER (PARTITION BY agent_id ORDER BY created_at, id) AS n
+           FROM issue_patterns
+          WHERE org_id = $1 AND agent_id = ANY($2) AND priority = 'critical' AND status <> 'resolved'
+         WINDOW w_all AS (PARTITION BY agent_id)) x
+        WHERE n <= ${BLOCKER_ITEM_CAP} ORDER BY agent_id, n`,
+      p,
+    ),
+    db.query(
+      `SELECT agent_id, id, metric, observed_value, threshold_value, source_run_id, source_compare_id, created_at, total FROM (
+         SELECT v.*, count(*) OVER (PARTITION BY agent_id) AS total,
+                row_number() OVER (PARTITION BY agent_id ORDER BY created_at, id) AS n
+           FROM slo_violations v
+          WHERE org_id = $1 AND agent_id = ANY($2) AND status = 'open') x
+        WHERE n <= ${BLOCKER_ITEM_CAP} ORDER BY agent_id, n`,
+      p,
+    ),
+    db.query(`SELECT agent_id, pending_count, items FROM agent_readiness WHERE org_id = $1 AND agent_id = ANY($2)`, p),
+    db.query(`SELECT agent_id, id, version, thresholds FROM slo_policies WHERE org_id = $1 AND agent_id = ANY($2)`, p),
+    db.query(
+      `SELECT DISTINCT ON (agent_id) agent_id, id, verdict, regression_count, baseline_run_id, candidate_run_id, created_at
+         FROM eval_compares WHERE org_id = $1 AND agent_id = ANY($2)
+        ORDER BY agent_id, created_at DESC, id DESC`,
+      p,
+    ),
+    db.query(
+      `SELECT DISTINCT ON (r.agent_id) r.agent_id, r.id, r.golden_set_id, s.version AS golden_set_version, r.judge_config_hash,
+              CASE WHEN r.judge_config_hash IS NULL THEN r.config END AS config, r.completed_at
+         FROM eval_runs r JOIN golden_sets s ON s.id = r.golden_set_id
+        WHERE r.org_id = $1 AND r.agent_id = ANY($2) AND r.status = 'completed'
+        ORDER BY r.agent_id, r.completed_at DESC NULLS LAST, r.created_at DESC, r.id ASC`,
+      p,
+    ),
+  ]);
+  return {
+    patterns: listed<PatternRow>(patterns),
+    violations: listed<ViolationRow>(violations),
+    readiness: byAgent<ReadinessRow>(readiness),
+    policies: byAgent<PolicyRow>(policies),
+    compares: byAgent<CompareRow>(compares),
+    runs: byAgent<RunRow>(runs),
+  };
+}
+
+export interface CalibrationRow {
+  id: string;
+  run_id: string;
+  judge_config_hash: string | null;
+  agreement: Record<string, unknown>;
+  kappa: Record<string, unknown>;
+  created_at: Date;
+}
+
+/** The latest calibration of each agent (newest first by creation time, then id), in one query. */
+export async function readLatestCalibrations(db: Db, orgId: string, agentIds: string[]): Promise<Map<string, CalibrationRow>> {
+  if (agentIds.length === 0) return new Map();
+  const rows = await db.query(
+    `SELECT DISTINCT ON (agent_id) agent_id, id, run_id, judge_config_hash, agreement, kappa, created_at
+       FROM calibration_runs WHERE org_id = $1 AND agent_id = ANY($2)
+      ORDER BY agent_id, created_at DESC, id DESC`,
+    [orgId, agentIds],
+  );
+  return byAgent<CalibrationRow>(rows);
+}
+
+/** Active and verified case counts of each golden set, in one query (the columns the quality gate reads). */
+export async function readCaseCounts(db: Db, setIds: string[]): Promise<Map<string, { active: number; verified: number }>> {
+  if (setIds.length === 0) return new Map();
+  const rows: { golden_set_id: string; active: number; verified: number }[] = await db.query(
+    `SELECT s.id AS golden_set_id,
+            count(c.id) FILTER (WHERE c.is_active)::int AS active,
+            count(c.id) FILTER (WHERE c.is_active AND c.verified_at IS NOT NULL)::int AS verified
+       FROM unnest($1::uuid[]) AS s(id) LEFT JOIN golden_set_cases c ON c.golden_set_id = s.id
+      GROUP BY s.id`,
+    [setIds],
+  );
+  return new Map(rows.map((r) => [r.golden_set_id, { active: Number(r.active), verified: Number(r.verified) }]));
+}
