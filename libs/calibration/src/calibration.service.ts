@@ -89,7 +89,16 @@ export class CalibrationService {
    */
   async gateStatus(actor: Actor, agentId: string, thresholds: GateThresholds): Promise<GateStatusView> {
     const agent = await OrgScope.of(actor).findOne(this.db, AgentEntity, agentId, 'agent');
-    const [row, current] = await Promise.all([this.latestRow(agent), this.currentJudgeConfigHash(agent)]);
+    return this.gateStatusOf(agent, thresholds, await this.currentJudgeConfigHash(agent));
+  }
+
+  /**
+   * The gate for an agent already scoped to its org (a run's own agent, no actor), measured against
+   * `judgeHash`: the judge configuration whose results must be trusted. For the status endpoint that is
+   * the agent's latest completed run's; for a run about to execute, the run's own (see runGateStatus).
+   */
+  async gateStatusOf(agent: Pick<AgentEntity, 'id' | 'org_id'>, thresholds: GateThresholds, judgeHash: string | null): Promise<GateStatusView> {
+    const row = await this.latestRow(agent);
     const reasons: GateReason[] = [];
     if (!row) reasons.push('no_calibration');
     else {
@@ -99,18 +108,18 @@ export class CalibrationService {
       if (typeof agreement !== 'number' || agreement < thresholds.min_agreement) reasons.push('agreement_below_minimum');
       const kappa = (row.kappa[thresholds.field] as { kappa?: number | null } | undefined)?.kappa;
       if (typeof kappa !== 'number' || kappa < thresholds.min_kappa) reasons.push('kappa_below_minimum');
-      if (current !== row.judge_config_hash) reasons.push('judge_config_changed');
+      if (judgeHash !== row.judge_config_hash) reasons.push('judge_config_changed');
     }
     return {
       status: reasons.length === 0 ? 'pass' : 'blocked',
       reasons,
       thresholds,
       calibration: row ? toCalibrationView(row) : null,
-      current_judge_config_hash: current,
+      current_judge_config_hash: judgeHash,
     };
   }
 
-  private latestRow(agent: AgentEntity): Promise<CalibrationRunEntity | null> {
+  private latestRow(agent: Pick<AgentEntity, 'id' | 'org_id'>): Promise<CalibrationRunEntity | null> {
     return this.db.getRepository(CalibrationRunEntity).findOne({
       where: { org_id: agent.org_id, agent_id: agent.id },
       order: { created_at: 'DESC', id: 'DESC' },

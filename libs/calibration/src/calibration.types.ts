@@ -46,6 +46,19 @@ export interface GateThresholds {
   field: CalibrationField;
 }
 
+/** The thresholds of the calibration gate where neither the request, the run nor the SLO policy sets them. */
+export const DEFAULT_GATE_THRESHOLDS: Readonly<GateThresholds> = Object.freeze({
+  max_calibration_age_days: 30,
+  min_agreement: 0.8,
+  min_kappa: 0.6,
+  field: 'passed',
+});
+
+/** Whether `field` names a calibration field. */
+export function isCalibrationField(field: unknown): field is CalibrationField {
+  return typeof field === 'string' && (CALIBRATION_FIELDS as readonly string[]).includes(field);
+}
+
 export interface GateStatusView {
   status: 'pass' | 'blocked';
   reasons: GateReason[];

@@ -1,4 +1,53 @@
+import { z } from 'zod';
 import { int, optionalText, optionalUrl, setting, text } from './env-rules';
+
+/** What one model's judge calls cost, in US dollars per million tokens, prompt (input) and completion (output) apart. */
+export interface JudgeModelPrice {
+  input_per_million_usd: number;
+  output_per_million_usd: number;
+}
+
+/** Model name → its price. */
+export type JudgePriceTable = Record<string, JudgeModelPrice>;
+
+const PRICE_RULE = 'must be a JSON object of model name to {"input_per_million_usd": n, "output_per_million_usd": n}, n a number >= 0';
+
+const modelPrice = z.strictObject(
+  {
+    input_per_million_usd: z.number({ error: PRICE_RULE }).min(0, PRICE_RULE).max(1_000_000, PRICE_RULE),
+    output_per_million_usd: z.number({ error: PRICE_RULE }).min(0, PRICE_RULE).max(1_000_000, PRICE_RULE),
+  },
+  { error: PRICE_RULE },
+);
+
+/**
+ * The judge price table: JSON text, an object of model names (1-200 characters without spaces) to prices.
+ * Bad JSON, a missing or negative price or an unknown key fails with one message that says the form.
+ */
+export function judgePriceTable() {
+  return z
+    .string()
+    .transform((raw, ctx) => {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `${PRICE_RULE} (the value is not valid JSON)` });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string().regex(/^\S{1,200}$/, PRICE_RULE), modelPrice, { error: PRICE_RULE }));
+}
+
+/**
+ * List prices of common OpenAI judge models when this was written (USD per million tokens). Estimates
+ * only: set EVAL_JUDGE_PRICES to what your provider charges you.
+ */
+export const DEFAULT_JUDGE_PRICES: JudgePriceTable = {
+  'gpt-4o-mini': { input_per_million_usd: 0.15, output_per_million_usd: 0.6 },
+  'gpt-4o': { input_per_million_usd: 2.5, output_per_million_usd: 10 },
+  'gpt-4.1-mini': { input_per_million_usd: 0.4, output_per_million_usd: 1.6 },
+  'gpt-4.1': { input_per_million_usd: 2, output_per_million_usd: 8 },
+};
 
 /** Outbound calls to agents and judges, evaluation runs and the eval-runs workers, golden set uploads. */
 export const EVALUATION_SETTINGS = {
@@ -16,6 +65,12 @@ export const EVALUATION_SETTINGS = {
   EVAL_JUDGE_MODEL: setting(text(/^\S{1,200}$/, 'must be a model name'), 'gpt-4o-mini', 'Default model of the provider judge'),
   EVAL_JUDGE_TIMEOUT_MS: setting(int(100, 600_000), 60_000, 'Timeout of one provider judge call'),
   EVAL_JUDGE_MAX_RETRIES: setting(int(0, 10), 2, 'Retries of a provider judge call on 429/5xx/timeouts'),
+  EVAL_JUDGE_PRICES: setting(
+    judgePriceTable(),
+    DEFAULT_JUDGE_PRICES,
+    'Judge prices as JSON: {"<model>": {"input_per_million_usd": n, "output_per_million_usd": n}}; replaces the built-in table ' +
+      '(gpt-4o-mini, gpt-4o, gpt-4.1-mini, gpt-4.1 list prices). A model without a price has no estimated cost and cannot take a max_cost_usd budget',
+  ),
   EVAL_WORKER_CONCURRENCY: setting(int(1, 1000), 32, 'Cases one worker process executes at once: chunk jobs run their cases one by one and borrow idle slots'),
   EVAL_WORKER_MAX_CONCURRENCY_GLOBAL: setting(int(0, 100_000), 0, 'Chunk jobs running at once across all workers (0 = no cap)'),
   EVAL_WORKER_MAX_CONCURRENCY_PER_ORG: setting(int(0, 100_000), 0, 'Chunk jobs of one org running at once across all workers (0 = no cap)'),

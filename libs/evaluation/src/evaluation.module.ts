@@ -6,6 +6,7 @@ import { ResultReviewService } from './review/result-review.service';
 import { PlatformModule } from '@greenlight/platform';
 import { ThrottlingModule } from '@greenlight/throttling';
 import { InvokeContractService } from './agent-calls/invoke-contract.service';
+import { RunBudgetLedger } from './budget/run-budget-ledger';
 import { CaseLoader } from './execution/case-loader';
 import { CaseRunner } from './execution/case-runner';
 import { RunResultWriter } from './execution/result-writer';
@@ -43,6 +44,8 @@ const PROVIDERS = [
   CaseRunner,
   RunResultWriter,
   RunFinisher,
+  // what budgeted runs spend, shared by every execution path and worker
+  RunBudgetLedger,
 ];
 
 /**

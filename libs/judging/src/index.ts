@@ -4,3 +4,4 @@ export * from './judge-output';
 export * from './judge.types';
 export * from './policy-contract';
 export * from './provider-judge';
+export * from './judge-cost';

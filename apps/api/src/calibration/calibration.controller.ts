@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
-import { CalibrationService } from '@greenlight/calibration';
+import { CalibrationService, DEFAULT_GATE_THRESHOLDS } from '@greenlight/calibration';
 import { ApiEnvelope, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import { CalibrationView, CreateCalibrationDto, GateStatusQuery, GateStatusView } from './dto/calibration.dto';
@@ -47,10 +47,10 @@ export class CalibrationController {
   @ApiEnvelope(GateStatusView)
   gateStatus(@CurrentActor() actor: Actor, @Param('agent_id', UuidParamPipe) agentId: string, @Query() q: GateStatusQuery) {
     return this.calibration.gateStatus(actor, agentId, {
-      max_calibration_age_days: q.max_calibration_age_days ?? 30,
-      min_agreement: q.min_agreement ?? 0.8,
-      min_kappa: q.min_kappa ?? 0.6,
-      field: q.field ?? 'passed',
+      max_calibration_age_days: q.max_calibration_age_days ?? DEFAULT_GATE_THRESHOLDS.max_calibration_age_days,
+      min_agreement: q.min_agreement ?? DEFAULT_GATE_THRESHOLDS.min_agreement,
+      min_kappa: q.min_kappa ?? DEFAULT_GATE_THRESHOLDS.min_kappa,
+      field: q.field ?? DEFAULT_GATE_THRESHOLDS.field,
     });
   }
 }

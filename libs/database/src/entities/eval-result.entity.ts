@@ -62,7 +62,8 @@ export class EvalRunArtifactEntity {
   @Column({ type: 'integer', default: 0 }) execution_latency_ms: number;
   @Column({ type: 'integer', default: 0 }) judge_latency_ms: number;
   @Column({ type: 'jsonb', nullable: true }) token_usage: Record<string, number> | null;
-  @Column({ type: 'numeric', precision: 14, scale: 6, nullable: true }) judge_cost_usd: string | null;
+  /** Estimated US dollars of the judge call (0: deterministic judge or cache hit; null: no price for the model). */
+  @Column({ type: 'numeric', precision: 14, scale: 6, nullable: true, transformer: numeric }) judge_cost_usd: number | null;
   @Column({ type: 'jsonb', nullable: true }) judge_input: unknown;
   @Column({ type: 'jsonb', nullable: true }) judge_output: unknown;
   @Column({ type: 'jsonb', default: {} }) execution_trace: Record<string, unknown>;

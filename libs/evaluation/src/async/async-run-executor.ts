@@ -9,9 +9,11 @@ import { EvalRunEntity } from '@greenlight/database';
 import { Clock, DomainError } from '@greenlight/platform';
 import { JobProducer, REDIS_CLIENT } from '@greenlight/queue';
 import { ExecutorError } from '../agent-calls/executors';
+import { BudgetExceeded, budgetFailureReason, budgetLimits, BudgetStop } from '../budget/run-budget';
+import { RunBudgetLedger } from '../budget/run-budget-ledger';
 import { CaseLoader } from '../execution/case-loader';
 import { CaseRunner } from '../execution/case-runner';
-import type { RunContext } from '../execution/execution.types';
+import type { CaseOutcome, CaseRow, RunContext } from '../execution/execution.types';
 import { RunResultWriter } from '../execution/result-writer';
 import { RunEventLog } from '../lifecycle/run-event-log';
 import { RunLifecycle } from '../lifecycle/run-lifecycle';
@@ -51,6 +53,7 @@ export class AsyncRunExecutor {
     private readonly runner: CaseRunner,
     private readonly writer: RunResultWriter,
     private readonly recovery: RunRecoveryService,
+    private readonly budget: RunBudgetLedger,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {
@@ -73,6 +76,7 @@ export class AsyncRunExecutor {
     if (!run) return { skipped: 'stale or missing run' };
     if (run.status === 'pending') run = await this.lifecycle.begin(run.id, 'queue', { epoch: data.epoch });
     if (run.status !== 'running') return { skipped: `run is ${run.status}` };
+    await this.budget.open({ run, epoch: data.epoch, config: run.config });
     const size = this.config.get('EVAL_WORKER_CHUNK_SIZE');
     const ids = await this.cases.idsLeft(run);
     const chunks: string[][] = [];
@@ -132,7 +136,7 @@ export class AsyncRunExecutor {
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const { outcomes, failure, transient, borrowed } = await runChunkCases({
       cases,
-      runCase: (c) => this.runner.runCase(ctx, c),
+      runCase: budgetLimits(ctx.config) ? (c) => this.runBudgetedCase(ctx, c) : (c) => this.runner.runCase(ctx, c),
       mayGoOn: () => this.states.mayGoOn(ctx),
       slots: this.slots,
       orgId: job.data.org_id,
@@ -141,6 +145,11 @@ export class AsyncRunExecutor {
     });
     if (failure !== null) {
       const { err } = failure;
+      if (err instanceof BudgetStop) {
+        // The run reached its budget (or was started again): what ran is kept; finalize fails the run.
+        await this.writer.persist(ctx, outcomes);
+        return { executed: outcomes.length, stopped: err.refusal === 'stale' ? 'stale' : 'budget', transient };
+      }
       if (err instanceof DomainError && !(err instanceof ExecutorError) && !(isRetryableJudgeError(err) && !lastAttempt)) {
         // Judge configuration, policy contract or a provider error that retries did not cure: the run fails.
         await this.writer.persist(ctx, outcomes);
@@ -157,6 +166,15 @@ export class AsyncRunExecutor {
     return { executed: outcomes.length, skipped: rows.length - cases.length, borrowed };
   }
 
+  /** A case of a run with a budget: its agent call reserved first, what its judge spent added after. */
+  private async runBudgetedCase(ctx: RunContext, c: CaseRow): Promise<CaseOutcome> {
+    const refused = await this.budget.reserve(ctx);
+    if (refused !== null) throw new BudgetStop(refused);
+    const outcome = await this.runner.runCase(ctx, c);
+    await this.budget.spend(ctx, outcome);
+    return outcome;
+  }
+
   /**
    * `eval.run.finalize`: the run's terminal state, from its results. A case whose chunk failed for good
    * (not on the agent's account: agent errors are results) is not given a made-up result: the run is
@@ -168,6 +186,12 @@ export class AsyncRunExecutor {
     if (!run || run.status !== 'running') return { skipped: run ? `run is ${run.status}` : 'stale or missing run' };
     if (await this.reapIfOverRuntime(run)) return { failed: ErrorCode.EVAL_RUN_TIMEOUT };
     const ctx = await this.contexts.get(run.id, data.epoch, run);
+    const exceeded = await this.budget.exceededAt(run.id, data.epoch);
+    if (exceeded) {
+      await this.failOnBudget(ctx, exceeded);
+      this.contexts.forget(run.id, data.epoch);
+      return { failed: ErrorCode.EVAL_RUN_BUDGET_EXCEEDED, ...exceeded };
+    }
     const outcome = await this.recovery.settle(run, 'cases_not_executed', ctx);
     this.contexts.forget(run.id, data.epoch);
     this.states.forget(run.id);
@@ -192,6 +216,13 @@ export class AsyncRunExecutor {
   private failOnCaseError(ctx: RunContext, err: DomainError): Promise<void> {
     const failure = { code: err.code, reason: err.message };
     return this.settleQuietly(ctx.run.id, () => this.lifecycle.fail(ctx.run.id, ctx.epoch, failure, { details: { reason: err.message } }));
+  }
+
+  /** A case was refused for the run's budget: the run fails with EVAL_RUN_BUDGET_EXCEEDED, its results kept. */
+  private failOnBudget(ctx: RunContext, exceeded: BudgetExceeded): Promise<void> {
+    const reason = budgetFailureReason(exceeded);
+    const failure = { code: ErrorCode.EVAL_RUN_BUDGET_EXCEEDED, reason };
+    return this.settleQuietly(ctx.run.id, () => this.lifecycle.fail(ctx.run.id, ctx.epoch, failure, { details: { reason, execution: 'queue', ...exceeded } }));
   }
 
   /** Runs a terminal move; a run that is not running at the epoch any more is left as it is. */

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '@greenlight/config';
+import { judgeCallCost, priceOf, TokenPrice } from '@greenlight/judging';
 import { isWellFormed } from '../agent-calls/agent-response';
 import { KeyedBatcher } from './keyed-batcher';
 import type { CaseOutcome, RunContext } from './execution.types';
@@ -26,7 +28,10 @@ export class RunResultWriter {
     },
   );
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: AppConfig,
+  ) {}
 
   /**
    * Stores the results and artifacts of a batch; a trial already stored is left as it is. Resolves once
@@ -56,9 +61,10 @@ export class RunResultWriter {
     const { run, config, judge } = ctx;
     // One row per trial of a case (first wins) in case two executions of the same chunk meet in one write.
     const rows = new Map<string, ReturnType<typeof batchRow>>();
+    const price = priceOf(this.config.get('EVAL_JUDGE_PRICES'), config.judge.model);
     for (const o of outcomes) {
       const key = outcomeKey(o.case.id, o.case.trial);
-      if (!rows.has(key)) rows.set(key, batchRow(o));
+      if (!rows.has(key)) rows.set(key, batchRow(o, config.judge, price));
     }
     const inserted = await preparedQuery<{ case_id: string; trial: number }>(this.db, 'greenlight_persist_outcomes', PERSIST_SQL, [
       run.id,
@@ -105,7 +111,7 @@ const BATCH_COLUMNS = `
   answer_correct boolean, source_correct boolean, quality_score numeric, criteria_scores jsonb, passed boolean,
   issue_tags text[], judge_reasoning text, error_code text, error_message text, latency_ms integer, notes jsonb,
   execution_latency_ms integer, judge_latency_ms integer, token_usage jsonb, judge_input jsonb, judge_output jsonb,
-  execution_trace jsonb, cache_hit boolean`;
+  execution_trace jsonb, cache_hit boolean, judge_cost_usd numeric`;
 
 /**
  * $1 run id, $2 queue epoch, $3 org id, $4 the batch (JSON array of batchRow), $5..$9 judge mode, model,
@@ -133,9 +139,9 @@ WITH owner AS (
 ), artifacts AS (
   INSERT INTO eval_run_artifacts (run_id, result_id, case_id, trial, org_id, evaluation_mode, judge_mode, judge_model, judge_prompt_version,
     judge_prompt_hash, executor_mode, case_latency_ms, execution_latency_ms, judge_latency_ms, token_usage, judge_input, judge_output,
-    execution_trace, cache_hit)
+    execution_trace, cache_hit, judge_cost_usd)
   SELECT $1::uuid, i.id, i.case_id, i.trial, $3::uuid, b.evaluation_mode, $5::text, $6::text, $7::text, $8::text, $9::text, b.latency_ms,
-    b.execution_latency_ms, b.judge_latency_ms, b.token_usage, b.judge_input, b.judge_output, coalesce(b.execution_trace, '{}'::jsonb), b.cache_hit
+    b.execution_latency_ms, b.judge_latency_ms, b.token_usage, b.judge_input, b.judge_output, coalesce(b.execution_trace, '{}'::jsonb), b.cache_hit, b.judge_cost_usd
   FROM inserted i JOIN batch b ON b.case_id = i.case_id AND b.trial = i.trial
   ON CONFLICT (run_id, case_id, trial) DO NOTHING
 ), progress AS (
@@ -145,8 +151,13 @@ WITH owner AS (
 )
 SELECT case_id, trial FROM inserted`;
 
-function batchRow(o: CaseOutcome) {
+/**
+ * One outcome as a batch row. Its judge cost: 0 for the deterministic judge and a cached verdict, null
+ * without a verdict (no judge call: the agent call failed) or without a price for the model.
+ */
+function batchRow(o: CaseOutcome, judge: { mode: 'deterministic' | 'provider' }, price: TokenPrice | null) {
   const v = o.judged?.verdict;
+  const cost = o.judged ? judgeCallCost(judge, o.judged.trace, o.judged.cache_hit, price).cost_usd : null;
   return {
     case_id: o.case.id,
     trial: o.case.trial,
@@ -178,6 +189,7 @@ function batchRow(o: CaseOutcome) {
     judge_output: o.judged?.trace.judge_output ?? null,
     execution_trace: o.execution?.trace ?? { error: o.error },
     cache_hit: o.judged?.cache_hit ?? false,
+    judge_cost_usd: cost,
   };
 }
 

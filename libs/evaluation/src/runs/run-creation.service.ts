@@ -14,6 +14,7 @@ import { freezeJudge, judgeConfigHash, snapshotProfile } from './judge-config-ha
 import { RunLifecycle } from '../lifecycle/run-lifecycle';
 import { EvalTemplatesService } from '../templates/eval-templates.service';
 import { applyTemplate, CreateRunInput, requestOf, RunOptions } from './run-options';
+import { assertBudgetPriced, storedBudget, storedGates } from './run-limits';
 import { presentRun, RunView } from './run-views';
 
 /**
@@ -50,6 +51,8 @@ export class RunCreationService {
     if (options.judge_mode === 'provider' && !this.config.get('OPENAI_API_KEY')) {
       throw new DomainError(ErrorCode.EVAL_JUDGE_CONFIG_ERROR, 'judge_mode provider needs OPENAI_API_KEY to be configured on the server');
     }
+    const judge = freezeJudge(options, this.config.get('EVAL_JUDGE_MODEL'));
+    assertBudgetPriced(storedBudget(options), judge, this.config.get('EVAL_JUDGE_PRICES'));
     const profile = await this.profiles.resolveForAgent(agent);
     const executor = resolveExecutorConfig(options.executor_mode ?? 'auto', agent.api_endpoint, {
       timeout_ms: options.agent_timeout_ms ?? this.config.get('EVAL_AGENT_TIMEOUT_MS'),
@@ -79,19 +82,18 @@ export class RunCreationService {
     return presentRun(run);
   }
 
+  /** The run's configuration; gates and budget hold only what was asked for (see run-limits). */
   private freeze(set: GoldenSetEntity, asOf: Date, options: RunOptions, executor: ExecutorConfig, profile: EvalProfileView): RunConfig {
+    const budget = storedBudget(options);
     return {
       golden_set_version: set.version,
       cases_as_of: asOf.toISOString(),
       judge: freezeJudge(options, this.config.get('EVAL_JUDGE_MODEL')),
       executor,
       profile: snapshotProfile(profile),
-      gates: {
-        require_golden_set_quality_gate: options.require_golden_set_quality_gate ?? false,
-        min_active_case_count: options.min_active_case_count ?? 1,
-        min_verified_case_ratio: options.min_verified_case_ratio ?? 0,
-      },
+      gates: storedGates(options),
       trials: options.trials ?? 1,
+      ...(budget ? { budget } : {}),
     };
   }
 }

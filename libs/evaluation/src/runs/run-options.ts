@@ -1,4 +1,4 @@
-import { ErrorCode } from '@greenlight/contracts';
+import { ErrorCode, RunBudget } from '@greenlight/contracts';
 import type { AgentEntity, RunType } from '@greenlight/database';
 import { DomainError } from '@greenlight/platform';
 import type { RequestedExecutorMode } from '../agent-calls/executors';
@@ -17,6 +17,15 @@ export interface RunOptions {
   min_verified_case_ratio?: number;
   /** How many times each case is executed and judged (1 to 10, default 1). */
   trials?: number;
+  /** Refuse to execute while the agent's judge calibration does not pass the calibration gate. */
+  require_calibration_gate?: boolean;
+  /** The calibration gate's thresholds (absent: the SLO policy's, then the gate's defaults). */
+  calibration_field?: string;
+  min_calibration_agreement?: number;
+  min_calibration_kappa?: number;
+  max_calibration_age_days?: number;
+  /** Limits on what the run may spend (agent calls, judge tokens, estimated judge cost). */
+  budget?: RunBudget;
 }
 
 export interface CreateRunInput extends RunOptions {
@@ -47,6 +56,12 @@ const OPTION_KEYS: (keyof RunOptions)[] = [
   'min_active_case_count',
   'min_verified_case_ratio',
   'trials',
+  'require_calibration_gate',
+  'calibration_field',
+  'min_calibration_agreement',
+  'min_calibration_kappa',
+  'max_calibration_age_days',
+  'budget',
 ];
 
 /** The run options present in `src` (a request or a template's config). */

@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { EvalRunEntity } from '@greenlight/database';
 import { runTrials } from '@greenlight/contracts';
+import { RunBudgetLedger } from '../budget/run-budget-ledger';
+import { runUsage } from './run-usage';
 import type { RunRates, RunSummary } from './run-views';
 import { trialAgreement } from './trial-agreement';
 
@@ -11,7 +13,10 @@ const ratio = (n: number, d: number) => (d === 0 ? 0 : Math.round((n / d) * 10_0
 /** Counts and rates of runs, computed from their results. */
 @Injectable()
 export class RunStatistics {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly budget: RunBudgetLedger,
+  ) {}
 
   /** The rates of each run (zeros for a run without results), one query for all of them. */
   async ratesFor(runs: EvalRunEntity[]): Promise<Map<string, RunRates>> {
@@ -50,7 +55,7 @@ export class RunStatistics {
   /**
    * The summary of one run: counts, answer/source/quality rates, pass rate. With repeated trials the
    * counts and rates are over every trial's result, and each case's pass rate and the flaky cases come
-   * with them.
+   * with them. `usage` tells what the run spent (agent calls, judge tokens, estimated cost, its budget).
    */
   async summarize(run: EvalRunEntity, options: { asReviewed?: boolean } = {}): Promise<RunSummary> {
     const threshold = run.config.profile.scoring_scale.pass_threshold;
@@ -69,6 +74,7 @@ export class RunStatistics {
       [run.id, threshold],
     );
     const trials = runTrials(run.config);
+    const [usage, budget] = await Promise.all([runUsage(this.db, run.id), this.budget.view(run)]);
     const summary: RunSummary = {
       run_id: run.id,
       status: run.status,
@@ -90,6 +96,7 @@ export class RunStatistics {
       pass_rate: ratio(r.passed, r.n),
       by_mode: { answer: r.m_answer, criteria: r.m_criteria },
       as_reviewed: options.asReviewed ?? false,
+      usage: budget ? { ...usage, budget } : usage,
     };
     return trials > 1 ? { ...summary, trials, ...(await trialAgreement(this.db, run.id)) } : summary;
   }

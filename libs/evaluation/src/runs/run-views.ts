@@ -1,6 +1,7 @@
 import type { EvalRunEntity, RunStatus, RunType } from '@greenlight/database';
 import type { RunConfig } from '@greenlight/contracts';
 import type { CaseTrialRate } from './trial-agreement';
+import type { RunUsage } from './run-usage';
 
 // What the API shows of runs: the run itself, its rates and its summary.
 
@@ -68,6 +69,8 @@ export interface RunSummary {
   trials?: number;
   case_pass_rates?: CaseTrialRate[];
   flaky_cases?: CaseTrialRate[];
+  /** What the run spent: agent calls, judge calls, tokens, estimated cost, and its budget if it has one. */
+  usage: RunUsage;
 }
 
 export interface ResultFilter {

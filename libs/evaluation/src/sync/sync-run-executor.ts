@@ -6,10 +6,12 @@ import { ErrorCode, runTrials } from '@greenlight/contracts';
 import { EvalRunEntity } from '@greenlight/database';
 import { DomainError } from '@greenlight/platform';
 import type { Actor } from '@greenlight/tenancy';
+import { budgetFailureReason, BudgetExceeded } from '../budget/run-budget';
+import { RunBudgetLedger } from '../budget/run-budget-ledger';
 import { CaseLoader, TrialCursor } from '../execution/case-loader';
 import { CaseRunner } from '../execution/case-runner';
 import { mapWithConcurrency } from '../execution/concurrency';
-import type { RunContext } from '../execution/execution.types';
+import type { CaseRow, RunContext } from '../execution/execution.types';
 import { ProgressiveWrites } from '../execution/progressive-writes';
 import { RunResultWriter } from '../execution/result-writer';
 import { RunFinisher } from '../execution/run-finisher';
@@ -42,6 +44,7 @@ export class SyncRunExecutor {
     private readonly runner: CaseRunner,
     private readonly writer: RunResultWriter,
     private readonly finisher: RunFinisher,
+    private readonly budget: RunBudgetLedger,
     private readonly config: AppConfig,
   ) {}
 
@@ -60,18 +63,30 @@ export class SyncRunExecutor {
     const started = performance.now();
     // Outcomes are written as cases finish (bounded batches), so a process that dies mid-run keeps them.
     const writes = new ProgressiveWrites((outcomes) => this.writer.persist(ctx, outcomes));
+    let stop: RunStop;
     try {
-      const finished = (await this.runAllCases(ctx, writes))
-        ? await this.finisher.finishFromResults(ctx, performance.now() - started, { execution: 'sync' })
-        : await this.runs.load(actor, run.id);
+      await this.budget.open(ctx);
+      stop = await this.runAllCases(ctx, writes);
+    } catch (err) {
+      return this.failed(ctx, err, performance.now() - started);
+    }
+    if (typeof stop === 'object') await this.failOnBudget(ctx, stop, performance.now() - started);
+    try {
+      const finished =
+        stop === 'done' ? await this.finisher.finishFromResults(ctx, performance.now() - started, { execution: 'sync' }) : await this.runs.load(actor, run.id);
       return { run: presentRun(finished), summary: await this.statistics.summarize(finished) };
     } catch (err) {
-      await this.failOnError(ctx, err, performance.now() - started);
-      if (err instanceof DomainError) {
-        throw new DomainError(err.code, err.message, { ...asObject(err.details), run_id: run.id, run_status: 'failed' });
-      }
-      throw err;
+      return this.failed(ctx, err, performance.now() - started);
     }
+  }
+
+  /** The run fails with the error's code, and the request answers with the error (naming the run and its status). */
+  private async failed(ctx: RunContext, err: unknown, elapsedMs: number): Promise<never> {
+    await this.failOnError(ctx, err, elapsedMs);
+    if (err instanceof DomainError) {
+      throw new DomainError(err.code, err.message, { ...asObject(err.details), run_id: ctx.run.id, run_status: 'failed' });
+    }
+    throw err;
   }
 
   /** Only a pending run of at most EVAL_SYNC_MAX_CASES case executions (cases × trials) is executed here. */
@@ -93,27 +108,66 @@ export class SyncRunExecutor {
   }
 
   /**
-   * Runs every trial of a case without a result, page by page, and waits for their writes. False when the run
-   * stopped being this execution's meanwhile (cancelled, or restarted by someone else).
+   * Runs every trial of a case without a result, page by page, and waits for their writes. `stopped` when
+   * the run stopped being this execution's meanwhile (cancelled, or restarted by someone else); the
+   * budget limit when the run reached it: no case starts after that, those in flight finish and are kept.
    */
-  private async runAllCases(ctx: RunContext, writes: ProgressiveWrites): Promise<boolean> {
+  private async runAllCases(ctx: RunContext, writes: ProgressiveWrites): Promise<RunStop> {
     let after: TrialCursor | null = null;
+    let stop: RunStop = 'done';
     for (;;) {
-      if (!(await this.stillRunningAtEpoch(ctx))) {
-        await writes.drain();
-        return false;
-      }
+      if (!(await this.stillRunningAtEpoch(ctx))) stop = 'stopped';
+      if (stop !== 'done') break;
       const page = await this.cases.pageAfter(ctx.run, after, PAGE);
       if (page.length === 0) break;
       await mapWithConcurrency(page, this.config.get('EVAL_SYNC_CONCURRENCY'), async (c) => {
+        if (stop !== 'done') return;
         writes.check();
-        writes.add(await this.runner.runCase(ctx, c));
+        const refused = await this.budget.reserve(ctx);
+        if (refused !== null) {
+          if (stop === 'done') stop = refused === 'stale' ? 'stopped' : refused;
+          return;
+        }
+        await this.runCase(ctx, c, writes);
       });
       const last = page[page.length - 1];
       after = { position: last.position, id: last.id, trial: last.trial };
     }
     await writes.drain();
-    return true;
+    return stop;
+  }
+
+  /** One case: its outcome goes to the writes, what its judge spent to the budget. */
+  private async runCase(ctx: RunContext, c: CaseRow, writes: ProgressiveWrites): Promise<void> {
+    const outcome = await this.runner.runCase(ctx, c);
+    writes.add(outcome);
+    await this.budget.spend(ctx, outcome);
+  }
+
+  /**
+   * The run reached its budget: it fails with EVAL_RUN_BUDGET_EXCEEDED (event, activity, webhook), its
+   * results kept, and the request answers 409 with the limit and the usage.
+   */
+  private async failOnBudget(ctx: RunContext, exceeded: BudgetExceeded, elapsedMs: number): Promise<never> {
+    const reason = budgetFailureReason(exceeded);
+    const [{ n, errors }] = await this.db.query(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE status = 'error')::int AS errors FROM eval_results WHERE run_id = $1`,
+      [ctx.run.id],
+    );
+    const design_context = { execution: this.finisher.executionSummary(ctx, elapsedMs, Number(n), Number(errors)) };
+    const failed = await this.lifecycle.fail(
+      ctx.run.id,
+      ctx.epoch,
+      { code: ErrorCode.EVAL_RUN_BUDGET_EXCEEDED, reason },
+      { design_context, details: { reason, execution: 'sync', ...exceeded } },
+    );
+    throw new DomainError(ErrorCode.EVAL_RUN_BUDGET_EXCEEDED, reason, {
+      run_id: ctx.run.id,
+      run_status: failed.status,
+      ...exceeded,
+      result_count: failed.completed_cases,
+      total_cases: failed.total_cases,
+    });
   }
 
   /** True while the run is still running at this execution's epoch (not cancelled, not restarted). */
@@ -135,6 +189,9 @@ export class SyncRunExecutor {
     }
   }
 }
+
+/** How executing a run's cases ended: all done, stopped by someone else, or by the budget. */
+type RunStop = 'done' | 'stopped' | BudgetExceeded;
 
 function asObject(v: unknown): Record<string, unknown> {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : v === null || v === undefined ? {} : { details: v };

@@ -3,6 +3,8 @@ import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { AGENT_TYPES, AgentType } from '@greenlight/contracts';
 import { IsDisplayName, PageQuery, QueryBoolean, OptionalField, QueryNumber, OrgIdFilter } from '@greenlight/http';
+import { CALIBRATION_FIELDS, CalibrationField } from '@greenlight/calibration';
+import { RunBudgetDto, RunBudgetView, RunGatesView, RunUsageView } from './cost-control.dto';
 import { RUN_TYPES, RunTypeField, RunTypeName } from './run-type';
 
 const RUN_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
@@ -83,6 +85,48 @@ export class RunOptionsDto {
   @Min(1)
   @Max(10)
   trials?: number;
+
+  @ApiPropertyOptional({
+    description:
+      "Refuse execute, start and requeue (409 CALIBRATION_GATE_BLOCKED) while the agent's judge calibration does not pass the gate " +
+      "for this run's judge configuration. Absent: the agent's SLO policy decides (not required without one)",
+  })
+  @OptionalField()
+  @IsBoolean()
+  require_calibration_gate?: boolean;
+
+  @ApiPropertyOptional({ enum: CALIBRATION_FIELDS, description: 'The calibration field the gate measures; default passed' })
+  @OptionalField()
+  @IsIn(CALIBRATION_FIELDS)
+  calibration_field?: CalibrationField;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 1, description: 'Least raw agreement of the calibration on the field; default 0.8' })
+  @OptionalField()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  min_calibration_agreement?: number;
+
+  @ApiPropertyOptional({ minimum: -1, maximum: 1, description: 'Least kappa of the calibration on the field; default 0.6' })
+  @OptionalField()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(-1)
+  @Max(1)
+  min_calibration_kappa?: number;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 3650, description: 'Oldest calibration (days) that still counts; default 30' })
+  @OptionalField()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  max_calibration_age_days?: number;
+
+  @ApiPropertyOptional({ type: RunBudgetDto, description: 'Limits on what the run may spend' })
+  @OptionalField()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => RunBudgetDto)
+  budget?: RunBudgetDto;
 }
 
 export class CreateEvalRunDto extends RunOptionsDto {
@@ -188,12 +232,6 @@ class ProfileSnapshotView {
   @ApiProperty({ type: [String] }) issue_tags: string[];
 }
 
-class RunGatesView {
-  @ApiProperty() require_golden_set_quality_gate: boolean;
-  @ApiProperty() min_active_case_count: number;
-  @ApiProperty() min_verified_case_ratio: number;
-}
-
 export class RunConfigView {
   @ApiProperty() golden_set_version: number;
   @ApiProperty({ format: 'date-time' }) cases_as_of: string;
@@ -203,6 +241,7 @@ export class RunConfigView {
   @ApiProperty({ type: RunGatesView }) gates: RunGatesView;
   @ApiPropertyOptional({ minimum: 1, maximum: 10, description: 'Executions of each case; absent on runs created before trials existed (1)' })
   trials?: number;
+  @ApiPropertyOptional({ type: RunBudgetView, description: 'Absent: no budget' }) budget?: RunBudgetView;
 }
 
 export class EvalRunView {
@@ -349,6 +388,7 @@ export class EvalRunSummaryView {
     description: 'Only with trials > 1: the cases whose trials disagree (some passed, some did not; an error counts as not passed)',
   })
   flaky_cases?: CaseTrialRateView[];
+  @ApiProperty({ type: RunUsageView, description: 'Agent calls, judge calls, tokens and estimated cost' }) usage: RunUsageView;
 }
 
 export class EvalRunExecuteView {
