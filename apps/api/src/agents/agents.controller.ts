@@ -1,11 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
 import { AgentsService } from '@greenlight/accounts';
 import { EvalRunsService, InvokeContractService } from '@greenlight/evaluation';
 import { ApiEnvelope, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
-import { AgentLatestView, AgentView, CreateAgentDto, InvokeContractDto, InvokeContractReportView, ListAgentsQuery } from './dto/agent.dto';
+import { AgentLatestView, AgentView, CreateAgentDto, InvokeContractDto, InvokeContractReportView, ListAgentsQuery, UpdateAgentDto } from './dto/agent.dto';
 
 @ApiTags('Agents')
 @Controller('api/v1/agents')
@@ -53,6 +53,17 @@ export class AgentsController {
   @ApiEnvelope(AgentView)
   get(@CurrentActor() actor: Actor, @Param('agent_id', UuidParamPipe) agentId: string) {
     return this.agents.get(actor, agentId);
+  }
+
+  @Patch(':agent_id')
+  @Auth('member')
+  @ApiOperation({
+    summary: 'Change an agent',
+    description: 'Absent fields stay as they are; null clears a nullable field. A new max_calls_per_second reaches runs under way within AGENT_LIMIT_CACHE_MS.',
+  })
+  @ApiEnvelope(AgentView)
+  update(@CurrentActor() actor: Actor, @Param('agent_id', UuidParamPipe) agentId: string, @Body() body: UpdateAgentDto) {
+    return this.agents.update(actor, agentId, body);
   }
 
   @Get(':agent_id/latest')

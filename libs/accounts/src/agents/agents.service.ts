@@ -17,6 +17,8 @@ export interface AgentView {
   api_endpoint: string | null;
   owner: string | null;
   eval_profile_id: string | null;
+  /** Calls per second evaluation runs may make to the agent, across every worker; null = unlimited. */
+  max_calls_per_second: number | null;
   metadata: Record<string, unknown>;
   created_at: Date;
   updated_at: Date;
@@ -31,8 +33,12 @@ export interface CreateAgentInput {
   api_endpoint?: string | null;
   owner?: string | null;
   eval_profile_id?: string | null;
+  max_calls_per_second?: number | null;
   metadata?: Record<string, unknown>;
 }
+
+/** The fields an update may change; absent ones stay as they are. */
+export type UpdateAgentInput = Partial<Omit<CreateAgentInput, 'org_id' | 'agent_type'>>;
 
 export interface AgentListFilter {
   org_id?: string;
@@ -89,6 +95,7 @@ export class AgentsService {
             api_endpoint: input.api_endpoint ?? null,
             owner: input.owner ?? null,
             eval_profile_id: input.eval_profile_id ?? null,
+            max_calls_per_second: input.max_calls_per_second ?? null,
             metadata: input.metadata ?? {},
           }),
         );
@@ -111,6 +118,44 @@ export class AgentsService {
     }
   }
 
+  /** Changes the fields `input` names; records agent_updated with the names of the fields that changed. */
+  async update(actor: Actor, id: string, input: UpdateAgentInput): Promise<AgentView> {
+    const agent = await this.load(actor, id);
+    if (input.api_endpoint) {
+      await assertSavableUrl(this.http, input.api_endpoint, { field: 'api_endpoint', label: 'agent api_endpoint', allowUnresolved: true });
+    }
+    if (input.eval_profile_id) {
+      const scope = await OrgScope.resolve(this.dataSource, actor, agent.org_id);
+      if (!(await this.profiles.findUsableBy(scope, input.eval_profile_id))) {
+        throw new DomainError(ErrorCode.EVAL_PROFILE_NOT_FOUND, 'eval_profile_id does not name a built-in profile or one of this org', {
+          eval_profile_id: input.eval_profile_id,
+        });
+      }
+    }
+    const next: Partial<AgentEntity> = {};
+    for (const field of UPDATABLE) {
+      const value = input[field];
+      if (value === undefined) continue;
+      const wanted = field === 'name' ? (value as string).trim() : value;
+      if (JSON.stringify(wanted) !== JSON.stringify(agent[field])) (next as Record<string, unknown>)[field] = wanted;
+    }
+    const changed = Object.keys(next);
+    if (changed.length === 0) return present(agent);
+    try {
+      const saved = await this.dataSource.transaction(async (manager) => {
+        const updated = await manager.save(Object.assign(agent, next));
+        await this.activity.record(manager, actor, { org_id: agent.org_id, agent_id: agent.id, event_type: 'agent_updated', metadata: { fields: changed } });
+        return updated;
+      });
+      return present(saved);
+    } catch (err) {
+      if (isUniqueViolation(err, 'agents_org_name_uq')) {
+        throw new DomainError(ErrorCode.AGENT_NAME_TAKEN, `an agent named "${String(input.name).trim()}" already exists in this org`, { name: input.name });
+      }
+      throw err;
+    }
+  }
+
   async get(actor: Actor, id: string): Promise<AgentView> {
     return present(await this.load(actor, id));
   }
@@ -120,6 +165,8 @@ export class AgentsService {
     return OrgScope.of(actor).findOne(this.dataSource, AgentEntity, id, 'agent');
   }
 }
+
+const UPDATABLE = ['name', 'description', 'status', 'api_endpoint', 'owner', 'eval_profile_id', 'max_calls_per_second', 'metadata'] as const;
 
 function present(a: AgentEntity): AgentView {
   return {
@@ -132,6 +179,7 @@ function present(a: AgentEntity): AgentView {
     api_endpoint: a.api_endpoint,
     owner: a.owner,
     eval_profile_id: a.eval_profile_id,
+    max_calls_per_second: a.max_calls_per_second,
     metadata: a.metadata,
     created_at: a.created_at,
     updated_at: a.updated_at,

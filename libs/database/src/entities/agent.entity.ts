@@ -31,6 +31,10 @@ export class AgentEntity {
   @Column({ type: 'uuid', nullable: true })
   eval_profile_id: string | null;
 
+  /** Calls per second evaluation runs may make to the agent, across every worker; null = unlimited. */
+  @Column({ type: 'integer', nullable: true })
+  max_calls_per_second: number | null;
+
   @Column({ type: 'jsonb', default: {} })
   metadata: Record<string, unknown>;
 

@@ -2,6 +2,7 @@ import { ErrorCode, RequestedRunExecutorMode, RunExecutorConfig, RunExecutorMode
 import { DomainError } from '@greenlight/platform';
 import type { GuardedHttpClient } from '@greenlight/platform';
 import { OutboundError } from '@greenlight/platform';
+import { ThrottleWaitError } from '@greenlight/throttling';
 import { extractAgentResponse, ResponseMapping, storableText } from './agent-response';
 
 export type ExecutorMode = RunExecutorMode;
@@ -87,6 +88,12 @@ export class SimulatedExecutor implements Executor {
   }
 }
 
+/**
+ * Waits until the agent may be called (its shared calls-per-second limit); answers how long it waited.
+ * Throws when the wait is cancelled or would be too long.
+ */
+export type AgentCallGate = (signal?: AbortSignal) => Promise<number>;
+
 /** POSTs `{ "input": ... }` to the agent endpoint through the guarded client and reads its answer. */
 export class HttpAgentExecutor implements Executor {
   readonly mode = 'agent_http' as const;
@@ -94,10 +101,12 @@ export class HttpAgentExecutor implements Executor {
   constructor(
     private readonly client: GuardedHttpClient,
     private readonly config: ExecutorConfig,
+    private readonly gate?: AgentCallGate,
   ) {}
 
   async execute(c: CaseToExecute, signal?: AbortSignal): Promise<ExecutionOutput> {
     const endpoint = this.config.endpoint!;
+    const waited = await this.waitForTurn(endpoint, signal);
     const res = await invokeAgent(this.client, endpoint, c.input, this.config.timeout_ms, { 'X-Greenlight-Case-Id': c.id }, signal);
     const extracted = extractAgentResponse(res.body, this.config.mapping);
     if (extracted.output === null) {
@@ -120,8 +129,22 @@ export class HttpAgentExecutor implements Executor {
         output_key: extracted.output_key,
         sources_key: extracted.sources_key,
         remote_address: res.remote_address,
+        ...(waited > 0 ? { rate_limit_wait_ms: waited } : {}),
       },
     };
+  }
+
+  /** The agent's rate limit; a wait that cannot end in time is a retryable agent failure. */
+  private async waitForTurn(endpoint: string, signal?: AbortSignal): Promise<number> {
+    if (!this.gate) return 0;
+    try {
+      return await this.gate(signal);
+    } catch (err) {
+      if (err instanceof ThrottleWaitError) {
+        throw new ExecutorError(`agent call not made: ${err.message}`, true, { endpoint, failure: err.kind, waited_ms: err.waited_ms });
+      }
+      throw err;
+    }
   }
 }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@greenlight/config';
 import { EvalRunEntity } from '@greenlight/database';
 import { GuardedHttpClient } from '@greenlight/platform';
-import { OutboundThrottle } from '@greenlight/throttling';
+import { OutboundThrottle, withWaitLedger } from '@greenlight/throttling';
 import { assertPolicyContract, CachingJudge, createJudge } from '@greenlight/judging';
 import type { Judge, JudgeInput, JudgeResult, JudgeVerdict } from '@greenlight/judging';
 import { ExecutionOutput, Executor, ExecutorError, HttpAgentExecutor, SimulatedExecutor } from '../agent-calls/executors';
@@ -29,9 +29,14 @@ export class CaseRunner {
       defaultModel: this.config.get('EVAL_JUDGE_MODEL'),
       timeoutMs: this.config.get('EVAL_JUDGE_TIMEOUT_MS'),
       maxRetries: this.config.get('EVAL_JUDGE_MAX_RETRIES'),
-      fetch: this.throttle.judgeFetch(config.judge.model || this.config.get('EVAL_JUDGE_MODEL'), this.http.fetch),
+      fetch: this.throttle.judgeFetch(config.judge.model || this.config.get('EVAL_JUDGE_MODEL'), this.http.fetch, this.config.get('EVAL_JUDGE_TIMEOUT_MS')),
     });
-    const executor: Executor = config.executor.mode === 'agent_http' ? new HttpAgentExecutor(this.http, config.executor) : new SimulatedExecutor();
+    // The agent's calls-per-second limit is read from the agent (briefly cached) before each call, so a
+    // changed limit applies to runs already under way.
+    const executor: Executor =
+      config.executor.mode === 'agent_http'
+        ? new HttpAgentExecutor(this.http, config.executor, (signal) => this.throttle.agentSlot(run.agent_id, signal))
+        : new SimulatedExecutor();
     return { run, epoch: run.queue_epoch, config, judge: new CachingJudge(judge), executor };
   }
 
@@ -63,7 +68,9 @@ export class CaseRunner {
       actual: { output: execution.output, sources: execution.sources },
       profile: ctx.config.profile,
     };
-    const judged = await judgeTrial(ctx, c, input);
+    // The judge is shared by the run's cases; its waits for the provider's limits are credited to this case.
+    const { value: judged, ledger } = await withWaitLedger(() => judgeTrial(ctx, c, input));
+    if (ledger.judge_wait_ms > 0) execution = { ...execution, trace: { ...execution.trace, judge_rate_limit_wait_ms: ledger.judge_wait_ms } };
     // The column keeps 2 decimals: round first, so `passed` and the stored score always agree.
     judged.verdict.quality_score = Math.round(judged.verdict.quality_score * 100) / 100;
     assertPolicyContract(judged.verdict, input);

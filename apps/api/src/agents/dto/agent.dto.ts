@@ -53,7 +53,76 @@ export class CreateAgentDto {
   @IsUUID()
   eval_profile_id?: string | null;
 
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    minimum: 1,
+    maximum: 10_000,
+    example: 5,
+    description: 'Calls per second evaluation runs may make to the agent, shared by every worker; null = unlimited',
+  })
+  @NullableField()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  max_calls_per_second?: number | null;
+
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { team: 'support' } })
+  @OptionalField()
+  @IsObject()
+  metadata?: Record<string, unknown>;
+}
+
+/** Every field is optional; absent ones stay as they are, null clears a nullable one. The type cannot change. */
+export class UpdateAgentDto {
+  @ApiPropertyOptional({ example: 'Support Search Assistant', minLength: 1, maxLength: 200 })
+  @OptionalField()
+  @IsDisplayName()
+  name?: string;
+
+  @ApiPropertyOptional({ maxLength: 5000 })
+  @OptionalField()
+  @IsString()
+  @MaxLength(5000)
+  description?: string;
+
+  @ApiPropertyOptional({ enum: AGENT_STATUSES })
+  @OptionalField()
+  @IsIn(AGENT_STATUSES)
+  status?: AgentStatus;
+
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2048, description: 'HTTP(S) endpoint evaluation runs POST to; null clears it' })
+  @NullableField()
+  @IsHttpUrl()
+  @MaxLength(2048)
+  api_endpoint?: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 200 })
+  @NullableField()
+  @IsString()
+  @MaxLength(200)
+  owner?: string | null;
+
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true })
+  @NullableField()
+  @IsUUID()
+  eval_profile_id?: string | null;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    minimum: 1,
+    maximum: 10_000,
+    example: 5,
+    description: 'Calls per second evaluation runs may make to the agent, shared by every worker; null = unlimited',
+  })
+  @NullableField()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  max_calls_per_second?: number | null;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   @OptionalField()
   @IsObject()
   metadata?: Record<string, unknown>;
@@ -84,6 +153,8 @@ export class AgentView implements AgentModel {
   @ApiProperty({ nullable: true, type: String }) api_endpoint: string | null;
   @ApiProperty({ nullable: true, type: String }) owner: string | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) eval_profile_id: string | null;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Calls per second evaluation runs may make to the agent; null = unlimited' })
+  max_calls_per_second: number | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) metadata: Record<string, unknown>;
   @ApiProperty({ format: 'date-time', type: String }) created_at: Date;
   @ApiProperty({ format: 'date-time', type: String }) updated_at: Date;
