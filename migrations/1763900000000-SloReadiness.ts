@@ -41,7 +41,8 @@ export class SloReadiness1763900000000 implements MigrationInterface {
       threshold_value double precision,
       details jsonb NOT NULL DEFAULT '{}'::jsonb,
       source_run_id uuid REFERENCES eval_runs(id) ON DELETE SET NULL,
-      source_compare_id uuid REFERENCES eval_compares(id) ON DELETE SET NULL,
+      -- a compare opens its violations in the transaction that stores it, before its row is written
+      source_compare_id uuid REFERENCES eval_compares(id) ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED,
       status text NOT NULL DEFAULT 'open' CONSTRAINT slo_violations_status CHECK (status IN ('open', 'resolved')),
       resolution text CONSTRAINT slo_violations_resolution CHECK (resolution IN ('manual', 'remediation')),
       resolution_reason text,

@@ -6,6 +6,7 @@ export * from './patterns/pattern-transitions';
 export * from './patterns/regression-patterns';
 export * from './compare/compare.module';
 export * from './compare/compare.service';
+export * from './compare/compare-hooks';
 export * from './registry/registry.module';
 export * from './registry/registry.types';
 export * from './registry/run-ref-resolver';

@@ -31,7 +31,7 @@ export interface CompareOutcomeFields {
   created_at: string | null;
   stored: boolean;
   pattern: { id: string; action: 'created' | 'reused' } | null;
-  remediation: { auto_closed: number; updated_patterns: string[] } | null;
+  remediation: { auto_closed: number; updated_patterns: string[]; resolved_slo_violations: string[] } | null;
   notification: { event_type: 'regression_detected'; queued_deliveries: number } | null;
 }
 

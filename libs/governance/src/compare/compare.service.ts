@@ -10,6 +10,7 @@ import type { Actor } from '@greenlight/tenancy';
 import { PatternsService } from '../patterns/patterns.service';
 import { pairCases } from './case-pairing';
 import { loadCaseLineage, loadCaseOutcomes } from './compare-evidence';
+import { CompareHooks } from './compare-hooks';
 import { CompareAnalysis, CompareBody, buildAnalysis } from './compare-report';
 import { assertComparable, CompareTarget, resolveRuns } from './compare-runs';
 import { bootstrapSeed } from './compare-statistics';
@@ -49,6 +50,7 @@ export class CompareService {
     private readonly activity: ActivityService,
     private readonly clock: Clock,
     private readonly patterns: PatternsService,
+    private readonly hooks: CompareHooks,
   ) {}
 
   /** The compare computed fresh: no row, no event, no pattern. */
@@ -135,7 +137,10 @@ export class CompareService {
       notification = { event_type: 'regression_detected', queued_deliveries: refs.length };
     }
     const settled = await this.settlePatterns(m, emit, actor, req, analysis, id);
-    const body: CompareBody = { id, created_at: createdAt.toISOString(), stored: true, ...analysis, ...settled, notification };
+    // features on top of compares (the agent's SLOs) act in this transaction too
+    const outcome = await this.hooks.stored(m, { ...about, org_id: analysis.org_id, created_at: createdAt }, emit, actor);
+    const remediation = settled.remediation ? { ...settled.remediation, resolved_slo_violations: outcome.resolved_slo_violations ?? [] } : null;
+    const body: CompareBody = { id, created_at: createdAt.toISOString(), stored: true, ...analysis, ...settled, remediation, notification };
     await this.activity.record(m, actor, { org_id: analysis.org_id, agent_id: analysis.agent_id, event_type: 'regression_compare', metadata: about });
     const row = m.create(EvalCompareEntity, {
       id,
@@ -177,7 +182,7 @@ export class CompareService {
     req: CompareRequest,
     analysis: CompareAnalysis,
     compareId: string,
-  ): Promise<Pick<CompareBody, 'pattern' | 'remediation'>> {
+  ): Promise<{ pattern: CompareBody['pattern']; remediation: { auto_closed: number; updated_patterns: string[] } | null }> {
     const pair = {
       org_id: analysis.org_id,
       agent_id: analysis.agent_id,

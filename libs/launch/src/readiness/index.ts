@@ -1,3 +1,4 @@
 export * from './readiness.module';
 export * from './readiness.types';
 export * from './readiness-reader';
+export * from './readiness.service';

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { PlatformModule } from '@greenlight/platform';
 import { ReadinessReader } from './readiness-reader';
+import { ReadinessService } from './readiness.service';
 
 /** An agent's launch readiness checklist. */
-@Module({ providers: [ReadinessReader], exports: [ReadinessReader] })
+@Module({ imports: [PlatformModule], providers: [ReadinessReader, ReadinessService], exports: [ReadinessReader, ReadinessService] })
 export class ReadinessModule {}

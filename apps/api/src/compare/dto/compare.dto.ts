@@ -134,6 +134,8 @@ class ComparePatternView {
 class RemediationView {
   @ApiProperty({ description: 'Regression patterns moved to verifying by this clean compare' }) auto_closed: number;
   @ApiProperty({ type: [String] }) updated_patterns: string[];
+  @ApiProperty({ type: [String], description: "The agent's open max_regression_count SLO violations this clean compare resolved" })
+  resolved_slo_violations: string[];
 }
 
 class CompareNotificationView {
