@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A local stand-in for an OpenAI-compatible server: POST /v1/chat/completions answers whatever the
- * test's handler says, and every request is recorded. Listens on 127.0.0.1 only, on a free port.
+ * test's handler says, and every request is recorded with its arrival time. POST
+ * /<label>/v1/chat/completions does the same and records the label, so that clients given different
+ * base URLs (`urlFor(label)`, e.g. one per worker process) can be told apart. Listens on 127.0.0.1
+ * only, on a free port.
  */
 export interface FakeOpenAiRequest {
   method: string;
@@ -12,6 +15,10 @@ export interface FakeOpenAiRequest {
   /** Parsed JSON body (undefined when the body is not JSON). */
   body: any;
   raw: string;
+  /** When the request arrived (its headers), in ms since the epoch (this process's clock). */
+  at: number;
+  /** The first path segment before /v1 when the client used `urlFor(label)`; null for `url`. */
+  label: string | null;
 }
 
 export interface FakeOpenAiReply {
@@ -29,6 +36,8 @@ export interface FakeOpenAi {
   /** Base URL for the SDK / OPENAI_BASE_URL, ending in `/v1`. */
   url: string;
   origin: string;
+  /** A base URL like `url` whose requests are recorded with `label`. */
+  urlFor(label: string): string;
   /** Chat-completion requests received, in order. */
   requests: FakeOpenAiRequest[];
   close(): Promise<void>;
@@ -40,8 +49,10 @@ export async function startFakeOpenAi(handler: FakeOpenAiHandler): Promise<FakeO
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
+    const at = Date.now();
     const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'POST' || path !== '/v1/chat/completions') {
+    const route = /^(?:\/([A-Za-z0-9_-]+))?\/v1\/chat\/completions$/.exec(path);
+    if (req.method !== 'POST' || !route) {
       send(res, { status: 404, body: openAiErrorBody(`no route ${req.method} ${path}`, 'invalid_request_error', 'not_found') });
       return;
     }
@@ -51,7 +62,7 @@ export async function startFakeOpenAi(handler: FakeOpenAiHandler): Promise<FakeO
     } catch {
       body = undefined;
     }
-    const recorded: FakeOpenAiRequest = { method: req.method, path, headers: req.headers, body, raw };
+    const recorded: FakeOpenAiRequest = { method: req.method, path, headers: req.headers, body, raw, at, label: route[1] ?? null };
     requests.push(recorded);
     try {
       const reply = await handler(recorded, requests.length - 1);
@@ -71,6 +82,7 @@ export async function startFakeOpenAi(handler: FakeOpenAiHandler): Promise<FakeO
   return {
     url: `${origin}/v1`,
     origin,
+    urlFor: (label) => `${origin}/${label}/v1`,
     requests,
     close: () =>
       new Promise<void>((resolve) => {
