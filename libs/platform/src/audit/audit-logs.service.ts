@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { ApiAuditLogEntity, Page, PageRequest } from '@greenlight/database';
+import { AgentEntity, ApiAuditLogEntity, Page, PageRequest } from '@greenlight/database';
 import { Actor } from '@greenlight/tenancy';
 import { OrgScope } from '../data/org-scope';
 import { paginate } from '../data/paginate';
+import { AGENT_REQUEST_CONDITION } from './agent-requests';
 
 export interface AuditLogView {
   id: string;
@@ -26,6 +27,8 @@ export interface AuditLogFilter {
   method?: string;
   status_code?: number;
   error_code?: string;
+  /** Only calls about this agent (see AGENT_REQUEST_CONDITION); an agent outside the scope is a 404. */
+  agent_id?: string;
 }
 
 export type AuditRow = Omit<AuditLogView, 'id' | 'created_at'> & { created_at?: Date };
@@ -43,6 +46,10 @@ export class AuditLogsService {
   async list(actor: Actor, filter: AuditLogFilter, page: PageRequest): Promise<Page<AuditLogView>> {
     const scope = await OrgScope.resolve(this.logs.manager, actor, filter.org_id);
     const qb = scope.query(this.logs.manager, ApiAuditLogEntity, 'l');
+    if (filter.agent_id) {
+      const agent = await scope.findOne(this.logs.manager, AgentEntity, filter.agent_id, 'agent');
+      qb.andWhere(AGENT_REQUEST_CONDITION('l'), { audit_agent: agent.id, audit_agent_org: agent.org_id });
+    }
     if (filter.request_id) qb.andWhere('l.request_id = :rid', { rid: filter.request_id });
     if (filter.path) qb.andWhere('l.path = :path', { path: filter.path });
     if (filter.method) qb.andWhere('l.method = :method', { method: filter.method.toUpperCase() });

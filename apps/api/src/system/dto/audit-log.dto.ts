@@ -1,11 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsString, Length, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import type { AuditLogView as AuditLogModel } from '@greenlight/platform';
 import { PageQuery, OptionalField, QueryNumber, OrgIdFilter } from '@greenlight/http';
 
 export class ListAuditLogsQuery extends PageQuery {
   @OrgIdFilter()
   org_id?: string;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description:
+      "Only calls about this agent: calls that recorded an activity event of the agent (same request id and key), calls whose path names the agent (/agents/{agent_id}/...) or one of its runs (/eval/runs/{run_id}/...). An agent outside the key's org answers 404.",
+  })
+  @OptionalField()
+  @IsUUID()
+  agent_id?: string;
 
   @ApiPropertyOptional()
   @OptionalField()

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AgentEntity } from '@greenlight/database';
+import { Clock, OrgScope } from '@greenlight/platform';
+import type { Actor } from '@greenlight/tenancy';
+import { LaunchGateService } from '../gate';
+import { AgentSignals } from './agent-signals';
+import { LatestDecisions } from './latest-decisions';
+import { RunPoints } from './run-points';
+import type { AgentHealthView } from './views.types';
+
+/**
+ * One agent's health on one page: the launch gate as it stands (status, blockers and the signals it
+ * read), the latest completed run's rates, issue patterns still open by priority, open SLO
+ * violations, the readiness checklist's pending items and decision, and the latest launch decision.
+ */
+@Injectable()
+export class AgentHealthService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly gate: LaunchGateService,
+    private readonly runs: RunPoints,
+    private readonly signals: AgentSignals,
+    private readonly decisions: LatestDecisions,
+    private readonly clock: Clock,
+  ) {}
+
+  async health(actor: Actor, agentId: string): Promise<AgentHealthView> {
+    const agent = await OrgScope.of(actor).findOne(this.db, AgentEntity, agentId, 'agent');
+    const [gate, latest, counts, readiness, hasPolicy, decisions] = await Promise.all([
+      this.gate.status(actor, agent.id),
+      this.runs.latestByAgent(agent.org_id, [agent.id]),
+      this.signals.openCounts(agent.org_id, [agent.id]),
+      this.signals.readiness(agent.org_id, agent.id),
+      this.signals.hasSloPolicy(agent.org_id, agent.id),
+      this.decisions.forAgents(agent.org_id, [agent.id]),
+    ]);
+    const open = counts.get(agent.id)!;
+    return {
+      agent_id: agent.id,
+      org_id: agent.org_id,
+      agent_name: agent.name,
+      agent_status: agent.status,
+      launch_gate: gate,
+      latest_completed_run: latest.get(agent.id) ?? null,
+      issue_patterns: open.patterns,
+      slo: { has_policy: hasPolicy, open_violations: open.open_slo_violations },
+      readiness,
+      latest_decision: decisions.get(agent.id) ?? null,
+      generated_at: this.clock.date().toISOString(),
+    };
+  }
+}
