@@ -2,7 +2,15 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ApiKeyGuard } from '@greenlight/auth';
 import { AppConfig } from '@greenlight/config';
-import { configureHttpApp, createExpressAdapter, IdempotencyInterceptor, loggerFactoryOptions } from '@greenlight/http';
+import { OpenAPIObject } from '@nestjs/swagger';
+import {
+  buildOpenApiDocumentWithProblems,
+  configureHttpApp,
+  createExpressAdapter,
+  ErrorExampleProblem,
+  IdempotencyInterceptor,
+  loggerFactoryOptions,
+} from '@greenlight/http';
 import { AppModule } from './app.module';
 import { mountQueueBoard } from './queue-board';
 import { GOLDEN_SET_MULTIPART_PATHS, GOLDEN_SET_UPLOAD_PATHS } from './golden-sets/golden-sets.controller';
@@ -30,4 +38,20 @@ export async function createApiApp(config: AppConfig = AppConfig.fromEnv()): Pro
   });
   mountQueueBoard(app);
   return app;
+}
+
+/**
+ * The api's OpenAPI document, built from the same module graph without connecting to anything: the
+ * app is created in preview mode (controllers and their metadata, no provider instances), so
+ * `npm run openapi:write` needs no database or Redis. It equals what /docs-json serves.
+ */
+export async function buildApiOpenApiDocument(
+  config: AppConfig = AppConfig.fromEnv({}),
+): Promise<{ document: OpenAPIObject; problems: ErrorExampleProblem[] }> {
+  const app = await NestFactory.create(AppModule.forRoot(config), createExpressAdapter(), { bodyParser: false, preview: true, logger: false });
+  try {
+    return buildOpenApiDocumentWithProblems(app);
+  } finally {
+    await app.close();
+  }
 }

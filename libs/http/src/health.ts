@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Injectable } from '@nestjs/common';
-import { ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
@@ -11,23 +11,23 @@ import { ApiEnvelope, ErrorEnvelope } from './openapi';
 
 const CHECK_TIMEOUT_MS = 2000;
 
-export class DependencyCheck {
+export class HealthDependencyCheck {
   @ApiProperty({ enum: ['up', 'down'] }) status: 'up' | 'down';
   @ApiProperty({ description: 'Round-trip time of the check' }) latency_ms: number;
   @ApiProperty({ required: false, nullable: true, type: String }) error?: string | null;
 }
 
-export class LivenessView {
+export class HealthLivenessView {
   @ApiProperty({ example: 'ok' }) status: string;
   @ApiProperty({ example: 'api' }) service: string;
   @ApiProperty({ description: 'Seconds since the process started' }) uptime_seconds: number;
 }
 
-export class ReadinessView {
+export class HealthReadinessView {
   @ApiProperty({ enum: ['ready', 'not_ready'] }) status: 'ready' | 'not_ready';
   @ApiProperty({ example: 'api' }) service: string;
-  @ApiProperty({ type: DependencyCheck }) postgres: DependencyCheck;
-  @ApiProperty({ type: DependencyCheck }) redis: DependencyCheck;
+  @ApiProperty({ type: HealthDependencyCheck }) postgres: HealthDependencyCheck;
+  @ApiProperty({ type: HealthDependencyCheck }) redis: HealthDependencyCheck;
 }
 
 export const SERVICE_NAME = Symbol('SERVICE_NAME');
@@ -40,18 +40,18 @@ export class HealthService {
     @Inject(SERVICE_NAME) readonly service: string,
   ) {}
 
-  liveness(): LivenessView {
+  liveness(): HealthLivenessView {
     return { status: 'ok', service: this.service, uptime_seconds: Math.round(process.uptime()) };
   }
 
-  async readiness(): Promise<ReadinessView> {
+  async readiness(): Promise<HealthReadinessView> {
     const [postgres, redis] = await Promise.all([timed(() => this.db.query('SELECT 1')), timed(() => this.redis.ping())]);
     const ready = postgres.status === 'up' && redis.status === 'up';
     return { status: ready ? 'ready' : 'not_ready', service: this.service, postgres, redis };
   }
 }
 
-async function timed(check: () => Promise<unknown>): Promise<DependencyCheck> {
+async function timed(check: () => Promise<unknown>): Promise<HealthDependencyCheck> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -77,19 +77,21 @@ export class HealthController {
 
   @Get()
   @Public()
-  @ApiEnvelope(LivenessView, { description: 'The process is up' })
-  live(): LivenessView {
+  @ApiOperation({ summary: 'Liveness: the process is up' })
+  @ApiEnvelope(HealthLivenessView, { description: 'The process is up' })
+  live(): HealthLivenessView {
     return this.health.liveness();
   }
 
   @Get('ready')
   @Public()
-  @ApiEnvelope(ReadinessView, { description: 'Postgres and Redis both answer' })
+  @ApiOperation({ summary: 'Readiness: Postgres and Redis answer' })
+  @ApiEnvelope(HealthReadinessView, { description: 'Postgres and Redis both answer' })
   @ApiServiceUnavailableResponse({
     description: 'A dependency is down: SERVICE_UNAVAILABLE, with the readiness report in error.details',
     type: ErrorEnvelope,
   })
-  async ready(): Promise<ReadinessView> {
+  async ready(): Promise<HealthReadinessView> {
     const view = await this.health.readiness();
     if (view.status !== 'ready') {
       throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'a dependency is not ready', view as unknown as Record<string, unknown>);

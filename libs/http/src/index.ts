@@ -11,6 +11,8 @@ export * from './metrics.controller';
 export * from './request-observer';
 export * from './health';
 export * from './openapi';
+export * from './openapi-errors';
+export * from './openapi-audit';
 export * from './http-platform.module';
 export * from './configure-http-app';
 export * from './run-http-app';

@@ -1,10 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Controller, Get, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AppConfig } from '@greenlight/config';
 import { AuthenticationError } from '@greenlight/platform';
 import { MetricsService } from './metrics.service';
+import { ErrorEnvelope } from './openapi';
 import { Public, RawResponse } from './route-metadata';
 
 /**
@@ -25,6 +26,7 @@ export class MetricsController {
   @ApiOperation({ summary: 'Prometheus metrics', description: 'Requires `Authorization: Bearer <METRICS_TOKEN>` when METRICS_TOKEN is set.' })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text format', schema: { type: 'string' } })
+  @ApiUnauthorizedResponse({ description: 'UNAUTHORIZED: METRICS_TOKEN is set and the request did not present it', type: ErrorEnvelope })
   async scrape(@Req() req: Request, @Res() res: Response): Promise<void> {
     const token = this.config.get('METRICS_TOKEN');
     if (token && !presentsToken(req.header('authorization'), token)) {

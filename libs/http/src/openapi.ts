@@ -12,6 +12,7 @@ import {
 } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
 import { ErrorCode } from '@greenlight/contracts';
+import { documentErrorExamples, ErrorExampleProblem } from './openapi-errors';
 import { OptionalField, QueryNumber } from './validation';
 
 export class ResponseMeta {
@@ -25,10 +26,10 @@ export class ErrorBody {
   @ApiProperty({ example: 'request validation failed: name: must be a string' })
   message: string;
   @ApiProperty({
-    nullable: true,
-    description: 'Machine-readable context; for VALIDATION_ERROR a list of { field, messages }',
-    oneOf: [
-      { type: 'object', additionalProperties: true },
+    description: 'Machine-readable context, or null; for VALIDATION_ERROR a list of { field, messages }',
+    // null sits in the object branch: OpenAPI 3.0 has no null type, and `nullable` needs a `type` beside it
+    anyOf: [
+      { type: 'object', additionalProperties: true, nullable: true },
       { type: 'array', items: {} },
     ],
   })
@@ -59,25 +60,32 @@ export class PageQuery {
   offset: number = 0;
 }
 
-const generated = new Map<string, Type<unknown>>();
+const generated = new Map<string, { cls: Type<unknown>; model: Type<unknown> }>();
 
 function modelBase(model: Type<unknown>): string {
   return model.name.replace(/(View|Dto)$/, '');
 }
 
-/** A named class built once per name, so each envelope is one reusable schema in the document. */
-function namedClass(name: string, props: Record<string, Parameters<typeof ApiProperty>[0]>): Type<unknown> {
+/**
+ * A named class built once per name, so each envelope is one reusable schema in the document. Two
+ * different models whose names give the same envelope name would share one schema (the document
+ * would describe one of them wrongly), so that fails loudly when the second is decorated.
+ */
+function namedClass(name: string, model: Type<unknown>, props: Record<string, Parameters<typeof ApiProperty>[0]>): Type<unknown> {
   const existing = generated.get(name);
-  if (existing) return existing;
+  if (existing) {
+    if (existing.model !== model) throw new Error(`OpenAPI schema name ${name} is used by two different classes named ${model.name}: rename one of them`);
+    return existing.cls;
+  }
   const cls = class {};
   Object.defineProperty(cls, 'name', { value: name });
   for (const [prop, options] of Object.entries(props)) ApiProperty(options)(cls.prototype, prop);
-  generated.set(name, cls);
+  generated.set(name, { cls, model });
   return cls;
 }
 
 export function pageOf(model: Type<unknown>): Type<unknown> {
-  return namedClass(`${modelBase(model)}Page`, {
+  return namedClass(`${modelBase(model)}Page`, model, {
     items: { type: model, isArray: true },
     limit: { type: Number, example: 50 },
     offset: { type: Number, example: 0 },
@@ -87,7 +95,7 @@ export function pageOf(model: Type<unknown>): Type<unknown> {
 
 export function envelopeOf(model: Type<unknown>, paginated = false): Type<unknown> {
   const base = modelBase(model);
-  return namedClass(paginated ? `${base}ListResponse` : `${base}Response`, {
+  return namedClass(paginated ? `${base}ListResponse` : `${base}Response`, model, {
     data: { type: paginated ? pageOf(model) : model },
     meta: { type: ResponseMeta },
   });
@@ -163,24 +171,41 @@ const DESCRIPTION = `Greenlight tells a team whether an AI agent is ready to lau
 * **Failed authentication** is throttled per client address: after repeated failures within a minute, 429 \`RATE_LIMITED\` with \`Retry-After\` (keys that are known keep working).
 * **Lists**: \`limit\` / \`offset\`; the answer has \`data.items\`, \`data.limit\`, \`data.offset\`, \`data.total\`.`;
 
-/** Builds the OpenAPI document: tags, BearerAuth, deterministic operation ids. */
-export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+/** Where the document is served from; clients configure their own base URL. */
+export const OPENAPI_SERVERS = [{ url: '/', description: 'The server that serves this document (its /docs-json)' }];
+
+/**
+ * Builds the OpenAPI document: tags (only those some operation uses), BearerAuth, servers,
+ * deterministic operation ids, the Idempotency-Key header on writes and an example per error status.
+ * `problems` lists error responses whose description and status disagree.
+ */
+export function buildOpenApiDocumentWithProblems(app: INestApplication): { document: OpenAPIObject; problems: ErrorExampleProblem[] } {
   const builder = new DocumentBuilder()
     .setTitle('Greenlight API')
     .setDescription(DESCRIPTION)
     .setVersion('v1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'API key, e.g. gl_1a2b3c4d_...' }, 'BearerAuth');
+  for (const server of OPENAPI_SERVERS) builder.addServer(server.url, server.description);
   for (const tag of OPENAPI_TAGS) builder.addTag(tag.name, tag.description);
   const doc = SwaggerModule.createDocument(app, builder.build());
+  const used = new Set<string>();
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const method of HTTP_METHODS) {
       const op = item[method];
       if (!op) continue;
       op.operationId = operationIdFor(method, path);
+      for (const tag of op.tags ?? []) used.add(tag);
       if (MUTATING_METHODS.has(method) && path.startsWith('/api/')) documentIdempotencyKey(op);
     }
   }
-  return doc;
+  // A tag no operation carries is an empty section in every viewer and generator.
+  doc.tags = (doc.tags ?? []).filter((t) => used.has(t.name));
+  const problems = documentErrorExamples(doc);
+  return { document: doc, problems };
+}
+
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  return buildOpenApiDocumentWithProblems(app).document;
 }
 
 /** Serves Swagger UI at /docs and the document at /docs-json. */

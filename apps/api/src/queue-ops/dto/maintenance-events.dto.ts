@@ -52,7 +52,8 @@ export class MaintenanceEventView implements MaintenanceEventModel {
   @ApiProperty({ format: 'uuid', type: String, nullable: true, description: 'The key of the request (null for the worker)' }) api_key_id: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'The X-Request-Id of the request (null for the worker)' }) request_id: string | null;
   @ApiProperty({
-    type: Object,
+    type: 'object',
+    additionalProperties: true,
     description:
       'run_reaped: max_runtime_seconds, started_at; run_orphaned: lease_expired_at; schedule_triggered: dedupe_key, window_started_at, window_minutes; ' +
       'anomaly_notified: fingerprint, anomalies, reason, channel',

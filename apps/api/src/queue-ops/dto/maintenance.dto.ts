@@ -150,9 +150,16 @@ export class MaintenanceRunView implements MaintenanceRunModel {
   @ApiProperty({ type: String, nullable: true }) schedule_name: string | null;
   @ApiProperty({ type: String, nullable: true }) dedupe_key: string | null;
   @ApiProperty({ format: 'date-time', type: String, nullable: true }) window_started_at: Date | null;
-  @ApiProperty({ type: Object, description: 'The effective policy the run used' }) policy: Record<string, unknown>;
-  @ApiProperty({ type: Object, nullable: true }) reap_summary: Record<string, unknown> | null;
-  @ApiProperty({ type: Object, nullable: true }) prune_summary: Record<string, unknown> | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The effective policy the run used' }) policy: Record<string, unknown>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'What reaping stale runs and jobs did; null when the run did not reap',
+  })
+  reap_summary: Record<string, unknown> | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'What pruning finished jobs did; null when the run did not prune' })
+  prune_summary: Record<string, unknown> | null;
   @ApiProperty({ type: String, nullable: true }) error_message: string | null;
   @ApiProperty({ format: 'uuid', type: String, nullable: true }) requested_by_key_id: string | null;
   @ApiProperty({ format: 'date-time', type: String }) started_at: Date;

@@ -155,7 +155,12 @@ export class QueueJobView implements QueueJobModel {
   @ApiProperty() attempts_made: number;
   @ApiProperty() max_attempts: number;
   @ApiProperty({ type: String, nullable: true }) failed_reason: string | null;
-  @ApiProperty({ description: 'What the job last reported (chunks: cases executed)', nullable: true, type: Object }) progress: unknown;
+  @ApiProperty({
+    description: 'What the job last reported (chunks: cases executed): a number or an object, null before the first report',
+    // null sits in the object branch: OpenAPI 3.0 has no null type, and `nullable` needs a `type` beside it
+    anyOf: [{ type: 'number' }, { type: 'object', additionalProperties: true, nullable: true }],
+  })
+  progress: unknown;
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ format: 'date-time', type: String, nullable: true }) processed_at: string | null;
   @ApiProperty({ format: 'date-time', type: String, nullable: true }) finished_at: string | null;
