@@ -4,6 +4,7 @@ import { startTestAgent, TestAgent } from './support/agent-server';
 import { createAgent, expectError, expectSuccess, expectValidation, isTerminalRun, waitForRun } from './support/e2e-helpers';
 import { FakeOpenAi, startFakeOpenAi, verdictReply } from './support/fake-openai-server';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
+import { ProcessGroup, WORKER_MAIN } from './support/processes';
 
 // Every provider judge call reports these tokens; at the configured price of `judge-priced`
 // (2 and 10 USD per million) one call costs 1000 × 2e-6 + 200 × 10e-6 = 0.004 USD.
@@ -190,4 +191,71 @@ describe('run budgets', () => {
     expect(agentCallsFor(inputs)).toBe(14);
     expect((await get(`/api/v1/eval/runs/${run.id}/summary`)).usage.budget).toMatchObject({ agent_calls: 7, exceeded: { budget: 'max_agent_calls' } });
   });
+});
+
+/** Two worker processes execute chunks of one run at once: the budget is one, shared through the database. */
+describe('run budgets across worker processes', () => {
+  const group = new ProcessGroup();
+  let h: ApiHarness;
+  let A: OrgKeys;
+  let fake: FakeOpenAi;
+  let agentServer: TestAgent;
+
+  const shared = {
+    OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
+    OPENAI_API_KEY: 'sk-test-not-a-real-key',
+    EVAL_JUDGE_MAX_RETRIES: '0',
+    EVAL_JUDGE_PRICES: JSON.stringify(PRICES),
+  };
+
+  beforeAll(async () => {
+    fake = await startFakeOpenAi(() =>
+      verdictReply(
+        { answer_correct: true, source_correct: null, quality_score: 5, criteria_scores: null, issue_tags: [], reasoning: 'right' },
+        { usage: USAGE },
+      ),
+    );
+    agentServer = await startTestAgent((input) => ({ body: { output: `answer ${input}` }, delay_ms: 15 }));
+    h = await startApi({ ...shared, OPENAI_BASE_URL: fake.url });
+    A = await orgWithKeys(h, (await globalAdmin(h.config)).api_key);
+    for (let i = 0; i < 2; i++) {
+      group.spawnApp(WORKER_MAIN, {
+        ...shared,
+        OPENAI_BASE_URL: fake.url,
+        WORKER_PORT: '0',
+        EVAL_WORKER_CHUNK_SIZE: '3',
+        EVAL_WORKER_CONCURRENCY: '6',
+      });
+    }
+  });
+  afterAll(async () => {
+    await group.killAll();
+    await h?.close();
+    await agentServer?.close();
+    await fake?.close();
+  });
+
+  it('agent calls stop exactly at the limit, and judge tokens add up across both workers', async () => {
+    const agent = await createAgent(h, A.member, { api_endpoint: agentServer.url });
+    const inputs = Array.from({ length: 60 }, (_, i) => `${uniqueName('w')} ${i}`);
+    const cases = inputs.map((input) => ({ input, expected_answer: `answer ${input}` }));
+    const member = (path: string, body: object) => h.http.post(path).set(bearer(A.member)).send(body);
+    const setId = expectSuccess(await member('/api/v1/golden-sets/upload', { agent_id: agent.id, name: uniqueName('Set'), cases }), 201).golden_set.id;
+    const budget = { max_agent_calls: 23 };
+    const run = expectSuccess(
+      await member('/api/v1/eval/runs', { agent_id: agent.id, golden_set_id: setId, budget, judge_mode: 'provider', judge_model: 'judge-priced' }),
+      202,
+    );
+    expectSuccess(await member(`/api/v1/eval/runs/${run.id}/start`, {}), 202);
+    const done = await waitForRun(h, A.viewer, run.id, isTerminalRun, 60_000);
+    expect(done).toMatchObject({ status: 'failed', failure_code: 'EVAL_RUN_BUDGET_EXCEEDED', completed_cases: 23 });
+    expect(agentServer.calls.filter((c) => inputs.includes(c.input))).toHaveLength(23);
+    const summary = expectSuccess(await h.http.get(`/api/v1/eval/runs/${run.id}/summary`).set(bearer(A.viewer)), 200);
+    expect(summary.usage).toMatchObject({ agent_calls: 23, judge_calls: 23, judge_total_tokens: 23 * USAGE.total_tokens });
+    expect(summary.usage.estimated_cost_usd).toBeCloseTo(23 * CALL_COST, 9);
+    expect(summary.usage.budget).toMatchObject({ agent_calls: 23, judge_tokens: 23 * USAGE.total_tokens, exceeded: { budget: 'max_agent_calls', limit: 23 } });
+    // One run, fanned out as 20 chunks for the two workers to share.
+    const fanned = expectSuccess(await h.http.get(`/api/v1/eval/runs/${run.id}/events`).set(bearer(A.viewer)), 200).items;
+    expect(fanned.find((e: any) => e.event_type === 'run_fanned_out').details.chunks).toBe(20);
+  }, 90_000);
 });
