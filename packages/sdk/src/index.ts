@@ -1,0 +1,12 @@
+export { GreenlightClient } from './client';
+export type { RequestArgs } from './client';
+export type { CallOptions, ClientHooks, ClientOptions, RequestInfo, ResponseInfo, RetryInfo } from './config';
+export { SDK_VERSION } from './config';
+export { GreenlightApiError, GreenlightError, GreenlightTransportError } from './errors';
+export type { TransportErrorKind } from './errors';
+export { DEFAULT_BACKOFF, fullJitterDelay, parseRetryAfter } from './backoff';
+export type { BackoffPolicy } from './backoff';
+export { collect, paginate } from './paginate';
+export type { Page, PaginateOptions } from './paginate';
+export type { ApiPath, BodyOf, DataOf, ItemOf, PathParams, QueryOf, Schemas } from './types';
+export type { paths, components, operations } from './generated/openapi';
