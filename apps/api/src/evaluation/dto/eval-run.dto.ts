@@ -422,6 +422,13 @@ export class EvalRunArtifactView {
   @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) judge_output: unknown;
   @ApiProperty({ type: 'object', additionalProperties: true }) execution_trace: Record<string, unknown>;
   @ApiProperty() cache_hit: boolean;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description:
+      'Estimated US dollars of the judge call (EVAL_JUDGE_PRICES): 0 for the deterministic judge and a cache hit, null when the model has no price or no judge call was made',
+  })
+  judge_cost_usd: number | null;
   @ApiProperty({ format: 'date-time', type: String }) created_at: Date;
 }
 
