@@ -6,7 +6,7 @@ import { ReadinessService } from '@greenlight/launch';
 import type { Actor } from '@greenlight/tenancy';
 import { ReadinessView, UpsertReadinessDto } from './dto/readiness.dto';
 
-@ApiTags('Launch')
+@ApiTags('Guardrails')
 @Controller('api/v1/agents/:agent_id/readiness')
 export class ReadinessController {
   constructor(private readonly readiness: ReadinessService) {}

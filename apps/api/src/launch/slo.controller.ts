@@ -13,7 +13,7 @@ const CHECKS =
   'A stored compare with no regressed case resolves the open max_regression_count and require_no_significant_regression violations (resolution remediation). ' +
   'The gate fields are the defaults of every run of the agent; a run that sets a gate field itself overrides it.';
 
-@ApiTags('Launch')
+@ApiTags('Guardrails')
 @Controller('api/v1/agents/:agent_id')
 export class SloController {
   constructor(

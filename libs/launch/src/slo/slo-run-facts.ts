@@ -22,7 +22,7 @@ export async function runFacts(db: DataSource, stats: RunStatistics, run: EvalRu
   return {
     status: run.status as RunFacts['status'],
     summary,
-    duration_seconds: started !== null && ended !== null ? Math.round((ended - started) / 10) / 100 : null,
+    duration_seconds: started !== null && ended !== null ? (ended - started) / 1000 : null,
     cost_usd: cost,
   };
 }
