@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@greenlight/config';
+import { JudgeInput, ProviderJudge } from '@greenlight/judging';
 import { OutboundThrottle } from './outbound-throttle';
 import { withWaitLedger } from './wait-ledger';
 
@@ -110,6 +111,63 @@ describe('OutboundThrottle', () => {
     // an error answer keeps the estimate: it is not read
     await a.throttle.judgeFetch('tpm-model', async () => json({ usage: { total_tokens: 1 } }, 500))('http://provider/v1/chat/completions', body('y'));
     expect(Number(await a.redis.get(total))).toBeGreaterThan(600);
+  });
+
+  it('a judge request that cannot get a slot in time is answered by a 429 of its own that the SDK does not retry, and never sent', async () => {
+    const env = { JUDGE_RATE_LIMITS: JSON.stringify({ 'full-model': { rpm: 1 } }), THROTTLE_MAX_WAIT_MS: '200' };
+    const a = worker(env);
+    const p = provider(() => json({ ok: true }));
+    await a.throttle.judgeFetch('full-model', p.fetch)('http://provider/v1/chat/completions', body('first'));
+    const { value: res, ledger } = await withWaitLedger(() =>
+      a.throttle.judgeFetch('full-model', p.fetch)('http://provider/v1/chat/completions', body('second')),
+    );
+    expect(res.status).toBe(429);
+    expect(res.headers.get('x-should-retry')).toBe('false');
+    expect(await res.json()).toMatchObject({
+      error: { code: 'rate_limit_wait', message: expect.stringMatching(/judge model full-model: no slot within 200 ms/) },
+    });
+    expect(p.sent).toHaveLength(1);
+    expect(ledger.judge_wait_ms).toBeGreaterThanOrEqual(150);
+    // our own 429 sets no pause
+    expect(await a.redis.exists(`${PREFIX}:throttle:judge:full-model:pause`)).toBe(0);
+  });
+
+  it('through the provider judge: a held-back request ends as a retryable EVAL_JUDGE_PROVIDER_ERROR without SDK retries', async () => {
+    const a = worker({ JUDGE_RATE_LIMITS: JSON.stringify({ 'judge-full': { rpm: 1 } }), THROTTLE_MAX_WAIT_MS: '150' });
+    const p = provider(() => json({ ok: true }));
+    await a.throttle.judgeFetch('judge-full', p.fetch)('http://provider/v1/chat/completions', body('first'));
+    const judge = new ProviderJudge({
+      apiKey: 'sk-test',
+      baseURL: 'http://provider.invalid/v1',
+      model: 'judge-full',
+      timeoutMs: 5000,
+      maxRetries: 3,
+      fetch: a.throttle.judgeFetch('judge-full', p.fetch, 5000),
+    });
+    const input: JudgeInput = {
+      mode: 'answer',
+      case: { input: 'Capital of France?', expected_answer: 'Paris', expected_sources: [], criteria: null, dimensions: [] },
+      actual: { output: 'Paris', sources: [] },
+      profile: {
+        id: '00000000-0000-4000-8000-000000000001',
+        name: 'Search',
+        version: 1,
+        dimensions: [{ key: 'relevance', name: 'Relevance', description: 'On the question.', weight: 1, required: true }],
+        scoring_scale: {
+          criteria: { type: 'likert', min: 1, max: 5 },
+          quality: { type: 'likert', min: 1, max: 5 },
+          answer: { type: 'binary', values: ['correct', 'incorrect'] },
+          source: { type: 'binary', values: ['correct', 'incorrect'] },
+          pass_threshold: 4,
+        },
+        issue_tags: [],
+      },
+    };
+    const started = Date.now();
+    const err = await judge.judge(input).catch((e) => e);
+    expect(err).toMatchObject({ code: 'EVAL_JUDGE_PROVIDER_ERROR', details: { status: 429, provider_code: 'rate_limit_wait', retryable: true } });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(p.sent).toHaveLength(1);
   });
 
   it('waits for the agent limit read from the agent, cached, and not at all for an unlimited agent', async () => {

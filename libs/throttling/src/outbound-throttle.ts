@@ -7,7 +7,7 @@ import { AppConfig } from '@greenlight/config';
 import { REDIS_CLIENT } from '@greenlight/queue';
 import { estimateRequestTokens, reportedTokens } from './judge-tokens';
 import { retryAfterMs } from './retry-after';
-import { Grant, SharedLimiter } from './shared-limiter';
+import { Grant, SharedLimiter, ThrottleWaitError } from './shared-limiter';
 import { SlidingWindow, windowKeys, WindowKeys, WindowLimit } from './sliding-window';
 import { recordWait } from './wait-ledger';
 
@@ -65,7 +65,13 @@ export class OutboundThrottle {
     return async (input, init) => {
       const limit = this.judgeLimit(model);
       const tokens = limit.max_tokens > 0 ? estimateRequestTokens(init?.body, this.config.get('JUDGE_COMPLETION_TOKENS_ESTIMATE')) : 0;
-      const grant = await this.limiter.acquire(keys, limit, tokens, { max_wait_ms: this.config.get('THROTTLE_MAX_WAIT_MS'), label });
+      let grant: Grant;
+      try {
+        grant = await this.limiter.acquire(keys, limit, tokens, { max_wait_ms: this.config.get('THROTTLE_MAX_WAIT_MS'), label });
+      } catch (err) {
+        if (err instanceof ThrottleWaitError) return heldBack(err);
+        throw err;
+      }
       this.noteWait('judge_wait_ms', label, grant);
       const res = await sendWithFreshTimer(inner, input, init, grant.waited_ms > 0 ? timeoutMs : undefined);
       if (res.status === 429) await this.pauseFor(keys, label, res);
@@ -118,6 +124,20 @@ export class OutboundThrottle {
     recordWait(kind, grant.waited_ms);
     if (grant.waited_ms >= NOTABLE_WAIT_MS) this.logger.debug(`${label} waited ${grant.waited_ms} ms for its rate limit`);
   }
+}
+
+/**
+ * The answer to a judge request that waited too long for its slot: a 429 of our own, marked as not
+ * worth retrying by the SDK (each retry would wait as long again), with a code that tells it apart
+ * from the provider's own 429. The judge reports it as EVAL_JUDGE_PROVIDER_ERROR, retryable, so the
+ * run's job is tried again later.
+ */
+function heldBack(err: ThrottleWaitError): Response {
+  recordWait('judge_wait_ms', err.waited_ms);
+  const body = {
+    error: { message: `held back by Greenlight's shared rate limit: ${err.message}`, type: 'rate_limit_wait', param: null, code: 'rate_limit_wait' },
+  };
+  return new Response(JSON.stringify(body), { status: 429, headers: { 'content-type': 'application/json', 'x-should-retry': 'false' } });
 }
 
 /**
