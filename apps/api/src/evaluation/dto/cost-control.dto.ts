@@ -72,7 +72,10 @@ class BudgetExceededView {
 
 export class RunBudgetUsageView {
   @ApiProperty({ type: RunBudgetView }) limits: RunBudgetView;
-  @ApiProperty({ description: 'Agent calls reserved in the current execution (every case started, retries included)' }) agent_calls: number;
+  @ApiProperty({
+    description: 'Agent calls reserved by the latest execution (every case started, retries included; a resumed run starts from its kept results)',
+  })
+  agent_calls: number;
   @ApiProperty() judge_tokens: number;
   @ApiProperty() cost_usd: number;
   @ApiProperty({ type: BudgetExceededView, nullable: true, description: 'The limit that stopped the run; null while none did' })
@@ -81,7 +84,8 @@ export class RunBudgetUsageView {
 
 export class RunUsageView {
   @ApiProperty({ description: 'Results stored: one agent call each (transient failures retried before are not counted)' }) agent_calls: number;
-  @ApiProperty({ description: 'Judge calls made (provider judge, cache hits excluded)' }) judge_calls: number;
+  @ApiProperty({ description: 'Verdicts the judge computed, cache hits excluded (with the provider judge, one model call each)' })
+  judge_calls: number;
   @ApiProperty({ description: "Verdicts reused from the run's judge cache: no call, no tokens, no cost" }) judge_cache_hits: number;
   @ApiProperty() judge_prompt_tokens: number;
   @ApiProperty() judge_completion_tokens: number;
