@@ -186,6 +186,26 @@ describe('SLO policies and violations', () => {
     expect(await outboxCount(rows.map((r) => r.id))).toBe(2);
   });
 
+  it('a failed run is held to its duration only: its partial rates are not measured', async () => {
+    const a = await agentWithSet(o);
+    await setPolicy(o, a.agent, { max_run_duration_seconds: 0, min_pass_rate: 0.99 });
+    wrong = new Set(HALF_WRONG);
+    // a budget of three agent calls stops the run after its third case: it fails
+    const run = expectSuccess(await post(o.member, '/api/v1/eval/runs', { agent_id: a.agent, golden_set_id: a.set, budget: { max_agent_calls: 3 } }), 202);
+    expectError(await post(o.member, `/api/v1/eval/runs/${run.id}/execute`, {}), 409, 'EVAL_RUN_BUDGET_EXCEEDED');
+    const rows = await waitUntil(
+      'the violation of the failed run',
+      async () => ((await violationsOf(a.agent)).length > 0 ? violationsOf(a.agent) : null),
+      5000,
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ metric: 'max_run_duration_seconds', source_run_id: run.id, threshold_value: 0 });
+    const status = expectSuccess(await get(o.viewer, `/api/v1/agents/${a.agent}/slo-status`), 200);
+    expect(status.latest_run).toMatchObject({ run_id: run.id, status: 'failed' });
+    const checks = Object.fromEntries(status.latest_run.checks.map((c: any) => [c.metric, c.status]));
+    expect(checks).toEqual({ min_pass_rate: 'not_measured', max_run_duration_seconds: 'fail' });
+  });
+
   it('the judge cost of a run is held to max_run_cost_usd; a run without any cost is not measured', async () => {
     const a = await agentWithSet(o);
     wrong = new Set();
