@@ -308,6 +308,8 @@ describe('SLO policies and violations', () => {
     const blocked = expectSuccess(await post(o.member, '/api/v1/eval/runs', { agent_id: a.agent, golden_set_id: a.set }), 202);
     const refusal = expectError(await post(o.member, `/api/v1/eval/runs/${blocked.id}/execute`, {}), 409, 'GOLDEN_SET_QUALITY_GATE_BLOCKED');
     expect(JSON.stringify(refusal.details)).toContain('min_active_case_count');
+    // starting it on the queue is refused the same way
+    expectError(await post(o.member, `/api/v1/eval/runs/${blocked.id}/start`, {}), 409, 'GOLDEN_SET_QUALITY_GATE_BLOCKED');
     // the run's own settings win field by field
     await executedRun(o, a, { require_golden_set_quality_gate: false });
     await executedRun(o, a, { min_active_case_count: 5 });
