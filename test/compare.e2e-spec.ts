@@ -163,7 +163,7 @@ describe('compare runs (stored, reproducible, with statistics)', () => {
     const fixed = await completedRun(o, agentId, setId);
     const clean = expectSuccess(await post(o.member, '/api/v1/eval/compares', { baseline_run_id: baselineId, candidate_run_id: fixed }), 201);
     expect(clean).toMatchObject({ regression_count: 0, verdict: 'no_significant_change', notification: null, pattern: null });
-    expect(clean.remediation).toEqual({ auto_closed: 1, updated_patterns: [first.pattern.id] });
+    expect(clean.remediation).toEqual({ auto_closed: 1, updated_patterns: [first.pattern.id], resolved_slo_violations: [] });
     expect((await db.query(`SELECT status FROM issue_patterns WHERE id = $1`, [first.pattern.id]))[0].status).toBe('verifying');
   });
 
