@@ -16,6 +16,7 @@ const AGENT_FIELDS = [
   'description',
   'eval_profile_id',
   'id',
+  'max_calls_per_second',
   'metadata',
   'name',
   'org_id',
