@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsNumber, Max, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsObject, Max, Min, ValidateNested } from 'class-validator';
+import { CALIBRATION_FIELDS, CalibrationField } from '@greenlight/calibration';
 import { OptionalField } from '@greenlight/http';
 
 // What a run may spend and what it spent: the budget asked for at creation, the judge's token usage and
@@ -35,6 +37,51 @@ export class RunBudgetDto {
   @Min(0.000001)
   @Max(1_000_000)
   max_cost_usd?: number;
+}
+
+/** The run options that limit a run: the calibration gate it requires, and its budget. */
+export class RunLimitOptionsDto {
+  @ApiPropertyOptional({
+    description:
+      "Refuse execute, start and requeue (409 CALIBRATION_GATE_BLOCKED) while the agent's judge calibration does not pass the gate " +
+      "for this run's judge configuration. Absent: the agent's SLO policy decides (not required without one)",
+  })
+  @OptionalField()
+  @IsBoolean()
+  require_calibration_gate?: boolean;
+
+  @ApiPropertyOptional({ enum: CALIBRATION_FIELDS, description: 'The calibration field the gate measures; default passed' })
+  @OptionalField()
+  @IsIn(CALIBRATION_FIELDS)
+  calibration_field?: CalibrationField;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 1, description: 'Least raw agreement of the calibration on the field; default 0.8' })
+  @OptionalField()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  min_calibration_agreement?: number;
+
+  @ApiPropertyOptional({ minimum: -1, maximum: 1, description: 'Least kappa of the calibration on the field; default 0.6' })
+  @OptionalField()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(-1)
+  @Max(1)
+  min_calibration_kappa?: number;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 3650, description: 'Oldest calibration (days) that still counts; default 30' })
+  @OptionalField()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  max_calibration_age_days?: number;
+
+  @ApiPropertyOptional({ type: RunBudgetDto, description: 'Limits on what the run may spend' })
+  @OptionalField()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => RunBudgetDto)
+  budget?: RunBudgetDto;
 }
 
 export class RunBudgetView {

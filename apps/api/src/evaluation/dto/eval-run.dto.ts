@@ -3,19 +3,18 @@ import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { AGENT_TYPES, AgentType } from '@greenlight/contracts';
 import { IsDisplayName, PageQuery, QueryBoolean, OptionalField, QueryNumber, OrgIdFilter } from '@greenlight/http';
-import { CALIBRATION_FIELDS, CalibrationField } from '@greenlight/calibration';
-import { RunBudgetDto, RunBudgetView, RunGatesView, RunUsageView } from './cost-control.dto';
+import { RunBudgetView, RunGatesView, RunLimitOptionsDto, RunUsageView } from './cost-control.dto';
 import { RUN_TYPES, RunTypeField, RunTypeName } from './run-type';
 
 const RUN_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
 const DOT_PATH = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/;
 
-/** Run knobs; also the shape of a template's `config`. */
 const JUDGE_HASH_DOC =
   'SHA-256 (hex) of the judge the run froze — mode, model, prompt version and eval profile snapshot — in canonical JSON: ' +
   'runs with the same hash were judged alike. Null on runs created before the hash was kept.';
 
-export class RunOptionsDto {
+/** Run knobs; also the shape of a template's `config` (the calibration gate and the budget are in RunLimitOptionsDto). */
+export class RunOptionsDto extends RunLimitOptionsDto {
   @ApiPropertyOptional({ enum: ['deterministic', 'provider'], default: 'deterministic' })
   @OptionalField()
   @IsIn(['deterministic', 'provider'])
@@ -85,48 +84,6 @@ export class RunOptionsDto {
   @Min(1)
   @Max(10)
   trials?: number;
-
-  @ApiPropertyOptional({
-    description:
-      "Refuse execute, start and requeue (409 CALIBRATION_GATE_BLOCKED) while the agent's judge calibration does not pass the gate " +
-      "for this run's judge configuration. Absent: the agent's SLO policy decides (not required without one)",
-  })
-  @OptionalField()
-  @IsBoolean()
-  require_calibration_gate?: boolean;
-
-  @ApiPropertyOptional({ enum: CALIBRATION_FIELDS, description: 'The calibration field the gate measures; default passed' })
-  @OptionalField()
-  @IsIn(CALIBRATION_FIELDS)
-  calibration_field?: CalibrationField;
-
-  @ApiPropertyOptional({ minimum: 0, maximum: 1, description: 'Least raw agreement of the calibration on the field; default 0.8' })
-  @OptionalField()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(1)
-  min_calibration_agreement?: number;
-
-  @ApiPropertyOptional({ minimum: -1, maximum: 1, description: 'Least kappa of the calibration on the field; default 0.6' })
-  @OptionalField()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(-1)
-  @Max(1)
-  min_calibration_kappa?: number;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 3650, description: 'Oldest calibration (days) that still counts; default 30' })
-  @OptionalField()
-  @IsInt()
-  @Min(1)
-  @Max(3650)
-  max_calibration_age_days?: number;
-
-  @ApiPropertyOptional({ type: RunBudgetDto, description: 'Limits on what the run may spend' })
-  @OptionalField()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => RunBudgetDto)
-  budget?: RunBudgetDto;
 }
 
 export class CreateEvalRunDto extends RunOptionsDto {
