@@ -32,6 +32,8 @@ export class LaunchEvidence1763910000000 implements MigrationInterface {
       CONSTRAINT launch_records_agent_seq UNIQUE (agent_id, seq)
     )`);
     await q.query(`CREATE INDEX launch_records_org_agent_kind ON launch_records (org_id, agent_id, kind, seq DESC)`);
+    // the launch gate reads each agent's latest stored compare
+    await q.query(`CREATE INDEX eval_compares_agent_latest ON eval_compares (agent_id, created_at DESC, id DESC)`);
     await q.query(`CREATE FUNCTION launch_records_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         RAISE EXCEPTION 'launch_records is append-only: % refused', TG_OP USING ERRCODE = 'restrict_violation';
@@ -45,5 +47,6 @@ export class LaunchEvidence1763910000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE launch_records`);
     await q.query(`DROP FUNCTION launch_records_append_only()`);
+    await q.query(`DROP INDEX eval_compares_agent_latest`);
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { latestCompletedRun } from '@greenlight/evaluation';
 import { LaunchGateService } from '@greenlight/launch';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
 import { createAgent, expectError, expectSuccess, expectValidation, MISSING_UUID } from './support/e2e-helpers';
@@ -282,6 +283,11 @@ describe('launch gate and launch decisions', () => {
     const [x, y] = [agents[agents.length - 1].id, agents[0].id];
     await setPolicy(x, { require_calibration_gate: true, require_golden_set_quality_gate: true, min_verified_case_ratio: 0.9 });
     await setPolicy(y, { require_calibration_gate: true, calibration_field: 'quality_score', require_golden_set_quality_gate: true });
+    // the latest completed run is the one completed last, whatever the order the runs were created in
+    const z = await agentWithRun();
+    const later = await completedRun(z.id, z.setId);
+    await db.query(`UPDATE eval_runs SET completed_at = completed_at + interval '1 hour' WHERE id = $1`, [z.runId]);
+    agents.push({ id: z.id });
     const otherOrg = await createAgent(h, B.member);
     const ids = [...agents.map((a) => a.id), otherOrg.id];
     const batch = await h.app.get(LaunchGateService).evaluateMany(A.org_id, ids);
@@ -294,8 +300,25 @@ describe('launch gate and launch decisions', () => {
       if (single.status === 'blocked') blocked += 1;
     }
     expect(blocked).toBeGreaterThanOrEqual(3);
+    for (const { id } of agents) {
+      const latest = await latestCompletedRun(db, { id, org_id: A.org_id });
+      expect(batch.get(id)!.signals.latest_completed_run?.id ?? null).toBe(latest?.id ?? null);
+    }
+    expect(batch.get(z.id)!.signals.latest_completed_run?.id).toBe(z.runId);
+    expect(later).not.toBe(z.runId);
     const kindsOf = (id: string) => batch.get(id)!.blockers.map((b) => b.kind);
     expect(kindsOf(y)).toEqual(expect.arrayContaining(['calibration_gate', 'golden_set_quality_gate']));
     expect(await h.app.get(LaunchGateService).evaluateMany(B.org_id, [x])).toEqual(new Map());
+    // no query per agent: at most 9 (fewer when no agent requires a gate that needs one) for two agents or all of them
+    const counted = async (list: string[]) => {
+      let n = 0;
+      const m = { query: (sql: string, params?: unknown[]) => ((n += 1), db.query(sql, params)) } as unknown as EntityManager;
+      await h.app.get(LaunchGateService).evaluateMany(A.org_id, list, m);
+      return n;
+    };
+    const all = await counted(agents.map((a) => a.id));
+    expect(all).toBe(9);
+    expect(agents.length).toBeGreaterThan(all);
+    expect(await counted([x, y])).toBeLessThanOrEqual(all);
   });
 });

@@ -92,19 +92,19 @@ export async function readGateInputs(db: Db, orgId: string, agentIds: string[]):
   const [patterns, violations, readiness, policies, compares, runs] = await Promise.all([
     db.query(
       `SELECT agent_id, id, title, status, created_at, total FROM (
-         SELECT agent_id, id, title, status, created_at, count(*) OVER w_all AS total,
+         SELECT agent_id, id, title, status, created_at, count(*) OVER (PARTITION BY agent_id) AS total,
                 row_number() OVER (PARTITION BY agent_id ORDER BY created_at, id) AS n
            FROM issue_patterns
-          WHERE org_id = $1 AND agent_id = ANY($2) AND priority = 'critical' AND status <> 'resolved'
-         WINDOW w_all AS (PARTITION BY agent_id)) x
+          WHERE org_id = $1 AND agent_id = ANY($2) AND priority = 'critical' AND status <> 'resolved') x
         WHERE n <= ${BLOCKER_ITEM_CAP} ORDER BY agent_id, n`,
       p,
     ),
     db.query(
       `SELECT agent_id, id, metric, observed_value, threshold_value, source_run_id, source_compare_id, created_at, total FROM (
-         SELECT v.*, count(*) OVER (PARTITION BY agent_id) AS total,
+         SELECT agent_id, id, metric, observed_value, threshold_value, source_run_id, source_compare_id, created_at,
+                count(*) OVER (PARTITION BY agent_id) AS total,
                 row_number() OVER (PARTITION BY agent_id ORDER BY created_at, id) AS n
-           FROM slo_violations v
+           FROM slo_violations
           WHERE org_id = $1 AND agent_id = ANY($2) AND status = 'open') x
         WHERE n <= ${BLOCKER_ITEM_CAP} ORDER BY agent_id, n`,
       p,
@@ -112,17 +112,22 @@ export async function readGateInputs(db: Db, orgId: string, agentIds: string[]):
     db.query(`SELECT agent_id, pending_count, items FROM agent_readiness WHERE org_id = $1 AND agent_id = ANY($2)`, p),
     db.query(`SELECT agent_id, id, version, thresholds FROM slo_policies WHERE org_id = $1 AND agent_id = ANY($2)`, p),
     db.query(
-      `SELECT DISTINCT ON (agent_id) agent_id, id, verdict, regression_count, baseline_run_id, candidate_run_id, created_at
-         FROM eval_compares WHERE org_id = $1 AND agent_id = ANY($2)
-        ORDER BY agent_id, created_at DESC, id DESC`,
+      `SELECT a.id AS agent_id, c.* FROM unnest($2::uuid[]) AS a(id)
+       CROSS JOIN LATERAL (
+         SELECT id, verdict, regression_count, baseline_run_id, candidate_run_id, created_at FROM eval_compares x
+          WHERE x.agent_id = a.id AND x.org_id = $1 ORDER BY x.created_at DESC, x.id DESC LIMIT 1) c`,
       p,
     ),
+    // completed runs always carry a completion time (a table constraint), so this is the usual order read from the index
     db.query(
-      `SELECT DISTINCT ON (r.agent_id) r.agent_id, r.id, r.golden_set_id, s.version AS golden_set_version, r.judge_config_hash,
-              CASE WHEN r.judge_config_hash IS NULL THEN r.config END AS config, r.completed_at
-         FROM eval_runs r JOIN golden_sets s ON s.id = r.golden_set_id
-        WHERE r.org_id = $1 AND r.agent_id = ANY($2) AND r.status = 'completed'
-        ORDER BY r.agent_id, r.completed_at DESC NULLS LAST, r.created_at DESC, r.id ASC`,
+      `SELECT a.id AS agent_id, r.id, r.golden_set_id, s.version AS golden_set_version, r.judge_config_hash, r.config, r.completed_at
+         FROM unnest($2::uuid[]) AS a(id)
+         CROSS JOIN LATERAL (
+           SELECT x.id, x.golden_set_id, x.judge_config_hash, CASE WHEN x.judge_config_hash IS NULL THEN x.config END AS config, x.completed_at
+             FROM eval_runs x
+            WHERE x.agent_id = a.id AND x.org_id = $1 AND x.status = 'completed'
+            ORDER BY x.completed_at DESC, x.created_at DESC, x.id LIMIT 1) r
+         JOIN golden_sets s ON s.id = r.golden_set_id`,
       p,
     ),
   ]);
@@ -149,9 +154,10 @@ export interface CalibrationRow {
 export async function readLatestCalibrations(db: Db, orgId: string, agentIds: string[]): Promise<Map<string, CalibrationRow>> {
   if (agentIds.length === 0) return new Map();
   const rows = await db.query(
-    `SELECT DISTINCT ON (agent_id) agent_id, id, run_id, judge_config_hash, agreement, kappa, created_at
-       FROM calibration_runs WHERE org_id = $1 AND agent_id = ANY($2)
-      ORDER BY agent_id, created_at DESC, id DESC`,
+    `SELECT a.id AS agent_id, c.* FROM unnest($2::uuid[]) AS a(id)
+     CROSS JOIN LATERAL (
+       SELECT id, run_id, judge_config_hash, agreement, kappa, created_at FROM calibration_runs x
+        WHERE x.org_id = $1 AND x.agent_id = a.id ORDER BY x.created_at DESC, x.id DESC LIMIT 1) c`,
     [orgId, agentIds],
   );
   return byAgent<CalibrationRow>(rows);
