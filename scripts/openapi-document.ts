@@ -1,6 +1,5 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { resolve, sep } from 'node:path';
-import { format, resolveConfig } from 'prettier';
 import { buildApiOpenApiDocument } from '../apps/api/src/create-api-app';
 import { ErrorExampleProblem, untypedSchemas } from '@greenlight/http';
 
@@ -58,8 +57,10 @@ export function canonicalOpenApiJson(doc: OpenAPIObject): string {
 
 /** The committed text: the canonical JSON as the repository's Prettier settings print it (`format:check` reads it too). */
 export async function formatOpenApiJson(json: string, filePath: string): Promise<string> {
-  const options = (await resolveConfig(filePath)) ?? {};
-  return format(json, { ...options, filepath: filePath });
+  // Loaded here, not at the top: Prettier 3 cannot be loaded inside a jest test, which imports this file for canonicalOpenApiJson.
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(filePath)) ?? {};
+  return prettier.format(json, { ...options, filepath: filePath });
 }
 
 /** The api's document without connecting to a database or Redis, in its committed form. */

@@ -1,13 +1,13 @@
 import type { CallOptions } from './config';
-import type { GreenlightClient } from './client';
+import type { ApiCore } from './core';
 import type { PaginateOptions } from './paginate';
 import type { BodyOf, QueryOf } from './types';
 
-type Q<P extends Parameters<GreenlightClient['list']>[0]> = QueryOf<P, 'get'>;
+type Q<P extends Parameters<ApiCore['list']>[0]> = QueryOf<P, 'get'>;
 
 /** Agents under evaluation. */
 export class AgentsApi {
-  constructor(private readonly client: GreenlightClient) {}
+  constructor(private readonly client: ApiCore) {}
   list(query: Omit<Q<'/api/v1/agents'>, 'limit' | 'offset'> & { limit?: number; offset?: number } = {}, call?: CallOptions) {
     return this.client.list('/api/v1/agents', { query }, call);
   }
@@ -29,7 +29,7 @@ export type GoldenSetFileFormat = NonNullable<BodyOf<'/api/v1/golden-sets/upload
 
 /** Golden sets: the test cases an agent is evaluated on. */
 export class GoldenSetsApi {
-  constructor(private readonly client: GreenlightClient) {}
+  constructor(private readonly client: ApiCore) {}
   /** A golden set from cases given inline. */
   create(body: BodyOf<'/api/v1/golden-sets/upload', 'post'>, call?: CallOptions) {
     return this.client.request('post', '/api/v1/golden-sets/upload', { body }, call);
@@ -57,13 +57,17 @@ export class GoldenSetsApi {
 
 /** Evaluation runs: create, start, follow, read results. */
 export class EvalRunsApi {
-  constructor(private readonly client: GreenlightClient) {}
+  constructor(private readonly client: ApiCore) {}
   create(body: BodyOf<'/api/v1/eval/runs', 'post'>, call?: CallOptions) {
     return this.client.request('post', '/api/v1/eval/runs', { body }, call);
   }
   /** Queues the run for the worker (asynchronous execution). */
   start(runId: string, call?: CallOptions) {
     return this.client.request('post', '/api/v1/eval/runs/{run_id}/start', { path: { run_id: runId } }, call);
+  }
+  /** Executes a small run inside the request (larger runs answer 422 EVAL_RUN_TOO_LARGE_FOR_SYNC: use `start`). */
+  execute(runId: string, call?: CallOptions) {
+    return this.client.request('post', '/api/v1/eval/runs/{run_id}/execute', { path: { run_id: runId } }, call);
   }
   cancel(runId: string, call?: CallOptions) {
     return this.client.request('post', '/api/v1/eval/runs/{run_id}/cancel', { path: { run_id: runId } }, call);
@@ -87,7 +91,7 @@ export class EvalRunsApi {
 
 /** Statistical comparisons of a candidate run with a baseline. */
 export class CompareApi {
-  constructor(private readonly client: GreenlightClient) {}
+  constructor(private readonly client: ApiCore) {}
   /** Computes and stores a compare (by run ids, or by registry refs of one agent). */
   create(body: BodyOf<'/api/v1/eval/compares', 'post'>, call?: CallOptions) {
     return this.client.request('post', '/api/v1/eval/compares', { body }, call);
@@ -102,7 +106,7 @@ export class CompareApi {
 
 /** The run registry: named baselines and candidates of an agent. */
 export class RegistryApi {
-  constructor(private readonly client: GreenlightClient) {}
+  constructor(private readonly client: ApiCore) {}
   /** Makes the candidate the active baseline when the promotion gate allows it (409 RUN_REGISTRY_PROMOTION_BLOCKED otherwise). */
   promote(agentId: string, body: BodyOf<'/api/v1/agents/{agent_id}/run-registry/promote-candidate', 'post'> = {}, call?: CallOptions) {
     return this.client.request('post', '/api/v1/agents/{agent_id}/run-registry/promote-candidate', { path: { agent_id: agentId }, body }, call);
@@ -117,7 +121,7 @@ export class RegistryApi {
 
 /** Queue health (admin). */
 export class QueueApi {
-  constructor(private readonly client: GreenlightClient) {}
+  constructor(private readonly client: ApiCore) {}
   stats(query: QueryOf<'/api/v1/system/queue/stats', 'get'> = {}, call?: CallOptions) {
     return this.client.request('get', '/api/v1/system/queue/stats', { query }, call);
   }
@@ -125,7 +129,7 @@ export class QueueApi {
 
 /** Launch readiness: the launch gate of an agent. */
 export class LaunchApi {
-  constructor(private readonly client: GreenlightClient) {}
+  constructor(private readonly client: ApiCore) {}
   /** Whether the agent may launch now: pass, or blocked with the blockers. */
   gate(agentId: string, call?: CallOptions) {
     return this.client.request('get', '/api/v1/agents/{agent_id}/launch-gate', { path: { agent_id: agentId } }, call);

@@ -2569,6 +2569,21 @@ export interface components {
       scoring_scale?: components['schemas']['ScoringScaleDto'];
     };
     CreateEvalRunDto: {
+      /** @description Refuse execute, start and requeue (409 CALIBRATION_GATE_BLOCKED) while the agent's judge calibration does not pass the gate for this run's judge configuration. Absent: the agent's SLO policy decides (not required without one) */
+      require_calibration_gate?: boolean;
+      /**
+       * @description The calibration field the gate measures; default passed
+       * @enum {string}
+       */
+      calibration_field?: 'passed' | 'answer_correct' | 'source_correct' | 'quality_score';
+      /** @description Least raw agreement of the calibration on the field; default 0.8 */
+      min_calibration_agreement?: number;
+      /** @description Least kappa of the calibration on the field; default 0.6 */
+      min_calibration_kappa?: number;
+      /** @description Oldest calibration (days) that still counts; default 30 */
+      max_calibration_age_days?: number;
+      /** @description Limits on what the run may spend */
+      budget?: components['schemas']['RunBudgetDto'];
       /**
        * @default deterministic
        * @enum {string}
@@ -2611,21 +2626,6 @@ export interface components {
        * @default 1
        */
       trials?: number;
-      /** @description Refuse execute, start and requeue (409 CALIBRATION_GATE_BLOCKED) while the agent's judge calibration does not pass the gate for this run's judge configuration. Absent: the agent's SLO policy decides (not required without one) */
-      require_calibration_gate?: boolean;
-      /**
-       * @description The calibration field the gate measures; default passed
-       * @enum {string}
-       */
-      calibration_field?: 'passed' | 'answer_correct' | 'source_correct' | 'quality_score';
-      /** @description Least raw agreement of the calibration on the field; default 0.8 */
-      min_calibration_agreement?: number;
-      /** @description Least kappa of the calibration on the field; default 0.6 */
-      min_calibration_kappa?: number;
-      /** @description Oldest calibration (days) that still counts; default 30 */
-      max_calibration_age_days?: number;
-      /** @description Limits on what the run may spend */
-      budget?: components['schemas']['RunBudgetDto'];
       /** Format: uuid */
       agent_id: string;
       /**
@@ -3077,6 +3077,8 @@ export interface components {
         [key: string]: unknown;
       };
       cache_hit: boolean;
+      /** @description Estimated US dollars of the judge call (EVAL_JUDGE_PRICES): 0 for the deterministic judge and a cache hit, null when the model has no price or no judge call was made */
+      judge_cost_usd: number | null;
       /** Format: date-time */
       created_at: string;
     };
@@ -4908,7 +4910,7 @@ export interface components {
     };
     RunBudgetUsageView: {
       limits: components['schemas']['RunBudgetView'];
-      /** @description Agent calls reserved in the current execution (every case started, retries included) */
+      /** @description Agent calls reserved by the latest execution (every case started, retries included; a resumed run starts from its kept results) */
       agent_calls: number;
       judge_tokens: number;
       cost_usd: number;
@@ -4980,6 +4982,21 @@ export interface components {
       dry_run?: boolean;
     };
     RunOptionsDto: {
+      /** @description Refuse execute, start and requeue (409 CALIBRATION_GATE_BLOCKED) while the agent's judge calibration does not pass the gate for this run's judge configuration. Absent: the agent's SLO policy decides (not required without one) */
+      require_calibration_gate?: boolean;
+      /**
+       * @description The calibration field the gate measures; default passed
+       * @enum {string}
+       */
+      calibration_field?: 'passed' | 'answer_correct' | 'source_correct' | 'quality_score';
+      /** @description Least raw agreement of the calibration on the field; default 0.8 */
+      min_calibration_agreement?: number;
+      /** @description Least kappa of the calibration on the field; default 0.6 */
+      min_calibration_kappa?: number;
+      /** @description Oldest calibration (days) that still counts; default 30 */
+      max_calibration_age_days?: number;
+      /** @description Limits on what the run may spend */
+      budget?: components['schemas']['RunBudgetDto'];
       /**
        * @default deterministic
        * @enum {string}
@@ -5022,21 +5039,6 @@ export interface components {
        * @default 1
        */
       trials?: number;
-      /** @description Refuse execute, start and requeue (409 CALIBRATION_GATE_BLOCKED) while the agent's judge calibration does not pass the gate for this run's judge configuration. Absent: the agent's SLO policy decides (not required without one) */
-      require_calibration_gate?: boolean;
-      /**
-       * @description The calibration field the gate measures; default passed
-       * @enum {string}
-       */
-      calibration_field?: 'passed' | 'answer_correct' | 'source_correct' | 'quality_score';
-      /** @description Least raw agreement of the calibration on the field; default 0.8 */
-      min_calibration_agreement?: number;
-      /** @description Least kappa of the calibration on the field; default 0.6 */
-      min_calibration_kappa?: number;
-      /** @description Oldest calibration (days) that still counts; default 30 */
-      max_calibration_age_days?: number;
-      /** @description Limits on what the run may spend */
-      budget?: components['schemas']['RunBudgetDto'];
     };
     RunPointView: {
       result_count: number;
@@ -5086,7 +5088,7 @@ export interface components {
     RunUsageView: {
       /** @description Results stored: one agent call each (transient failures retried before are not counted) */
       agent_calls: number;
-      /** @description Judge calls made (provider judge, cache hits excluded) */
+      /** @description Verdicts the judge computed, cache hits excluded (with the provider judge, one model call each) */
       judge_calls: number;
       /** @description Verdicts reused from the run's judge cache: no call, no tokens, no cost */
       judge_cache_hits: number;
