@@ -187,7 +187,7 @@ describe('rate limits shared by every worker', () => {
     const plain = await createAgent(h, o.member, { api_endpoint: agent.url });
     expect(plain.max_calls_per_second).toBeNull();
 
-    const patch = (id: string, b: unknown) => h.http.patch(`/api/v1/agents/${id}`).set(bearer(o.member)).send(b);
+    const patch = (id: string, b: object) => h.http.patch(`/api/v1/agents/${id}`).set(bearer(o.member)).send(b);
     expectValidation(await patch(created.id, { max_calls_per_second: -1 }), ['max_calls_per_second']);
     expectError(await h.http.patch(`/api/v1/agents/${created.id}`).set(bearer(o.viewer)).send({ max_calls_per_second: 4 }), 403, 'FORBIDDEN');
     expect(expectSuccess(await patch(created.id, { max_calls_per_second: 7 }), 200)).toMatchObject({

@@ -58,9 +58,10 @@ export interface RunProfileSnapshot {
 
 /** Gates checked before the run executes. */
 export interface RunGates {
-  require_golden_set_quality_gate: boolean;
-  min_active_case_count: number;
-  min_verified_case_ratio: number;
+  /** Absent on runs created without the option: the agent's SLO policy decides (absent there too: not required). */
+  require_golden_set_quality_gate?: boolean;
+  min_active_case_count?: number;
+  min_verified_case_ratio?: number;
   /**
    * Refuse to execute while the agent's judge calibration does not pass the calibration gate. Absent:
    * the agent's SLO policy decides (absent there too: not required).

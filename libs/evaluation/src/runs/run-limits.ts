@@ -14,7 +14,7 @@ import type { RunOptions } from './run-options';
  * hence the cast: every reader treats them as optional).
  */
 export function storedGates(options: RunOptions): RunGates {
-  const gates: Partial<RunGates> = {};
+  const gates: RunGates = {};
   if (options.require_golden_set_quality_gate !== undefined) gates.require_golden_set_quality_gate = options.require_golden_set_quality_gate;
   if (options.min_active_case_count !== undefined) gates.min_active_case_count = options.min_active_case_count;
   if (options.min_verified_case_ratio !== undefined) gates.min_verified_case_ratio = options.min_verified_case_ratio;
@@ -25,7 +25,7 @@ export function storedGates(options: RunOptions): RunGates {
   if (options.min_calibration_kappa !== undefined) calibration.min_kappa = options.min_calibration_kappa;
   if (options.max_calibration_age_days !== undefined) calibration.max_calibration_age_days = options.max_calibration_age_days;
   if (Object.keys(calibration).length > 0) gates.calibration = calibration;
-  return gates as RunGates;
+  return gates;
 }
 
 /** The run's budget: the limits given (null ones dropped); undefined when none was. */
