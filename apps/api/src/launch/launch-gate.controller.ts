@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConflictResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
 import { ApiEnvelope, ErrorEnvelope, PageQuery, UuidParamPipe } from '@greenlight/http';
 import { LaunchGateService, LaunchRecordsService } from '@greenlight/launch';
@@ -36,6 +36,13 @@ export class LaunchGateController {
   @ApiOperation({
     summary: 'Record a launch decision (go, no_go, rollback) with its reason',
     description: `A go while the launch gate is blocked answers 409 LAUNCH_GATE_BLOCKED with the blockers in details; no_go and rollback are always recorded. The gate at that moment is kept in the record's evidence. Emits launch_decision_changed (webhook and activity). ${CHAIN}`,
+  })
+  @ApiBody({
+    type: CreateLaunchDecisionDto,
+    examples: {
+      go: { summary: 'Launch (refused while the gate is blocked)', value: { decision: 'go', reason: 'Launch review passed; all gates green' } },
+      rollback: { summary: 'Roll a launch back', value: { decision: 'rollback', reason: 'Incident 4711: answers cite retired documents' } },
+    },
   })
   @ApiEnvelope(LaunchRecordView, { status: 201 })
   @ApiConflictResponse({ description: 'LAUNCH_GATE_BLOCKED with details.blockers', type: ErrorEnvelope })

@@ -30,12 +30,50 @@ class BundleSignatureView {
   @ApiProperty({ description: 'Base64 Ed25519 signature of the UTF-8 bytes of the canonical JSON of `bundle`' }) value: string;
 }
 
-export class EvidenceBundleView {
+class BundleRecordView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ type: 'integer' }) seq: number;
   @ApiProperty({
-    type: Object,
+    type: 'object',
+    additionalProperties: true,
     description:
-      'format, org_id, agent_id, exported_at, key_id, hashing (the formulas), record_count, head {seq, row_hash}, verification (the server check at export), records [{id, seq, content, content_hash, prev_hash, row_hash}], referenced {runs, compares} (the runs and compares the records cite, as they stand now)',
+      'What content_hash covers: format, id, org_id, agent_id, seq, kind, decision, certification_status, gate_status, reason, evidence, created_by_key_id, request_id, created_at',
   })
-  bundle: Record<string, unknown>;
+  content: Record<string, unknown>;
+  @ApiProperty({ pattern: '^[0-9a-f]{64}$' }) content_hash: string;
+  @ApiProperty({ pattern: '^[0-9a-f]{64}$' }) prev_hash: string;
+  @ApiProperty({ pattern: '^[0-9a-f]{64}$' }) row_hash: string;
+}
+
+class BundleHeadView {
+  @ApiProperty({ type: 'integer' }) seq: number;
+  @ApiProperty({ pattern: '^[0-9a-f]{64}$' }) row_hash: string;
+}
+
+class BundleReferencedView {
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, description: 'Runs the records cite, as they stand at export' })
+  runs: Record<string, unknown>[];
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, description: 'Compares the records cite, with their statistics' })
+  compares: Record<string, unknown>[];
+}
+
+class EvidenceBundleBodyView {
+  @ApiProperty({ example: 'greenlight.launch-evidence-bundle.v1' }) format: string;
+  @ApiProperty({ format: 'uuid' }) org_id: string;
+  @ApiProperty({ format: 'uuid' }) agent_id: string;
+  @ApiProperty({ format: 'date-time' }) exported_at: string;
+  @ApiProperty() key_id: string;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description: 'The canonical JSON rules and hash formulas, in words' })
+  hashing: Record<string, string>;
+  @ApiProperty({ type: 'integer' }) record_count: number;
+  @ApiProperty({ type: BundleHeadView, nullable: true, description: 'The last record; null without records' }) head: BundleHeadView | null;
+  @ApiProperty({ type: ChainVerdictView, description: 'The server check of the chain at export time' }) verification: ChainVerdictView;
+  @ApiProperty({ type: [BundleRecordView] }) records: BundleRecordView[];
+  @ApiProperty({ type: BundleReferencedView }) referenced: BundleReferencedView;
+}
+
+export class EvidenceBundleView {
+  @ApiProperty({ type: EvidenceBundleBodyView, description: 'What is signed: its canonical JSON' })
+  bundle: EvidenceBundleBodyView;
   @ApiProperty({ type: BundleSignatureView }) signature: BundleSignatureView;
 }

@@ -17,7 +17,8 @@ export class LaunchBlockerView {
   @ApiProperty({ enum: BLOCKER_KINDS }) kind: string;
   @ApiProperty() message: string;
   @ApiProperty({
-    type: Object,
+    type: 'object',
+    additionalProperties: true,
     description:
       'The evidence: counts and the first 20 items (patterns, violations, readiness items), the gate status of the calibration or golden-set gate, or the compare',
   })
@@ -108,7 +109,8 @@ export class LaunchRecordView {
   @ApiProperty({ enum: ['pass', 'blocked'], description: 'The launch gate when the record was made' }) gate_status: string;
   @ApiProperty({ type: String, nullable: true, description: "A decision's reason, a certification's note" }) reason: string | null;
   @ApiProperty({
-    type: Object,
+    type: 'object',
+    additionalProperties: true,
     description:
       'What the record rests on: `gate` (status, blockers, signals); a certification adds runs (judge hashes, rates), compare (with statistics), slo (policy, open violations), calibration (latest, gate) and readiness',
   })
