@@ -87,9 +87,9 @@ function namedClass(name: string, model: Type<unknown>, props: Record<string, Pa
 export function pageOf(model: Type<unknown>): Type<unknown> {
   return namedClass(`${modelBase(model)}Page`, model, {
     items: { type: model, isArray: true },
-    limit: { type: Number, example: 50 },
-    offset: { type: Number, example: 0 },
-    total: { type: Number, example: 1 },
+    limit: { type: 'integer', example: 50 },
+    offset: { type: 'integer', example: 0 },
+    total: { type: 'integer', example: 1 },
   });
 }
 

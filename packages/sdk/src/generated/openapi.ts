@@ -1954,6 +1954,7 @@ export interface components {
       last_used_at: string | null;
       /** Format: date-time */
       revoked_at: string | null;
+      /** @description Own per-minute limit; null: the platform default; 0: none */
       rate_limit_per_minute: number | null;
       /** Format: date-time */
       created_at: string;
@@ -2001,6 +2002,7 @@ export interface components {
       last_used_at: string | null;
       /** Format: date-time */
       revoked_at: string | null;
+      /** @description Own per-minute limit; null: the platform default; 0: none */
       rate_limit_per_minute: number | null;
       /** Format: date-time */
       created_at: string;
@@ -2069,6 +2071,32 @@ export interface components {
       budget: 'max_agent_calls' | 'max_judge_tokens' | 'max_cost_usd';
       limit: number;
       used: number;
+    };
+    BundleHeadView: {
+      seq: number;
+      row_hash: string;
+    };
+    BundleRecordView: {
+      /** Format: uuid */
+      id: string;
+      seq: number;
+      /** @description What content_hash covers: format, id, org_id, agent_id, seq, kind, decision, certification_status, gate_status, reason, evidence, created_by_key_id, request_id, created_at */
+      content: {
+        [key: string]: unknown;
+      };
+      content_hash: string;
+      prev_hash: string;
+      row_hash: string;
+    };
+    BundleReferencedView: {
+      /** @description Runs the records cite, as they stand at export */
+      runs: {
+        [key: string]: unknown;
+      }[];
+      /** @description Compares the records cite, with their statistics */
+      compares: {
+        [key: string]: unknown;
+      }[];
     };
     BundleSignatureView: {
       /** @enum {string} */
@@ -3341,13 +3369,35 @@ export interface components {
       /** Format: date-time */
       updated_at: string;
     };
+    EvidenceBundleBodyView: {
+      /** @example greenlight.launch-evidence-bundle.v1 */
+      format: string;
+      /** Format: uuid */
+      org_id: string;
+      /** Format: uuid */
+      agent_id: string;
+      /** Format: date-time */
+      exported_at: string;
+      key_id: string;
+      /** @description The canonical JSON rules and hash formulas, in words */
+      hashing: {
+        [key: string]: string;
+      };
+      record_count: number;
+      /** @description The last record; null without records */
+      head: components['schemas']['BundleHeadView'] | null;
+      /** @description The server check of the chain at export time */
+      verification: components['schemas']['ChainVerdictView'];
+      records: components['schemas']['BundleRecordView'][];
+      referenced: components['schemas']['BundleReferencedView'];
+    };
     EvidenceBundleResponse: {
       data: components['schemas']['EvidenceBundleView'];
       meta: components['schemas']['ResponseMeta'];
     };
     EvidenceBundleView: {
-      /** @description format, org_id, agent_id, exported_at, key_id, hashing (the formulas), record_count, head {seq, row_hash}, verification (the server check at export), records [{id, seq, content, content_hash, prev_hash, row_hash}], referenced {runs, compares} (the runs and compares the records cite, as they stand now) */
-      bundle: Record<string, never>;
+      /** @description What is signed: its canonical JSON */
+      bundle: components['schemas']['EvidenceBundleBodyView'];
       signature: components['schemas']['BundleSignatureView'];
     };
     EvidencePublicKeyResponse: {
@@ -3651,7 +3701,9 @@ export interface components {
         'critical_issue_patterns' | 'open_slo_violations' | 'readiness_pending' | 'calibration_gate' | 'golden_set_quality_gate' | 'latest_compare_regressed';
       message: string;
       /** @description The evidence: counts and the first 20 items (patterns, violations, readiness items), the gate status of the calibration or golden-set gate, or the compare */
-      details: Record<string, never>;
+      details: {
+        [key: string]: unknown;
+      };
     };
     LaunchGateResponse: {
       data: components['schemas']['LaunchGateView'];
@@ -3741,7 +3793,9 @@ export interface components {
       /** @description A decision's reason, a certification's note */
       reason: string | null;
       /** @description What the record rests on: `gate` (status, blockers, signals); a certification adds runs (judge hashes, rates), compare (with statistics), slo (policy, open violations), calibration (latest, gate) and readiness */
-      evidence: Record<string, never>;
+      evidence: {
+        [key: string]: unknown;
+      };
       /** Format: uuid */
       created_by_key_id: string | null;
       request_id: string | null;

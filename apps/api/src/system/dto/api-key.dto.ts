@@ -66,7 +66,8 @@ export class ApiKeyView implements ApiKeyModel {
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) expires_at: Date | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) last_used_at: Date | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) revoked_at: Date | null;
-  @ApiProperty({ nullable: true, type: Number }) rate_limit_per_minute: number | null;
+  @ApiProperty({ nullable: true, type: 'integer', description: 'Own per-minute limit; null: the platform default; 0: none' }) rate_limit_per_minute:
+    number | null;
   @ApiProperty({ format: 'date-time', type: String }) created_at: Date;
 }
 
