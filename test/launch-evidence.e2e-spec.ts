@@ -1,11 +1,13 @@
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
-import { LaunchRecordEntity } from '@greenlight/database';
+import { AppConfig } from '@greenlight/config';
+import { buildDataSourceOptions, dropDatabase, ensureDatabase, LaunchRecordEntity } from '@greenlight/database';
 import { contentHash, recordContent, rowHash } from '@greenlight/launch';
+import { MIGRATIONS } from '../migrations';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
 import { createAgent, expectError, expectSuccess, expectValidation, MISSING_UUID } from './support/e2e-helpers';
 
@@ -264,5 +266,43 @@ describe('launch certification and tamper-evident evidence', () => {
     } finally {
       await unsigned.close();
     }
+  });
+});
+
+describe('migration: launch evidence', () => {
+  let url: string;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    const u = new URL(process.env.DATABASE_URL!);
+    u.pathname = `/${u.pathname.slice(1)}_lev_${randomBytes(3).toString('hex')}`;
+    url = u.toString();
+    await ensureDatabase(url);
+    const upTo = MIGRATIONS.findIndex((m) => m.name === 'LaunchEvidence1763910000000') + 1;
+    expect(upTo).toBeGreaterThan(0);
+    const config = AppConfig.fromEnv({ ...process.env, DATABASE_URL: url });
+    db = new DataSource({ ...buildDataSourceOptions(config), migrations: MIGRATIONS.slice(0, upTo), extra: { max: 2 } });
+    await db.initialize();
+  });
+  afterAll(async () => {
+    if (db?.isInitialized) await db.destroy();
+    await dropDatabase(url);
+  });
+
+  it('creates the append-only table and reverts cleanly, and again', async () => {
+    const exists = async () =>
+      (
+        await db.query(
+          `SELECT to_regclass('launch_records') IS NOT NULL AS t, EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'launch_records_append_only') AS f`,
+        )
+      )[0];
+    await db.runMigrations({ transaction: 'each' });
+    expect(await exists()).toEqual({ t: true, f: true });
+    const triggers = await db.query(`SELECT tgname FROM pg_trigger WHERE tgrelid = 'launch_records'::regclass AND NOT tgisinternal ORDER BY tgname`);
+    expect(triggers.map((t: { tgname: string }) => t.tgname)).toEqual(['launch_records_no_change', 'launch_records_no_truncate']);
+    await db.undoLastMigration({ transaction: 'each' });
+    expect(await exists()).toEqual({ t: false, f: false });
+    await db.runMigrations({ transaction: 'each' });
+    expect(await exists()).toEqual({ t: true, f: true });
   });
 });
