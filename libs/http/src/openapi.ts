@@ -1,4 +1,5 @@
 import { applyDecorators, INestApplication, Type } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
 import {
   ApiBadRequestResponse,
   ApiExtraModels,
@@ -12,6 +13,7 @@ import {
 } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
 import { ErrorCode } from '@greenlight/contracts';
+import { schemaNameCollisions } from './openapi-audit';
 import { documentErrorExamples, ErrorExampleProblem } from './openapi-errors';
 import { OptionalField, QueryNumber } from './validation';
 
@@ -201,6 +203,9 @@ export function buildOpenApiDocumentWithProblems(app: INestApplication): { docum
   // A tag no operation carries is an empty section in every viewer and generator.
   doc.tags = (doc.tags ?? []).filter((t) => used.has(t.name));
   const problems = documentErrorExamples(doc);
+  const controllers = [...app.get(ModulesContainer).values()].flatMap((m) => [...m.controllers.values()].map((w) => w.metatype));
+  const classes = controllers.filter((c): c is Type<unknown> => typeof c === 'function');
+  for (const collision of schemaNameCollisions(classes)) problems.push({ where: 'components.schemas', problem: collision });
   return { document: doc, problems };
 }
 
