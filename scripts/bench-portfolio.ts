@@ -87,6 +87,8 @@ async function seed(databaseUrl: string, orgId: string, baseAgent: string, baseR
   const q = (sql: string, params: unknown[] = []) => db.query(sql, params);
   try {
     await q(`SET synchronous_commit = off`);
+    // the rows below are consistent by construction: skip the per-row foreign-key triggers while seeding
+    await q(`SET session_replication_role = replica`);
     await q(
       `INSERT INTO agents (org_id, name, description, agent_type, status, owner, metadata)
        SELECT org_id, 'bench agent ' || lpad(g::text, 4, '0'), description, agent_type, 'active', owner, metadata
@@ -127,7 +129,8 @@ async function seed(databaseUrl: string, orgId: string, baseAgent: string, baseR
        CROSS JOIN LATERAL (SELECT now() - interval '200 days' + (i * interval '200 days' / greatest(1, $4::int / n.agents)) + (ag.k * interval '1 second') AS t) tt`,
       [orgId, baseRun, s.cases, s.runs],
     );
-    // Results: each agent passes a share of cases between 55% and 98%, varying a little per run.
+    // Results: each agent passes a share of cases between 55% and 98%, varying a little per run; a run's
+    // results are written together, in completion order, as the executors write them.
     await q(
       `INSERT INTO eval_results (run_id, org_id, case_id, trial, evaluation_mode, status, actual_output, answer_correct, source_correct, quality_score, passed)
        SELECT r.id, r.org_id, c.id, 1, 'answer', 'scored', 'bench', ok, CASE WHEN c.position % 3 = 0 THEN NULL ELSE ok OR c.position % 5 = 0 END,
@@ -135,7 +138,8 @@ async function seed(databaseUrl: string, orgId: string, baseAgent: string, baseR
        FROM eval_runs r
        JOIN golden_set_cases c ON c.golden_set_id = r.golden_set_id
        CROSS JOIN LATERAL (SELECT (abs(hashtext(r.id::text || c.id::text)) % 1000) < 550 + abs(hashtext(r.agent_id::text)) % 430 AS ok) v
-       WHERE r.org_id = $1 AND r.status = 'completed' AND r.id <> $2`,
+       WHERE r.org_id = $1 AND r.status = 'completed' AND r.id <> $2
+       ORDER BY r.completed_at, r.id, c.position`,
       [orgId, baseRun],
     );
     // Issue patterns (about 3 per agent, some critical, about half resolved).
@@ -182,6 +186,7 @@ async function seed(databaseUrl: string, orgId: string, baseAgent: string, baseR
        WHERE a.org_id = $1 AND abs(hashtext(a.id::text || 'c')) % 3 = 0 AND cardinality(rr.r) = 2`,
       [orgId, s.cases],
     );
+    await q(`SET session_replication_role = DEFAULT`);
     for (const t of [
       'agents',
       'golden_sets',
@@ -310,7 +315,9 @@ async function main(): Promise<void> {
     }
   } finally {
     await stop(api);
-    await destroyTestEnvironment(env);
+    // --keep: leave the database for a look at the plans (its URL is printed); dropped otherwise
+    if (process.argv.includes('--keep')) process.stdout.write(`kept database ${env.DATABASE_URL}\n`);
+    else await destroyTestEnvironment(env);
   }
 }
 

@@ -28,13 +28,14 @@ export class AgentHealthService {
 
   async health(actor: Actor, agentId: string): Promise<AgentHealthView> {
     const agent = await OrgScope.of(actor).findOne(this.db, AgentEntity, agentId, 'agent');
+    const one = { orgId: agent.org_id, ids: [agent.id], wholeOrg: false };
     const [gate, latest, counts, readiness, hasPolicy, decisions] = await Promise.all([
       this.gate.status(actor, agent.id),
-      this.runs.latestByAgent(agent.org_id, [agent.id]),
-      this.signals.openCounts(agent.org_id, [agent.id]),
+      this.runs.latestByAgent(one),
+      this.signals.openCounts(one),
       this.signals.readiness(agent.org_id, agent.id),
       this.signals.hasSloPolicy(agent.org_id, agent.id),
-      this.decisions.forAgents(agent.org_id, [agent.id]),
+      this.decisions.forAgents(one),
     ]);
     const open = counts.get(agent.id)!;
     return {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AgentGroup, agentSql } from './agent-group';
 import type { PatternCounts } from './views.types';
 
 const PRIORITIES = ['critical', 'high', 'medium', 'low'] as const;
@@ -22,17 +23,19 @@ export interface OpenCounts {
 export class AgentSignals {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** Every listed agent gets an entry (zeros when nothing is open). */
-  async openCounts(orgId: string, agentIds: string[]): Promise<Map<string, OpenCounts>> {
-    const out = new Map<string, OpenCounts>(agentIds.map((id) => [id, { patterns: noPatterns(), open_slo_violations: 0 }]));
-    if (agentIds.length === 0) return out;
+  /** Every agent of the group gets an entry (zeros when nothing is open). */
+  async openCounts(group: AgentGroup): Promise<Map<string, OpenCounts>> {
+    const out = new Map<string, OpenCounts>(group.ids.map((id) => [id, { patterns: noPatterns(), open_slo_violations: 0 }]));
+    if (group.ids.length === 0) return out;
+    const params: unknown[] = [group.orgId];
+    const agents = agentSql(group, params);
     const rows: { agent_id: string; kind: string; priority: string | null; n: number }[] = await this.db.query(
       `SELECT agent_id, 'pattern' AS kind, priority, count(*)::int AS n FROM issue_patterns
-        WHERE org_id = $1 AND agent_id = ANY($2::uuid[]) AND status <> 'resolved' GROUP BY agent_id, priority
+        WHERE org_id = $1 AND ${agents.condition('agent_id')} AND status <> 'resolved' GROUP BY agent_id, priority
        UNION ALL
        SELECT agent_id, 'violation', NULL, count(*)::int FROM slo_violations
-        WHERE org_id = $1 AND agent_id = ANY($2::uuid[]) AND status = 'open' GROUP BY agent_id`,
-      [orgId, agentIds],
+        WHERE org_id = $1 AND ${agents.condition('agent_id')} AND status = 'open' GROUP BY agent_id`,
+      params,
     );
     for (const r of rows) {
       const counts = out.get(r.agent_id);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AgentGroup, agentSql } from './agent-group';
 import type { DecisionRef } from './views.types';
 
 /**
@@ -11,15 +12,17 @@ import type { DecisionRef } from './views.types';
 export class LatestDecisions {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async forAgents(orgId: string, agentIds: string[]): Promise<Map<string, DecisionRef>> {
-    if (agentIds.length === 0) return new Map();
+  async forAgents(group: AgentGroup): Promise<Map<string, DecisionRef>> {
+    if (group.ids.length === 0) return new Map();
+    const params: unknown[] = [group.orgId];
+    const agents = agentSql(group, params);
     const rows: { agent_id: string; id: string; decision: string; reason: string | null; created_at: Date }[] = await this.db.query(
-      `SELECT x.* FROM unnest($2::uuid[]) AS ag(id)
+      `SELECT x.* FROM ${agents.relation}
        CROSS JOIN LATERAL (
          SELECT l.agent_id, l.id, l.decision, l.reason, l.created_at FROM launch_records l
          WHERE l.agent_id = ag.id AND l.org_id = $1 AND l.kind = 'decision'
          ORDER BY l.seq DESC LIMIT 1) x`,
-      [orgId, agentIds],
+      params,
     );
     return new Map(rows.map((r) => [r.agent_id, { id: r.id, decision: r.decision, reason: r.reason, created_at: new Date(r.created_at).toISOString() }]));
   }

@@ -5,6 +5,7 @@ import { LaunchGateModule } from '../gate';
 import { AgentActivityService } from './agent-activity.service';
 import { AgentHealthService } from './agent-health.service';
 import { AgentSignals } from './agent-signals';
+import { CompletedRunRates } from './completed-run-rates';
 import { LatestDecisions } from './latest-decisions';
 import { PortfolioHealthService } from './portfolio-health.service';
 import { RunPoints } from './run-points';
@@ -15,7 +16,7 @@ const SERVICES = [AgentActivityService, ScoreTrendService, AgentHealthService, P
 /** Read views of an agent's and an org's launch posture: activity, score trend, health, portfolio. */
 @Module({
   imports: [PlatformModule, EvaluationModule, LaunchGateModule],
-  providers: [...SERVICES, RunPoints, AgentSignals, LatestDecisions],
+  providers: [...SERVICES, RunPoints, AgentSignals, LatestDecisions, { provide: CompletedRunRates, useFactory: () => new CompletedRunRates() }],
   exports: SERVICES,
 })
 export class LaunchViewsModule {}

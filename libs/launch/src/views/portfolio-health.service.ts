@@ -42,11 +42,12 @@ export class PortfolioHealthService {
       [orgId],
     );
     const ids = agents.map((a) => a.id);
+    const everyAgent = { orgId, ids, wholeOrg: true };
     const [gates, latest, counts, decisions] = await Promise.all([
       this.gate.evaluateMany(orgId, ids),
-      this.runs.latestByAgent(orgId, ids),
-      this.signals.openCounts(orgId, ids),
-      this.decisions.forAgents(orgId, ids),
+      this.runs.latestByAgent(everyAgent),
+      this.signals.openCounts(everyAgent),
+      this.decisions.forAgents(everyAgent),
     ]);
     const items: PortfolioAgentItem[] = agents.map((a) => {
       const gate = gates.get(a.id);

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { EvalRunEntity, RunType } from '@greenlight/database';
-import { RunStatistics } from '@greenlight/evaluation';
+import { RunRates, RunStatistics } from '@greenlight/evaluation';
+import { AgentGroup, agentSql } from './agent-group';
+import { CompletedRunRates } from './completed-run-rates';
 import type { RunPoint } from './views.types';
 
 /** The columns of a completed run the views show, and the pass threshold its rates need. */
@@ -23,7 +25,8 @@ const RUN_COLUMNS = `r.agent_id, r.id, r.name, r.run_type, r.judge_config_hash, 
 /**
  * Completed runs with their rates, for the trend, health and portfolio views. The rates are the runs'
  * own (RunStatistics: the same numbers as each run's summary and the run list), computed for all the
- * runs of a view in one grouped query over the results of those runs only.
+ * runs of a view in one grouped query over the results of those runs only, and remembered (a
+ * completed run's results no longer change: see CompletedRunRates).
  *
  * "Latest" is the one meaning used everywhere: newest completion time, then creation time, then id.
  */
@@ -32,18 +35,21 @@ export class RunPoints {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly statistics: RunStatistics,
+    private readonly memo: CompletedRunRates,
   ) {}
 
-  /** Each agent's latest completed run with its rates (agents without one are absent). Two queries. */
-  async latestByAgent(orgId: string, agentIds: string[]): Promise<Map<string, RunPoint>> {
-    if (agentIds.length === 0) return new Map();
+  /** Each agent's latest completed run with its rates (agents without one are absent). One or two queries. */
+  async latestByAgent(group: AgentGroup): Promise<Map<string, RunPoint>> {
+    if (group.ids.length === 0) return new Map();
+    const params: unknown[] = [group.orgId];
+    const agents = agentSql(group, params);
     const rows: RunRow[] = await this.db.query(
-      `SELECT x.* FROM unnest($2::uuid[]) AS ag(id)
+      `SELECT x.* FROM ${agents.relation}
        CROSS JOIN LATERAL (
          SELECT ${RUN_COLUMNS} FROM eval_runs r
          WHERE r.agent_id = ag.id AND r.org_id = $1 AND r.status = 'completed'
          ORDER BY r.completed_at DESC, r.created_at DESC, r.id ASC LIMIT 1) x`,
-      [orgId, agentIds],
+      params,
     );
     const points = await this.withRates(rows);
     return new Map(points.map((p, i) => [rows[i].agent_id, p]));
@@ -74,15 +80,29 @@ export class RunPoints {
   }
 
   private async withRates(rows: RunRow[]): Promise<RunPoint[]> {
-    // RunStatistics reads a run's id and its profile's pass threshold; nothing else of the run.
-    const runs = rows.map(
-      (r) =>
-        ({
-          id: r.id,
-          config: { profile: { scoring_scale: { pass_threshold: r.pass_threshold === null ? undefined : Number(r.pass_threshold) } } },
-        }) as unknown as EvalRunEntity,
-    );
-    const rates = await this.statistics.ratesFor(runs);
+    const rates = new Map<string, RunRates>();
+    const missing: RunRow[] = [];
+    for (const r of rows) {
+      const known = this.memo.get(r.id, r.completed_at);
+      if (known) rates.set(r.id, known);
+      else missing.push(r);
+    }
+    if (missing.length > 0) {
+      // RunStatistics reads a run's id and its profile's pass threshold; nothing else of the run.
+      const runs = missing.map(
+        (r) =>
+          ({
+            id: r.id,
+            config: { profile: { scoring_scale: { pass_threshold: r.pass_threshold === null ? undefined : Number(r.pass_threshold) } } },
+          }) as unknown as EvalRunEntity,
+      );
+      const computed = await this.statistics.ratesFor(runs);
+      for (const r of missing) {
+        const value = computed.get(r.id)!;
+        this.memo.set(r.id, r.completed_at, value);
+        rates.set(r.id, value);
+      }
+    }
     return rows.map((r) => ({
       run_id: r.id,
       name: r.name,
