@@ -45,16 +45,19 @@ export class LaunchRecordsService {
 
   async decide(actor: Actor, agentId: string, input: DecisionInput): Promise<LaunchRecordView> {
     const agent = await OrgScope.of(actor).findOne(this.db, AgentEntity, agentId, 'agent');
-    const gate = await this.gate.status(actor, agent.id);
-    if (input.decision === 'go' && gate.status === 'blocked') {
-      throw new DomainError(ErrorCode.LAUNCH_GATE_BLOCKED, `go refused: the launch gate is blocked (${gate.blockers.map((b) => b.kind).join(', ')})`, {
-        status: gate.status,
-        blockers: gate.blockers,
-      });
-    }
     return this.outbox.withEvents(async (m, emit) => {
-      const previous: { decision: string }[] = await this.lockChain(m, agent.id).then(() =>
-        m.query(`SELECT decision FROM launch_records WHERE agent_id = $1 AND kind = 'decision' ORDER BY seq DESC LIMIT 1`, [agent.id]),
+      await this.lockChain(m, agent.id);
+      // the gate is read inside the agent's lock, through this transaction: what the record keeps is what was decided on
+      const gate = (await this.gate.evaluateMany(agent.org_id, [agent.id], m)).get(agent.id) as LaunchGateView;
+      if (input.decision === 'go' && gate.status === 'blocked') {
+        throw new DomainError(ErrorCode.LAUNCH_GATE_BLOCKED, `go refused: the launch gate is blocked (${gate.blockers.map((b) => b.kind).join(', ')})`, {
+          status: gate.status,
+          blockers: gate.blockers,
+        });
+      }
+      const previous: { decision: string }[] = await m.query(
+        `SELECT decision FROM launch_records WHERE agent_id = $1 AND kind = 'decision' ORDER BY seq DESC LIMIT 1`,
+        [agent.id],
       );
       const row = await this.append(m, actor, agent, {
         kind: 'decision',
