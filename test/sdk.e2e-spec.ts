@@ -145,12 +145,10 @@ describe('SDK against the real api', () => {
     const runToEnd = async () => {
       const run = await sdk.evalRuns.create({ agent_id: a.id, golden_set_id: setId });
       await sdk.evalRuns.start(run.id);
-      for (let i = 0; i < 200; i++) {
-        const now = await sdk.evalRuns.get(run.id);
-        if (['completed', 'failed', 'cancelled'].includes(now.status)) return now;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error(`run ${run.id} did not finish`);
+      const progress: number[] = [];
+      const done = await sdk.evalRuns.wait(run.id, { intervalMs: 100, timeoutMs: 30_000, onProgress: (r) => progress.push(r.completed_cases) });
+      expect(progress[progress.length - 1]).toBe(CASES);
+      return done;
     };
     wrong = new Set();
     const baseline = await runToEnd();

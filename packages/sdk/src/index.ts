@@ -7,6 +7,7 @@ export type { TransportErrorKind } from './errors';
 export { DEFAULT_BACKOFF, fullJitterDelay, parseRetryAfter } from './backoff';
 export type { BackoffPolicy } from './backoff';
 export { collect, paginate } from './paginate';
+export type { EvalRun, GoldenSetFileFormat, WaitOptions } from './resources';
 export type { Page, PaginateOptions } from './paginate';
 export type { ApiPath, BodyOf, DataOf, ItemOf, PathParams, QueryOf, Schemas } from './types';
 export type { paths, components, operations } from './generated/openapi';

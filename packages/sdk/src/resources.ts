@@ -1,7 +1,23 @@
 import type { CallOptions } from './config';
 import type { ApiCore } from './core';
 import type { PaginateOptions } from './paginate';
-import type { BodyOf, QueryOf } from './types';
+import { sleep } from './backoff';
+import type { BodyOf, DataOf, QueryOf } from './types';
+
+export type EvalRun = DataOf<'/api/v1/eval/runs/{run_id}', 'get'>;
+
+/** How `evalRuns.wait` polls. */
+export interface WaitOptions {
+  /** Between polls. Default 2 s. */
+  intervalMs?: number;
+  /** Give up after this long (an Error naming the run and its status). Default 30 min. */
+  timeoutMs?: number;
+  /** Called with the run after every poll, e.g. to draw a progress bar from completed_cases / total_cases. */
+  onProgress?: (run: EvalRun) => void;
+  signal?: AbortSignal;
+}
+
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
 type Q<P extends Parameters<ApiCore['list']>[0]> = QueryOf<P, 'get'>;
 
@@ -74,6 +90,20 @@ export class EvalRunsApi {
   }
   get(runId: string, call?: CallOptions) {
     return this.client.request('get', '/api/v1/eval/runs/{run_id}', { path: { run_id: runId } }, call);
+  }
+  /**
+   * Polls the run until it is completed, failed or cancelled and returns it (a failed run is returned,
+   * not thrown: its failure_code says why). Each poll is an ordinary GET, retried like any call.
+   */
+  async wait(runId: string, options: WaitOptions = {}, call?: CallOptions): Promise<EvalRun> {
+    const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
+    for (;;) {
+      const run = await this.get(runId, { signal: options.signal, ...call });
+      options.onProgress?.(run);
+      if (TERMINAL.has(run.status)) return run;
+      if (Date.now() >= deadline) throw new Error(`Greenlight: run ${runId} is still ${run.status} after ${options.timeoutMs ?? 30 * 60_000} ms`);
+      await sleep(Math.min(options.intervalMs ?? 2000, Math.max(0, deadline - Date.now())), options.signal);
+    }
   }
   summary(runId: string, query: QueryOf<'/api/v1/eval/runs/{run_id}/summary', 'get'> = {}, call?: CallOptions) {
     return this.client.request('get', '/api/v1/eval/runs/{run_id}/summary', { path: { run_id: runId }, query }, call);
