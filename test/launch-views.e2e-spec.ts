@@ -277,6 +277,22 @@ describe('launch views: activity, score trend, health, portfolio, audit by agent
       expectValidation(await get(A.viewer, `/api/v1/orgs/${A.org_id}/portfolio-health`, { posture: 'green' }), ['posture']);
     });
 
+    it('the latest launch decision of each agent shows on its health and in the portfolio', async () => {
+      const decide = async (agentId: string, decision: string) =>
+        expectSuccess(await post(A.admin, `/api/v1/agents/${agentId}/launch-decision`, { decision, reason: `e2e ${decision}` }), 201);
+      await decide(agent.id, 'no_go');
+      const rollback = await decide(agent.id, 'rollback');
+      const go = await decide(third.id, 'go');
+      const health = await ok(A.viewer, `/api/v1/agents/${agent.id}/health`);
+      expect(health.latest_decision).toEqual({ id: rollback.id, decision: 'rollback', reason: 'e2e rollback', created_at: rollback.created_at });
+      const p = await ok(A.viewer, `/api/v1/orgs/${A.org_id}/portfolio-health`);
+      expect(p.rollups.agents_by_latest_decision).toEqual({ go: 1, no_go: 0, rollback: 1, none: 1 });
+      const byId = new Map(p.agents.items.map((i: any) => [i.agent_id, i]));
+      expect((byId.get(third.id) as any).latest_decision).toMatchObject({ id: go.id, decision: 'go' });
+      expect((byId.get(agent.id) as any).latest_decision).toEqual(health.latest_decision);
+      expect((byId.get(other.id) as any).latest_decision).toBeNull();
+    });
+
     it('portfolio: org keys see their own org only; global keys any existing org', async () => {
       expectError(await get(B.viewer, `/api/v1/orgs/${A.org_id}/portfolio-health`), 404, 'NOT_FOUND');
       expectError(await get(A.admin, `/api/v1/orgs/${B.org_id}/portfolio-health`), 404, 'NOT_FOUND');

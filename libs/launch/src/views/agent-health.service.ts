@@ -6,7 +6,6 @@ import { Clock, OrgScope } from '@greenlight/platform';
 import type { Actor } from '@greenlight/tenancy';
 import { LaunchGateService } from '../gate';
 import { AgentSignals } from './agent-signals';
-import { LatestDecisions } from './latest-decisions';
 import { RunPoints } from './run-points';
 import type { AgentHealthView } from './views.types';
 
@@ -22,22 +21,16 @@ export class AgentHealthService {
     private readonly gate: LaunchGateService,
     private readonly runs: RunPoints,
     private readonly signals: AgentSignals,
-    private readonly decisions: LatestDecisions,
     private readonly clock: Clock,
   ) {}
 
   async health(actor: Actor, agentId: string): Promise<AgentHealthView> {
     const agent = await OrgScope.of(actor).findOne(this.db, AgentEntity, agentId, 'agent');
-    const one = { orgId: agent.org_id, ids: [agent.id], wholeOrg: false };
-    const [gate, latest, counts, readiness, hasPolicy, decisions] = await Promise.all([
+    const [gate, latest, brief] = await Promise.all([
       this.gate.status(actor, agent.id),
-      this.runs.latestByAgent(one),
-      this.signals.openCounts(one),
-      this.signals.readiness(agent.org_id, agent.id),
-      this.signals.hasSloPolicy(agent.org_id, agent.id),
-      this.decisions.forAgents(one),
+      this.runs.latestByAgent({ orgId: agent.org_id, ids: [agent.id], wholeOrg: false }),
+      this.signals.brief(agent.org_id, agent.id),
     ]);
-    const open = counts.get(agent.id)!;
     return {
       agent_id: agent.id,
       org_id: agent.org_id,
@@ -45,10 +38,10 @@ export class AgentHealthService {
       agent_status: agent.status,
       launch_gate: gate,
       latest_completed_run: latest.get(agent.id) ?? null,
-      issue_patterns: open.patterns,
-      slo: { has_policy: hasPolicy, open_violations: open.open_slo_violations },
-      readiness,
-      latest_decision: decisions.get(agent.id) ?? null,
+      issue_patterns: brief.patterns,
+      slo: { has_policy: brief.has_slo_policy, open_violations: brief.open_slo_violations },
+      readiness: brief.readiness,
+      latest_decision: brief.latest_decision,
       generated_at: this.clock.date().toISOString(),
     };
   }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AgentGroup, agentSql } from './agent-group';
-import type { PatternCounts } from './views.types';
+import type { AgentHealthView, DecisionRef, PatternCounts } from './views.types';
 
 const PRIORITIES = ['critical', 'high', 'medium', 'low'] as const;
 
@@ -49,20 +49,57 @@ export class AgentSignals {
     return out;
   }
 
-  /** The agent's readiness checklist in short: pending items and the decision it supports. */
-  async readiness(orgId: string, agentId: string) {
-    const rows: { pending_count: number; decision_snapshot: Record<string, unknown> | null; updated_at: Date }[] = await this.db.query(
-      `SELECT pending_count, decision_snapshot, updated_at FROM agent_readiness WHERE org_id = $1 AND agent_id = $2`,
+  /**
+   * What one agent's health page shows besides the gate and the latest run, in one query: patterns not
+   * resolved by priority, open violations, whether it has an SLO policy, its readiness checklist in
+   * short and its latest launch decision (the newest decision record of its chain).
+   */
+  async brief(orgId: string, agentId: string): Promise<AgentBrief> {
+    const [row]: BriefRow[] = await this.db.query(
+      `SELECT
+         (SELECT coalesce(json_object_agg(priority, n), '{}') FROM (
+            SELECT priority, count(*)::int AS n FROM issue_patterns
+             WHERE org_id = $1 AND agent_id = $2 AND status <> 'resolved' GROUP BY priority) p) AS patterns,
+         (SELECT count(*)::int FROM slo_violations WHERE org_id = $1 AND agent_id = $2 AND status = 'open') AS open_violations,
+         EXISTS (SELECT 1 FROM slo_policies WHERE org_id = $1 AND agent_id = $2) AS has_policy,
+         (SELECT json_build_object('pending_count', pending_count, 'decision_snapshot', decision_snapshot, 'updated_at', updated_at)
+            FROM agent_readiness WHERE org_id = $1 AND agent_id = $2) AS readiness,
+         (SELECT json_build_object('id', id, 'decision', decision, 'reason', reason, 'created_at', created_at) FROM launch_records
+           WHERE org_id = $1 AND agent_id = $2 AND kind = 'decision' ORDER BY seq DESC LIMIT 1) AS decision`,
       [orgId, agentId],
     );
-    const r = rows[0];
-    return r
-      ? { exists: true, pending_count: Number(r.pending_count), decision_snapshot: r.decision_snapshot, updated_at: new Date(r.updated_at).toISOString() }
-      : { exists: false, pending_count: 0, decision_snapshot: null, updated_at: null };
+    const patterns = noPatterns();
+    for (const [priority, n] of Object.entries(row.patterns ?? {})) {
+      if (!(PRIORITIES as readonly string[]).includes(priority)) continue;
+      patterns.by_priority[priority as (typeof PRIORITIES)[number]] = Number(n);
+      patterns.open_total += Number(n);
+    }
+    const r = row.readiness;
+    const d = row.decision;
+    return {
+      patterns,
+      open_slo_violations: Number(row.open_violations),
+      has_slo_policy: row.has_policy,
+      readiness: r
+        ? { exists: true, pending_count: Number(r.pending_count), decision_snapshot: r.decision_snapshot, updated_at: new Date(r.updated_at).toISOString() }
+        : { exists: false, pending_count: 0, decision_snapshot: null, updated_at: null },
+      latest_decision: d ? { id: d.id, decision: d.decision, reason: d.reason, created_at: new Date(d.created_at).toISOString() } : null,
+    };
   }
+}
 
-  async hasSloPolicy(orgId: string, agentId: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(`SELECT 1 FROM slo_policies WHERE org_id = $1 AND agent_id = $2`, [orgId, agentId]);
-    return rows.length > 0;
-  }
+interface BriefRow {
+  patterns: Record<string, number> | null;
+  open_violations: number;
+  has_policy: boolean;
+  readiness: { pending_count: number; decision_snapshot: Record<string, unknown> | null; updated_at: string } | null;
+  decision: { id: string; decision: string; reason: string | null; created_at: string } | null;
+}
+
+export interface AgentBrief {
+  patterns: PatternCounts;
+  open_slo_violations: number;
+  has_slo_policy: boolean;
+  readiness: AgentHealthView['readiness'];
+  latest_decision: DecisionRef | null;
 }

@@ -6,6 +6,7 @@ import { Clock, DomainError, OrgScope } from '@greenlight/platform';
 import type { Actor } from '@greenlight/tenancy';
 import { LaunchGateService } from '../gate';
 import { AgentSignals } from './agent-signals';
+import { FreshCoalescer } from './fresh-coalescer';
 import { LatestDecisions } from './latest-decisions';
 import { RunPoints } from './run-points';
 import type { PortfolioAgentItem, PortfolioHealthView, PortfolioRollups } from './views.types';
@@ -17,15 +18,25 @@ export interface PortfolioFilter {
 
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
+interface OrgEvaluation {
+  generated_at: string;
+  items: PortfolioAgentItem[];
+  rollups: PortfolioRollups;
+}
+
 /**
  * An org's launch posture: for each agent (a page of them) whether its launch gate passes or what
  * kinds of blocker hold it, its latest launch decision and its latest completed run's rates; and
  * roll-ups over every agent of the org. Every agent is evaluated with the gate's batch evaluation,
  * so the number of queries is the same for 5 agents or 5,000, and each agent's posture is exactly
- * what `GET /agents/{id}/launch-gate` answers for it.
+ * what `GET /agents/{id}/launch-gate` answers for it. Requests for the same org that arrive while an
+ * evaluation runs share the next one (see FreshCoalescer): never older than the request, and under
+ * load one evaluation answers many requests.
  */
 @Injectable()
 export class PortfolioHealthService {
+  private readonly evaluations = new FreshCoalescer<OrgEvaluation>();
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly gate: LaunchGateService,
@@ -37,6 +48,19 @@ export class PortfolioHealthService {
 
   async portfolio(actor: Actor, orgId: string, filter: PortfolioFilter, page: PageRequest): Promise<PortfolioHealthView> {
     await this.assertVisible(actor, orgId);
+    // Concurrent requests for one org share an evaluation that started after they arrived.
+    const org = await this.evaluations.run(orgId, () => this.evaluate(orgId));
+    const listed = filter.posture ? org.items.filter((i) => i.posture.status === filter.posture) : org.items;
+    return {
+      org_id: orgId,
+      generated_at: org.generated_at,
+      rollups: org.rollups,
+      agents: { items: listed.slice(page.offset, page.offset + page.limit), limit: page.limit, offset: page.offset, total: listed.length },
+    };
+  }
+
+  /** Every agent of the org, by name, with its posture; and the roll-ups. A fixed number of queries. */
+  private async evaluate(orgId: string): Promise<OrgEvaluation> {
     const agents: { id: string; name: string; status: string }[] = await this.db.query(
       `SELECT id, name, status FROM agents WHERE org_id = $1 ORDER BY lower(name), id`,
       [orgId],
@@ -63,13 +87,7 @@ export class PortfolioHealthService {
         open_critical_patterns: open.patterns.by_priority.critical,
       };
     });
-    const listed = filter.posture ? items.filter((i) => i.posture.status === filter.posture) : items;
-    return {
-      org_id: orgId,
-      generated_at: this.clock.date().toISOString(),
-      rollups: rollupsOf(items),
-      agents: { items: listed.slice(page.offset, page.offset + page.limit), limit: page.limit, offset: page.offset, total: listed.length },
-    };
+    return { generated_at: this.clock.date().toISOString(), items, rollups: rollupsOf(items) };
   }
 
   /** Your own org, or any existing org for a global key; anything else answers 404 as a missing org. */

@@ -4,6 +4,7 @@ import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsISO8601, IsString, IsUUID, Leng
 import { OptionalField, PageQuery, QueryBoolean, QueryNumber } from '@greenlight/http';
 import { RunRatesView } from '../../evaluation/dto/eval-run.dto';
 import { RUN_TYPES, RunTypeField, RunTypeName } from '../../evaluation/dto/run-type';
+import { LaunchGateView } from './launch-gate.dto';
 
 const EVENT_TYPE = /^[a-z0-9_.]{1,64}$/;
 
@@ -120,25 +121,6 @@ export class ScoreTrendView {
   change: RateChangeView | null;
 }
 
-class GateBlockerView {
-  @ApiProperty({
-    enum: ['critical_issue_patterns', 'open_slo_violations', 'readiness_pending', 'calibration_gate', 'golden_set_quality_gate', 'latest_compare_regressed'],
-  })
-  kind: string;
-  @ApiProperty() message: string;
-  @ApiProperty({ type: 'object', additionalProperties: true }) details: Record<string, unknown>;
-}
-
-class LaunchGateSnapshotView {
-  @ApiProperty({ format: 'uuid' }) agent_id: string;
-  @ApiProperty({ format: 'uuid' }) org_id: string;
-  @ApiProperty({ enum: ['pass', 'blocked'] }) status: string;
-  @ApiProperty({ type: [GateBlockerView] }) blockers: GateBlockerView[];
-  @ApiProperty({ format: 'date-time', type: String }) evaluated_at: string;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'What the gate read, whether or not it blocks (as GET .../launch-gate)' })
-  signals: Record<string, unknown>;
-}
-
 class PriorityCountsView {
   @ApiProperty() critical: number;
   @ApiProperty() high: number;
@@ -175,7 +157,7 @@ export class AgentHealthView {
   @ApiProperty({ format: 'uuid' }) org_id: string;
   @ApiProperty() agent_name: string;
   @ApiProperty() agent_status: string;
-  @ApiProperty({ type: LaunchGateSnapshotView }) launch_gate: LaunchGateSnapshotView;
+  @ApiProperty({ type: LaunchGateView, description: 'The launch gate as GET /agents/{agent_id}/launch-gate answers it now' }) launch_gate: LaunchGateView;
   @ApiProperty({ type: RunPointView, nullable: true }) latest_completed_run: RunPointView | null;
   @ApiProperty({ type: PatternCountsView }) issue_patterns: PatternCountsView;
   @ApiProperty({ type: SloCountsView }) slo: SloCountsView;
