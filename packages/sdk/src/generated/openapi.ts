@@ -1843,7 +1843,8 @@ export interface components {
       org_id: string;
       agent_name: string;
       agent_status: string;
-      launch_gate: components['schemas']['LaunchGateSnapshotView'];
+      /** @description The launch gate as GET /agents/{agent_id}/launch-gate answers it now */
+      launch_gate: components['schemas']['LaunchGateView'];
       latest_completed_run: components['schemas']['RunPointView'] | null;
       issue_patterns: components['schemas']['PatternCountsView'];
       slo: components['schemas']['SloCountsView'];
@@ -3467,15 +3468,6 @@ export interface components {
       field: string;
       message: string;
     };
-    GateBlockerView: {
-      /** @enum {string} */
-      kind:
-        'critical_issue_patterns' | 'open_slo_violations' | 'readiness_pending' | 'calibration_gate' | 'golden_set_quality_gate' | 'latest_compare_regressed';
-      message: string;
-      details: {
-        [key: string]: unknown;
-      };
-    };
     GateStatusResponse: {
       data: components['schemas']['GateStatusView'];
       meta: components['schemas']['ResponseMeta'];
@@ -3719,21 +3711,6 @@ export interface components {
       calibration_gate: components['schemas']['CalibrationSignalView'];
       golden_set_quality_gate: components['schemas']['GoldenSetSignalView'];
       slo_policy: components['schemas']['PolicySignalView'] | null;
-    };
-    LaunchGateSnapshotView: {
-      /** Format: uuid */
-      agent_id: string;
-      /** Format: uuid */
-      org_id: string;
-      /** @enum {string} */
-      status: 'pass' | 'blocked';
-      blockers: components['schemas']['GateBlockerView'][];
-      /** Format: date-time */
-      evaluated_at: string;
-      /** @description What the gate read, whether or not it blocks (as GET .../launch-gate) */
-      signals: {
-        [key: string]: unknown;
-      };
     };
     LaunchGateView: {
       /** Format: uuid */
