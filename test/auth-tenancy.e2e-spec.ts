@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
 import { agentBody, createAgent, createKey, expectError, expectSuccess, keyIdOf, MISSING_UUID, UUID_RE, waitForAudit, waitUntil } from './support/e2e-helpers';
@@ -56,7 +56,11 @@ describe('auth, roles and tenancy', () => {
 
   beforeAll(async () => {
     // Webhook URLs must pass the outbound policy when saved: a local one is allow-listed here.
-    h = await startApi({ OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' });
+    h = await startApi({
+      OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
+      // Launch evidence exports are signed: the matrix reaches them with a key.
+      LAUNCH_EVIDENCE_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    });
     g = await globalAdmin(h.config);
     [A, B] = await Promise.all([orgWithKeys(h, g.api_key), orgWithKeys(h, g.api_key)]);
     [agentA, agentB] = await Promise.all([createAgent(h, A.member), createAgent(h, B.member)]);
@@ -116,6 +120,17 @@ describe('auth, roles and tenancy', () => {
     const compareA = (await post('/api/v1/eval/compares', comparePairA, 201)).id as string;
     const calibrationBody = () => ({ run_id: comparePairA.baseline_run_id, labels: [{ case_id: setA.caseId, passed: true }] });
     const calibrationA = (await post('/api/v1/calibration/runs', calibrationBody(), 201)).id as string;
+    // An SLO policy of agent A, so that each resolve row can open a violation of its own to resolve.
+    const policyA = (await post(`/api/v1/agents/${agentA.id}/slo-policy`, { min_pass_rate: 0.5 }, 200)).id as string;
+    const freshViolation = async () =>
+      (
+        await h.app
+          .get(DataSource)
+          .query(
+            `INSERT INTO slo_violations (org_id, agent_id, policy_id, policy_version, metric, observed_value, threshold_value) VALUES ($1, $2, $3, 1, 'min_pass_rate', 0.1, 0.5) RETURNING id`,
+            [A.org_id, agentA.id, policyA],
+          )
+      )[0].id as string;
     endpoints = [
       { label: 'POST /orgs', method: 'post', path: () => '/api/v1/orgs', body: () => ({ name: uniqueName('Org') }), role: 'admin', globalOnly: true, ok: 201 },
       { label: 'GET /orgs', method: 'get', path: () => '/api/v1/orgs', role: 'admin', globalOnly: true, ok: 200 },
@@ -183,6 +198,85 @@ describe('auth, roles and tenancy', () => {
         role: 'viewer',
         ok: 200,
       },
+      {
+        label: 'PATCH /agents/{id}',
+        method: 'patch',
+        path: () => `/api/v1/agents/${agentA.id}`,
+        body: () => ({ max_calls_per_second: 5 }),
+        role: 'member',
+        ok: 200,
+      },
+      { label: 'GET /agents/{id}/readiness', method: 'get', path: () => `/api/v1/agents/${agentA.id}/readiness`, role: 'viewer', ok: 200 },
+      {
+        label: 'POST /agents/{id}/readiness',
+        method: 'post',
+        path: () => `/api/v1/agents/${agentA.id}/readiness`,
+        body: () => ({ items: [{ key: 'k', title: 'T', status: 'pending' }] }),
+        role: 'member',
+        ok: 200,
+      },
+      { label: 'GET /agents/{id}/slo-policy', method: 'get', path: () => `/api/v1/agents/${agentA.id}/slo-policy`, role: 'viewer', ok: 200 },
+      {
+        label: 'POST /agents/{id}/slo-policy',
+        method: 'post',
+        path: () => `/api/v1/agents/${agentA.id}/slo-policy`,
+        body: () => ({ min_pass_rate: 0.5 }),
+        role: 'member',
+        ok: 200,
+      },
+      { label: 'GET /agents/{id}/slo-status', method: 'get', path: () => `/api/v1/agents/${agentA.id}/slo-status`, role: 'viewer', ok: 200 },
+      {
+        label: 'PATCH /agents/{id}/slo-violations/{id}/resolve',
+        method: 'patch',
+        path: async () => `/api/v1/agents/${agentA.id}/slo-violations/${await freshViolation()}/resolve`,
+        body: () => ({ reason: 'fixed' }),
+        role: 'member',
+        ok: 200,
+      },
+      { label: 'GET /agents/{id}/launch-gate', method: 'get', path: () => `/api/v1/agents/${agentA.id}/launch-gate`, role: 'viewer', ok: 200 },
+      {
+        label: 'POST /agents/{id}/launch-decision',
+        method: 'post',
+        path: () => `/api/v1/agents/${agentA.id}/launch-decision`,
+        body: () => ({ decision: 'no_go', reason: 'matrix' }),
+        role: 'admin',
+        ok: 201,
+      },
+      { label: 'GET /agents/{id}/launch-decisions', method: 'get', path: () => `/api/v1/agents/${agentA.id}/launch-decisions`, role: 'viewer', ok: 200 },
+      {
+        label: 'POST /agents/{id}/launch-certify',
+        method: 'post',
+        path: () => `/api/v1/agents/${agentA.id}/launch-certify`,
+        body: () => ({}),
+        role: 'admin',
+        ok: 201,
+      },
+      {
+        label: 'GET /agents/{id}/launch-certifications',
+        method: 'get',
+        path: () => `/api/v1/agents/${agentA.id}/launch-certifications`,
+        role: 'viewer',
+        ok: 200,
+      },
+      {
+        label: 'GET /agents/{id}/launch-evidence/verify',
+        method: 'get',
+        path: () => `/api/v1/agents/${agentA.id}/launch-evidence/verify`,
+        role: 'viewer',
+        ok: 200,
+      },
+      {
+        label: 'GET /agents/{id}/launch-evidence/export',
+        method: 'get',
+        path: () => `/api/v1/agents/${agentA.id}/launch-evidence/export`,
+        role: 'viewer',
+        ok: 200,
+      },
+      { label: 'GET /launch-evidence/public-key', method: 'get', path: () => '/api/v1/launch-evidence/public-key', role: 'viewer', ok: 200 },
+      { label: 'GET /agents/{id}/activity', method: 'get', path: () => `/api/v1/agents/${agentA.id}/activity`, role: 'viewer', ok: 200 },
+      { label: 'GET /agents/{id}/score-trend', method: 'get', path: () => `/api/v1/agents/${agentA.id}/score-trend`, role: 'viewer', ok: 200 },
+      { label: 'GET /agents/{id}/health', method: 'get', path: () => `/api/v1/agents/${agentA.id}/health`, role: 'viewer', ok: 200 },
+      { label: 'GET /orgs/{id}/portfolio-health', method: 'get', path: () => `/api/v1/orgs/${A.org_id}/portfolio-health`, role: 'viewer', ok: 200 },
       { label: 'GET /agents/{id}/patterns', method: 'get', path: () => `/api/v1/agents/${agentA.id}/patterns`, role: 'viewer', ok: 200 },
       {
         label: 'POST /agents/{id}/patterns',

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { ApiHarness, startApi } from './support/harness';
 
-const TAGS = ['System', 'Agents', 'Evaluation', 'Golden Sets', 'Calibration', 'Issue Patterns', 'Guardrails', 'Operations', 'Contracts'];
+const TAGS = ['System', 'Agents', 'Evaluation', 'Golden Sets', 'Calibration', 'Issue Patterns', 'Guardrails', 'Operations'];
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'];
 const WRITE_METHODS = ['post', 'put', 'patch', 'delete'];
 
@@ -59,7 +59,7 @@ describe('OpenAPI document', () => {
   });
   afterAll(() => h.close());
 
-  it('is an OpenAPI 3 document with the nine tags and a BearerAuth scheme', () => {
+  it('is an OpenAPI 3 document with the eight tags and a BearerAuth scheme', () => {
     expect(doc.openapi).toMatch(/^3\./);
     expect(doc.info).toMatchObject({ title: 'Greenlight API', version: 'v1' });
     expect(doc.tags.map((t: any) => t.name)).toEqual(TAGS);
@@ -161,7 +161,7 @@ describe('OpenAPI document', () => {
 
   it('list envelopes describe items/limit/offset/total; path parameters are declared', () => {
     const singleObject =
-      /\}$|\/(latest|summary|quality-gate-status|stats|maintenance-policy|metrics|schedule-summary|schedule-alert-delivery|dead-letter-summary|history|resolve|compare|calibration-gate-status)$/;
+      /\}$|\/(latest|summary|quality-gate-status|stats|maintenance-policy|metrics|schedule-summary|schedule-alert-delivery|dead-letter-summary|history|resolve|compare|calibration-gate-status|readiness|slo-policy|slo-status|launch-gate|verify|export|public-key|score-trend|health|portfolio-health)$/;
     for (const { op, path } of apiOps.filter((o) => o.method === 'get' && !singleObject.test(o.path))) {
       const ref = op.responses['200'].content['application/json'].schema.$ref;
       const data = resolveRef(doc, ref).properties.data;
