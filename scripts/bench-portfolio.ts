@@ -10,12 +10,13 @@ import { apiCaller } from './api-call';
 import { bootstrapOrg } from './bootstrap';
 
 /**
- * `npm run bench:portfolio -- [--agents 500] [--runs 100000] [--cases 20] [--concurrency 50] [--seconds 20]`:
+ * `npm run bench:portfolio -- [--agents 500] [--runs 100000] [--cases 20] [--concurrency 50] [--seconds 20] [--alone-seconds 5]`:
  * a fresh database with one org of N agents and R eval runs (about 95% completed, each completed
  * run with one result per case of its golden set), issue patterns, SLO policies and violations,
  * readiness checklists, compares and launch decisions, written with set-based SQL. Then C clients
  * call `portfolio-health`, `health` and `score-trend` (random agents) back to back for S seconds
- * against an api process; prints p50/p99/max per endpoint, requests per second and the api's peak RSS.
+ * against an api process, after one client alone for a few seconds; prints p50/p99/max per endpoint,
+ * requests per second, the api's peak RSS, and each endpoint's p50 with one client alone.
  */
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -290,7 +291,11 @@ async function main(): Promise<void> {
     // --floor: also time a plain single-row read, the cost of any authenticated request
     if (process.argv.includes('--floor')) endpoints.push({ name: 'agent (floor)', path: () => `/api/v1/agents/${pick()}` });
     await load(base, api_key, endpoints, 5, 3); // warm-up
-    const { samples, failures, wall } = await load(base, api_key, endpoints, concurrency, seconds);
+    // one client alone first: what a request costs without waiting behind others
+    const alone = await load(base, api_key, endpoints, 1, arg('alone-seconds', 5));
+    const loaded = await load(base, api_key, endpoints, concurrency, seconds);
+    const { samples, wall } = loaded;
+    const failures = [...alone.failures, ...loaded.failures];
     const report: Record<string, unknown> = { ...counts, decisions, seed_ms: seedMs, concurrency, seconds: Math.round(wall * 10) / 10 };
     let total = 0;
     const lines: string[] = [];
@@ -302,12 +307,19 @@ async function main(): Promise<void> {
       lines.push(`${name}: p50 ${r(50)} ms, p99 ${r(99)} ms, max ${Math.round(xs[xs.length - 1] ?? 0)} ms (${xs.length} requests)`);
     }
     report.requests_per_second = Math.round(total / wall);
+    const aloneLines: string[] = [];
+    for (const [name, xs] of alone.samples) {
+      xs.sort((a, b) => a - b);
+      const r = (p: number) => Math.round(percentile(xs, p) * 10) / 10;
+      report[`${name} (one client)`] = { requests: xs.length, p50_ms: r(50), p99_ms: r(99) };
+      aloneLines.push(`${name} p50 ${r(50)} ms`);
+    }
     report.failures = failures.length;
     report.api_peak_rss_mb = peakRssMb(api.pid!);
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(
       `bench:portfolio ${counts.agents} agents, ${counts.runs} runs, ${concurrency} concurrent for ${seconds} s: ${lines.join('; ')}; ` +
-        `${report.requests_per_second} req/s, api peak RSS ${report.api_peak_rss_mb} MB, failures ${failures.length}\n`,
+        `${report.requests_per_second} req/s, api peak RSS ${report.api_peak_rss_mb} MB, failures ${failures.length}; one client alone: ${aloneLines.join(', ')}\n`,
     );
     if (failures.length > 0) {
       process.stderr.write(`first failures: ${failures.slice(0, 5).join(', ')}\n`);

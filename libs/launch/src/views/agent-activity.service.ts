@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AgentEntity, Page, PageRequest } from '@greenlight/database';
-import { OrgScope, pageOf } from '@greenlight/platform';
+import { Page, PageRequest } from '@greenlight/database';
+import { pageOf } from '@greenlight/platform';
 import type { Actor } from '@greenlight/tenancy';
+import { agentInScope } from './agent-in-scope';
 import type { ActivityFilter, ActivityItem } from './views.types';
 
 /**
@@ -34,7 +35,7 @@ export class AgentActivityService {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async list(actor: Actor, agentId: string, filter: ActivityFilter, page: PageRequest): Promise<Page<ActivityItem>> {
-    const agent = await OrgScope.of(actor).findOne(this.db, AgentEntity, agentId, 'agent');
+    const agent = await agentInScope(this.db, actor, agentId);
     const params: unknown[] = [agent.org_id, agent.id];
     const p = (v: unknown) => `$${params.push(v)}`;
     const activity: string[] = [];

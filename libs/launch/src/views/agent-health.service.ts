@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AgentEntity } from '@greenlight/database';
-import { Clock, OrgScope } from '@greenlight/platform';
+import { Clock } from '@greenlight/platform';
 import type { Actor } from '@greenlight/tenancy';
+import { agentInScope } from './agent-in-scope';
 import { LaunchGateService } from '../gate';
 import { AgentSignals } from './agent-signals';
 import { RunPoints } from './run-points';
@@ -25,7 +25,7 @@ export class AgentHealthService {
   ) {}
 
   async health(actor: Actor, agentId: string): Promise<AgentHealthView> {
-    const agent = await OrgScope.of(actor).findOne(this.db, AgentEntity, agentId, 'agent');
+    const agent = await agentInScope(this.db, actor, agentId);
     const [gate, latest, brief] = await Promise.all([
       this.gate.status(actor, agent.id),
       this.runs.latestByAgent({ orgId: agent.org_id, ids: [agent.id], wholeOrg: false }),

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AgentEntity } from '@greenlight/database';
-import { Clock, OrgScope } from '@greenlight/platform';
+import { Clock } from '@greenlight/platform';
 import type { Actor } from '@greenlight/tenancy';
+import { agentInScope } from './agent-in-scope';
 import { RunPoints } from './run-points';
 import type { RunPoint, ScoreTrendQuery, ScoreTrendView } from './views.types';
 
@@ -24,7 +24,7 @@ export class ScoreTrendService {
   ) {}
 
   async trend(actor: Actor, agentId: string, q: ScoreTrendQuery): Promise<ScoreTrendView> {
-    const agent = await OrgScope.of(actor).findOne(this.db, AgentEntity, agentId, 'agent');
+    const agent = await agentInScope(this.db, actor, agentId);
     const since = q.days === undefined ? undefined : new Date(this.clock.now() - q.days * DAY_MS);
     const points = await this.runs.window(agent.org_id, agent.id, { limit: q.limit, since, runType: q.run_type });
     return {
