@@ -66,7 +66,7 @@ export class AgentActivityService {
     if (filter.request_id) activity.push(`a.request_id = ${p(filter.request_id)}`);
 
     const and = (conds: string[]) => conds.map((c) => ` AND ${c}`).join('');
-    const feed = [
+    const branches = [
       `SELECT a.id::text AS id, 'activity' AS source, a.event_type, a.metadata->>'run_id' AS run_id, a.actor_key_id, a.request_id, a.metadata, a.created_at
        FROM activity_events a WHERE a.org_id = $1 AND a.agent_id = $2${and(activity)}`,
       ...(withSteps
@@ -76,12 +76,16 @@ export class AgentActivityService {
              WHERE r.org_id = $1 AND r.agent_id = $2 AND e.org_id = $1${and(steps)}`,
           ]
         : []),
-    ].join(' UNION ALL ');
+    ];
     const countParams = [...params];
+    // Each part is cut to the rows the page can need before the parts are merged, so a long history is
+    // read from the (agent, time) index instead of being sorted whole.
+    const upTo = p(page.offset + page.limit);
     const window = `LIMIT ${p(page.limit)} OFFSET ${p(page.offset)}`;
+    const parts = branches.map((b) => `(SELECT * FROM (${b}) x ORDER BY x.created_at DESC, x.id DESC LIMIT ${upTo})`).join(' UNION ALL ');
     const [rows, counted] = await Promise.all([
-      this.db.query(`SELECT * FROM (${feed}) f ORDER BY f.created_at DESC, f.source ASC, f.id DESC ${window}`, params),
-      this.db.query(`SELECT count(*)::int AS n FROM (${feed}) f`, countParams),
+      this.db.query(`SELECT * FROM (${parts}) f ORDER BY f.created_at DESC, f.source ASC, f.id DESC ${window}`, params),
+      this.db.query(`SELECT count(*)::int AS n FROM (${branches.join(' UNION ALL ')}) f`, countParams),
     ]);
     return pageOf(
       (rows as FeedRow[]).map((r) => ({
