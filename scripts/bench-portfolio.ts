@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { AppConfig } from '@greenlight/config';
 import { createTestEnvironment, destroyTestEnvironment } from '@greenlight/testing';
@@ -17,11 +18,40 @@ import { bootstrapOrg } from './bootstrap';
  * call `portfolio-health`, `health` and `score-trend` (random agents) back to back for S seconds
  * against an api process, after one client alone for a few seconds; prints p50/p99/max per endpoint,
  * requests per second, the api's peak RSS, and each endpoint's p50 with one client alone.
+ * `--profile <file.cpuprofile>`: a CPU profile of the api during the concurrent phase only (open it in
+ * Chrome DevTools or any .cpuprofile viewer).
  */
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
+
+function textArg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/**
+ * A module the api loads first when profiling (a signal the app does not treat as shutdown, and one
+ * that is ignored by default): SIGWINCH starts the V8 profiler, the next SIGWINCH stops it
+ * and writes the profile to PROFILE_FILE (the bench waits for that file).
+ */
+const PROFILER_MODULE = `
+const inspector = require('node:inspector');
+const fs = require('node:fs');
+const session = new inspector.Session();
+session.connect();
+let on = false;
+process.on('SIGWINCH', () => {
+  if (!on) { on = true; session.post('Profiler.enable', () => session.post('Profiler.start')); return; }
+  on = false;
+  session.post('Profiler.stop', (err, res) => {
+    const file = process.env.PROFILE_FILE;
+    fs.writeFileSync(file + '.part', err ? '' : JSON.stringify(res.profile));
+    fs.renameSync(file + '.part', file);
+  });
+});
+`;
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -248,8 +278,11 @@ async function main(): Promise<void> {
   const env = await createTestEnvironment();
   const port = await freePort();
   const common = { ...process.env, ...env, LOG_LEVEL: 'warn', API_RATE_LIMIT_PER_MINUTE: '0' };
-  const api = spawn(process.execPath, [join(__dirname, '..', 'apps', 'api', 'src', 'main.js')], {
-    env: { ...common, PORT: String(port), HOST: '127.0.0.1' },
+  const profile = textArg('profile');
+  const profiler = join(tmpdir(), `bench-portfolio-profiler-${process.pid}.js`);
+  if (profile) writeFileSync(profiler, PROFILER_MODULE);
+  const api = spawn(process.execPath, [...(profile ? ['--require', profiler] : []), join(__dirname, '..', 'apps', 'api', 'src', 'main.js')], {
+    env: { ...common, PORT: String(port), HOST: '127.0.0.1', ...(profile ? { PROFILE_FILE: resolve(profile) } : {}) },
     stdio: ['ignore', 'ignore', 'inherit'],
     detached: true,
   });
@@ -293,7 +326,14 @@ async function main(): Promise<void> {
     await load(base, api_key, endpoints, 5, 3); // warm-up
     // one client alone first: what a request costs without waiting behind others
     const alone = await load(base, api_key, endpoints, 1, arg('alone-seconds', 5));
+    if (profile) process.kill(api.pid!, 'SIGWINCH');
     const loaded = await load(base, api_key, endpoints, concurrency, seconds);
+    if (profile) {
+      rmSync(resolve(profile), { force: true });
+      process.kill(api.pid!, 'SIGWINCH');
+      while (!existsSync(resolve(profile))) await new Promise((r) => setTimeout(r, 100));
+      process.stdout.write(`api CPU profile of the concurrent phase: ${resolve(profile)}\n`);
+    }
     const { samples, wall } = loaded;
     const failures = [...alone.failures, ...loaded.failures];
     const report: Record<string, unknown> = { ...counts, decisions, seed_ms: seedMs, concurrency, seconds: Math.round(wall * 10) / 10 };
@@ -327,6 +367,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await stop(api);
+    if (profile) rmSync(profiler, { force: true });
     // --keep: leave the database for a look at the plans (its URL is printed); dropped otherwise
     if (process.argv.includes('--keep')) process.stdout.write(`kept database ${env.DATABASE_URL}\n`);
     else await destroyTestEnvironment(env);

@@ -9,11 +9,12 @@ export interface ListedRows<T> {
   items: T[];
 }
 
+/** Times read through JSON arrive as ISO text; everything that shows them goes through `new Date`. */
 export interface PatternRow {
   id: string;
   title: string;
   status: string;
-  created_at: Date;
+  created_at: Date | string;
 }
 
 export interface ViolationRow {
@@ -23,7 +24,7 @@ export interface ViolationRow {
   threshold_value: number | null;
   source_run_id: string | null;
   source_compare_id: string | null;
-  created_at: Date;
+  created_at: Date | string;
 }
 
 export interface ReadinessRow {
@@ -43,7 +44,7 @@ export interface CompareRow {
   regression_count: number;
   baseline_run_id: string;
   candidate_run_id: string;
-  created_at: Date;
+  created_at: Date | string;
 }
 
 export interface RunRow {
@@ -53,7 +54,7 @@ export interface RunRow {
   judge_config_hash: string | null;
   /** Only read for runs created before the judge hash existed (the hash is computed from it). */
   config: RunConfig | null;
-  completed_at: Date | null;
+  completed_at: Date | string | null;
 }
 
 /** Everything the gate reads about a set of agents, keyed by agent id. */
@@ -67,9 +68,9 @@ export interface GateInputs {
 }
 
 /** Rows grouped by `agent_id`, each group keeping its total (the `total` column) and its first rows. */
-function listed<T>(rows: (T & { agent_id: string; total: number })[]): Map<string, ListedRows<T>> {
+function listed<T>(rows: (T & { agent_id: string; total: number; n?: number })[]): Map<string, ListedRows<T>> {
   const out = new Map<string, ListedRows<T>>();
-  for (const { agent_id, total, ...row } of rows) {
+  for (const { agent_id, total, n: _n, ...row } of rows) {
     const group = out.get(agent_id) ?? { total: Number(total), items: [] };
     group.items.push(row as unknown as T);
     out.set(agent_id, group);
@@ -81,64 +82,91 @@ function byAgent<T>(rows: (T & { agent_id: string })[]): Map<string, T> {
   return new Map(rows.map(({ agent_id, ...row }) => [agent_id, row as unknown as T]));
 }
 
+/** A float column read through JSON: Postgres writes NaN and the infinities as strings there. */
+const float = (v: number | string | null) => (typeof v === 'string' ? Number(v) : v);
+
 /**
- * Reads the gate's inputs for every agent of `agentIds` in org `orgId` with six queries, whatever
- * the number of agents: critical unresolved patterns, open violations, readiness, SLO policies, the
- * latest stored compare and the latest completed run (the same order as everywhere else: completion
- * time, then creation time, then id).
+ * The six inputs of the gate as six columns of JSON arrays, to select in one statement (one round
+ * trip instead of six): critical unresolved patterns (the first few of each agent and their count),
+ * open violations (likewise), readiness, SLO policies, the latest stored compare and the latest
+ * completed run (the same order as everywhere else: completion time, then creation time, then id);
+ * and `found`, which of the agents exist in the org. `org` is an SQL expression of the org id, `agents`
+ * one of the agent ids (a uuid array); callers may name columns of an outer query there.
  */
-export async function readGateInputs(db: Db, orgId: string, agentIds: string[]): Promise<GateInputs> {
-  const p = [orgId, agentIds];
-  const [patterns, violations, readiness, policies, compares, runs] = await Promise.all([
-    db.query(
-      `SELECT agent_id, id, title, status, created_at, total FROM (
-         SELECT agent_id, id, title, status, created_at, count(*) OVER (PARTITION BY agent_id) AS total,
-                row_number() OVER (PARTITION BY agent_id ORDER BY created_at, id) AS n
-           FROM issue_patterns
-          WHERE org_id = $1 AND agent_id = ANY($2) AND priority = 'critical' AND status <> 'resolved') x
-        WHERE n <= ${BLOCKER_ITEM_CAP} ORDER BY agent_id, n`,
-      p,
-    ),
-    db.query(
-      `SELECT agent_id, id, metric, observed_value, threshold_value, source_run_id, source_compare_id, created_at, total FROM (
-         SELECT agent_id, id, metric, observed_value, threshold_value, source_run_id, source_compare_id, created_at,
-                count(*) OVER (PARTITION BY agent_id) AS total,
-                row_number() OVER (PARTITION BY agent_id ORDER BY created_at, id) AS n
-           FROM slo_violations
-          WHERE org_id = $1 AND agent_id = ANY($2) AND status = 'open') x
-        WHERE n <= ${BLOCKER_ITEM_CAP} ORDER BY agent_id, n`,
-      p,
-    ),
-    db.query(`SELECT agent_id, pending_count, items FROM agent_readiness WHERE org_id = $1 AND agent_id = ANY($2)`, p),
-    db.query(`SELECT agent_id, id, version, thresholds FROM slo_policies WHERE org_id = $1 AND agent_id = ANY($2)`, p),
-    db.query(
-      `SELECT a.id AS agent_id, c.* FROM unnest($2::uuid[]) AS a(id)
+export function gateInputsColumns(org: string, agents: string): string {
+  return `(SELECT coalesce(json_agg(x ORDER BY x.agent_id, x.n), '[]') FROM (
+     SELECT agent_id, id, title, status, created_at, count(*) OVER (PARTITION BY agent_id) AS total,
+            row_number() OVER (PARTITION BY agent_id ORDER BY created_at, id) AS n
+       FROM issue_patterns
+      WHERE org_id = ${org} AND agent_id = ANY(${agents}) AND priority = 'critical' AND status <> 'resolved') x
+    WHERE x.n <= ${BLOCKER_ITEM_CAP}) AS gate_patterns,
+  (SELECT coalesce(json_agg(x ORDER BY x.agent_id, x.n), '[]') FROM (
+     SELECT agent_id, id, metric, observed_value, threshold_value, source_run_id, source_compare_id, created_at,
+            count(*) OVER (PARTITION BY agent_id) AS total,
+            row_number() OVER (PARTITION BY agent_id ORDER BY created_at, id) AS n
+       FROM slo_violations
+      WHERE org_id = ${org} AND agent_id = ANY(${agents}) AND status = 'open') x
+    WHERE x.n <= ${BLOCKER_ITEM_CAP}) AS gate_violations,
+  (SELECT coalesce(json_agg(x), '[]') FROM (
+     SELECT agent_id, pending_count, items FROM agent_readiness WHERE org_id = ${org} AND agent_id = ANY(${agents})) x) AS gate_readiness,
+  (SELECT coalesce(json_agg(x), '[]') FROM (
+     SELECT agent_id, id, version, thresholds FROM slo_policies WHERE org_id = ${org} AND agent_id = ANY(${agents})) x) AS gate_policies,
+  (SELECT coalesce(json_agg(x), '[]') FROM (
+     SELECT a.id AS agent_id, c.* FROM unnest(${agents}) AS a(id)
+     CROSS JOIN LATERAL (
+       SELECT id, verdict, regression_count, baseline_run_id, candidate_run_id, created_at FROM eval_compares x
+        WHERE x.agent_id = a.id AND x.org_id = ${org} ORDER BY x.created_at DESC, x.id DESC LIMIT 1) c) x) AS gate_compares,
+  (SELECT coalesce(json_agg(x), '[]') FROM (
+     SELECT a.id AS agent_id, r.id, r.golden_set_id, s.version AS golden_set_version, r.judge_config_hash, r.config, r.completed_at
+       FROM unnest(${agents}) AS a(id)
        CROSS JOIN LATERAL (
-         SELECT id, verdict, regression_count, baseline_run_id, candidate_run_id, created_at FROM eval_compares x
-          WHERE x.agent_id = a.id AND x.org_id = $1 ORDER BY x.created_at DESC, x.id DESC LIMIT 1) c`,
-      p,
-    ),
-    // completed runs always carry a completion time (a table constraint), so this is the usual order read from the index
-    db.query(
-      `SELECT a.id AS agent_id, r.id, r.golden_set_id, s.version AS golden_set_version, r.judge_config_hash, r.config, r.completed_at
-         FROM unnest($2::uuid[]) AS a(id)
-         CROSS JOIN LATERAL (
-           SELECT x.id, x.golden_set_id, x.judge_config_hash, CASE WHEN x.judge_config_hash IS NULL THEN x.config END AS config, x.completed_at
-             FROM eval_runs x
-            WHERE x.agent_id = a.id AND x.org_id = $1 AND x.status = 'completed'
-            ORDER BY x.completed_at DESC, x.created_at DESC, x.id LIMIT 1) r
-         JOIN golden_sets s ON s.id = r.golden_set_id`,
-      p,
-    ),
-  ]);
+         SELECT x.id, x.golden_set_id, x.judge_config_hash, CASE WHEN x.judge_config_hash IS NULL THEN x.config END AS config, x.completed_at
+           FROM eval_runs x
+          WHERE x.agent_id = a.id AND x.org_id = ${org} AND x.status = 'completed'
+          ORDER BY x.completed_at DESC, x.created_at DESC, x.id LIMIT 1) r
+       JOIN golden_sets s ON s.id = r.golden_set_id) x) AS gate_runs,
+  (SELECT coalesce(json_agg(id), '[]') FROM agents WHERE org_id = ${org} AND id = ANY(${agents})) AS gate_found`;
+}
+
+/** The columns of `gateInputsColumns` as the driver returns them. */
+export interface GateInputsRow {
+  gate_patterns: (PatternRow & { agent_id: string; total: number; n: number })[];
+  gate_violations: (Omit<ViolationRow, 'observed_value' | 'threshold_value'> & {
+    agent_id: string;
+    total: number;
+    n: number;
+    observed_value: number | string | null;
+    threshold_value: number | string | null;
+  })[];
+  gate_readiness: (ReadinessRow & { agent_id: string })[];
+  gate_policies: (PolicyRow & { agent_id: string })[];
+  gate_compares: (CompareRow & { agent_id: string })[];
+  gate_runs: (RunRow & { agent_id: string })[];
+  gate_found: string[];
+}
+
+/** The gate's inputs from a row holding the columns of `gateInputsColumns`. */
+export function gateInputsFrom(row: GateInputsRow): GateInputs & { found: Set<string> } {
   return {
-    patterns: listed<PatternRow>(patterns),
-    violations: listed<ViolationRow>(violations),
-    readiness: byAgent<ReadinessRow>(readiness),
-    policies: byAgent<PolicyRow>(policies),
-    compares: byAgent<CompareRow>(compares),
-    runs: byAgent<RunRow>(runs),
+    patterns: listed<PatternRow>(row.gate_patterns),
+    violations: listed<ViolationRow>(
+      row.gate_violations.map((v) => ({ ...v, observed_value: float(v.observed_value), threshold_value: float(v.threshold_value) })),
+    ),
+    readiness: byAgent<ReadinessRow>(row.gate_readiness),
+    policies: byAgent<PolicyRow>(row.gate_policies),
+    compares: byAgent<CompareRow>(row.gate_compares),
+    runs: byAgent<RunRow>(row.gate_runs),
+    found: new Set(row.gate_found),
   };
+}
+
+/**
+ * Reads the gate's inputs for every agent of `agentIds` in org `orgId` in one statement, whatever the
+ * number of agents, and the set of those agents that belong to the org.
+ */
+export async function readGateInputs(db: Db, orgId: string, agentIds: string[]): Promise<GateInputs & { found: Set<string> }> {
+  const [row]: GateInputsRow[] = await db.query(`SELECT ${gateInputsColumns('$1::uuid', '$2::uuid[]')}`, [orgId, agentIds]);
+  return gateInputsFrom(row);
 }
 
 export interface CalibrationRow {

@@ -2,12 +2,21 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { CalibrationField, CalibrationService, GateThresholds } from '@greenlight/calibration';
-import { AgentEntity } from '@greenlight/database';
 import { judgeConfigHash } from '@greenlight/evaluation';
 import { computeQualityGate, QualityGateStatus, QualityGateThresholds } from '@greenlight/golden-sets';
-import { Clock, OrgScope } from '@greenlight/platform';
+import { Clock, DomainError, OrgScope } from '@greenlight/platform';
 import type { Actor } from '@greenlight/tenancy';
-import { CalibrationRow, GateInputs, readCaseCounts, readGateInputs, readLatestCalibrations, RunRow } from './launch-gate.reads';
+import {
+  CalibrationRow,
+  GateInputs,
+  gateInputsColumns,
+  gateInputsFrom,
+  GateInputsRow,
+  readCaseCounts,
+  readGateInputs,
+  readLatestCalibrations,
+  RunRow,
+} from './launch-gate.reads';
 import { BLOCKER_ITEM_CAP, CALIBRATION_DEFAULTS, GOLDEN_SET_DEFAULTS, LaunchBlocker, LaunchGateView } from './launch-gate.types';
 
 const DAY_MS = 86_400_000;
@@ -46,8 +55,27 @@ export class LaunchGateService {
 
   /** The gate of one agent the actor can see (404 otherwise). */
   async status(actor: Actor, agentId: string): Promise<LaunchGateView> {
-    const agent = await OrgScope.of(actor).findOne(this.db, AgentEntity, agentId, 'agent');
-    const inputs = await readGateInputs(this.db, agent.org_id, [agent.id]);
+    // the agent in scope and its gate's inputs, in one statement
+    const params: unknown[] = [agentId];
+    const rows: ({ id: string; org_id: string } & GateInputsRow)[] = await this.db.query(
+      `WITH ag AS (SELECT id, org_id FROM agents WHERE id = $1 AND ${OrgScope.of(actor).sql('org_id', params)})
+       SELECT ag.id, ag.org_id, ${gateInputsColumns('ag.org_id', 'ARRAY[ag.id]')} FROM ag`,
+      params,
+    );
+    if (rows.length === 0) throw DomainError.notFound('agent', agentId);
+    return this.statusFromInputs(actor, rows[0], gateInputsFrom(rows[0]));
+  }
+
+  /** The gate of an agent the caller has already found in the actor's scope (no lookup of its own). */
+  async statusOf(actor: Actor, agent: { id: string; org_id: string }): Promise<LaunchGateView> {
+    return this.statusFromInputs(actor, agent, await readGateInputs(this.db, agent.org_id, [agent.id]));
+  }
+
+  /**
+   * The gate of an agent the caller has already found in the actor's scope, from inputs the caller
+   * read with `gateInputsColumns` (e.g. in the same statement as other things it shows).
+   */
+  async statusFromInputs(actor: Actor, agent: { id: string; org_id: string }, inputs: GateInputs): Promise<LaunchGateView> {
     const sources: GateSources = {
       calibration: async (id, t) => {
         const s = await this.calibration.gateStatus(actor, id, t);
@@ -66,26 +94,23 @@ export class LaunchGateService {
 
   /**
    * The gates of every agent of `agentIds` that belongs to org `orgId` (others are left out), keyed by
-   * agent id in the order given. No tenant decision here: the caller scoped the org.
+   * agent id in the order given. No tenant decision here: the caller scoped the org. Given a
+   * transaction's manager `m`, every read goes through it one after another (one connection runs one
+   * query at a time).
    */
   async evaluateMany(orgId: string, agentIds: string[], m?: EntityManager): Promise<Map<string, LaunchGateView>> {
     const db = m ?? this.db;
     const unique = [...new Set(agentIds)];
     if (unique.length === 0) return new Map();
-    const [found, inputs] = await Promise.all([
-      db.query(`SELECT id FROM agents WHERE org_id = $1 AND id = ANY($2)`, [orgId, unique]) as Promise<{ id: string }[]>,
-      readGateInputs(db, orgId, unique),
-    ]);
-    const known = new Set(found.map((r) => r.id));
-    const ids = unique.filter((id) => known.has(id));
+    const inputs = await readGateInputs(db, orgId, unique);
+    const ids = unique.filter((id) => inputs.found.has(id));
     const required = (key: string) => ids.filter((id) => inputs.policies.get(id)?.thresholds[key] === true);
     const goldenRuns = required('require_golden_set_quality_gate')
       .map((id) => inputs.runs.get(id))
       .filter((r): r is RunRow => !!r);
-    const [calibrations, counts] = await Promise.all([
-      readLatestCalibrations(db, orgId, required('require_calibration_gate')),
-      readCaseCounts(db, [...new Set(goldenRuns.map((r) => r.golden_set_id))]),
-    ]);
+    const readCalibrations = () => readLatestCalibrations(db, orgId, required('require_calibration_gate'));
+    const readCounts = () => readCaseCounts(db, [...new Set(goldenRuns.map((r) => r.golden_set_id))]);
+    const [calibrations, counts] = m ? [await readCalibrations(), await readCounts()] : await Promise.all([readCalibrations(), readCounts()]);
     const sources: GateSources = {
       calibration: async (id, t) => this.calibrationFromRows(calibrations.get(id) ?? null, currentHash(inputs.runs.get(id)), t),
       // the quality gate reads the two counts through `query`; here they were read for every set at once

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Clock } from '@greenlight/platform';
+import { Clock, DomainError, OrgScope } from '@greenlight/platform';
 import type { Actor } from '@greenlight/tenancy';
-import { agentInScope } from './agent-in-scope';
+import type { ScopedAgent } from './agent-in-scope';
 import { LaunchGateService } from '../gate';
-import { AgentSignals } from './agent-signals';
-import { RunPoints } from './run-points';
+import { gateInputsColumns, gateInputsFrom, GateInputsRow } from '../gate/launch-gate.reads';
+import { briefColumns, briefFrom, BriefRow } from './agent-signals';
+import { latestRunColumn, RunPoints, RunRow } from './run-points';
 import type { AgentHealthView } from './views.types';
 
 /**
@@ -20,24 +21,32 @@ export class AgentHealthService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly gate: LaunchGateService,
     private readonly runs: RunPoints,
-    private readonly signals: AgentSignals,
     private readonly clock: Clock,
   ) {}
 
   async health(actor: Actor, agentId: string): Promise<AgentHealthView> {
-    const agent = await agentInScope(this.db, actor, agentId);
-    const [gate, latest, brief] = await Promise.all([
-      this.gate.status(actor, agent.id),
-      this.runs.latestByAgent({ orgId: agent.org_id, ids: [agent.id], wholeOrg: false }),
-      this.signals.brief(agent.org_id, agent.id),
-    ]);
+    // One statement: the agent in scope, its gate's inputs, its brief and its latest completed run.
+    const params: unknown[] = [agentId];
+    const rows: HealthRow[] = await this.db.query(
+      `WITH ag AS (SELECT id, org_id, name, status FROM agents WHERE id = $1 AND ${OrgScope.of(actor).sql('org_id', params)})
+       SELECT ag.id, ag.org_id, ag.name, ag.status,
+              ${gateInputsColumns('ag.org_id', 'ARRAY[ag.id]')},
+              ${briefColumns('ag.org_id', 'ag.id')},
+              ${latestRunColumn('ag.org_id', 'ag.id')}
+         FROM ag`,
+      params,
+    );
+    if (rows.length === 0) throw DomainError.notFound('agent', agentId);
+    const agent = rows[0];
+    const brief = briefFrom(agent);
+    const [gate, latest] = await Promise.all([this.gate.statusFromInputs(actor, agent, gateInputsFrom(agent)), this.runs.pointOf(agent.latest_run)]);
     return {
       agent_id: agent.id,
       org_id: agent.org_id,
       agent_name: agent.name,
       agent_status: agent.status,
       launch_gate: gate,
-      latest_completed_run: latest.get(agent.id) ?? null,
+      latest_completed_run: latest,
       issue_patterns: brief.patterns,
       slo: { has_policy: brief.has_slo_policy, open_violations: brief.open_slo_violations },
       readiness: brief.readiness,
@@ -46,3 +55,5 @@ export class AgentHealthService {
     };
   }
 }
+
+type HealthRow = ScopedAgent & GateInputsRow & BriefRow & { latest_run: RunRow | null };

@@ -1,9 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { Clock } from '@greenlight/platform';
+import { Clock, DomainError } from '@greenlight/platform';
 import type { Actor } from '@greenlight/tenancy';
-import { agentInScope } from './agent-in-scope';
 import { RunPoints } from './run-points';
 import type { RunPoint, ScoreTrendQuery, ScoreTrendView } from './views.types';
 
@@ -18,15 +15,15 @@ const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 @Injectable()
 export class ScoreTrendService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
     private readonly runs: RunPoints,
     private readonly clock: Clock,
   ) {}
 
   async trend(actor: Actor, agentId: string, q: ScoreTrendQuery): Promise<ScoreTrendView> {
-    const agent = await agentInScope(this.db, actor, agentId);
     const since = q.days === undefined ? undefined : new Date(this.clock.now() - q.days * DAY_MS);
-    const points = await this.runs.window(agent.org_id, agent.id, { limit: q.limit, since, runType: q.run_type });
+    const found = await this.runs.windowInScope(actor, agentId, { limit: q.limit, since, runType: q.run_type });
+    if (!found) throw DomainError.notFound('agent', agentId);
+    const { agent, points } = found;
     return {
       agent_id: agent.id,
       window: { limit: q.limit, days: q.days ?? null, since: since?.toISOString() ?? null, run_type: q.run_type ?? null },
