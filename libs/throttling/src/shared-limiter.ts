@@ -18,6 +18,8 @@ export interface Grant {
   /** The grant's id in the window (for reconciling tokens); null when Redis did not answer and the call went ahead unlimited. */
   id: string | null;
   waited_ms: number;
+  /** The grant's time on Redis's clock; null when the call went ahead unlimited. */
+  granted_at_ms: number | null;
 }
 
 export interface AcquireOptions {
@@ -57,8 +59,8 @@ export class SharedLimiter {
       const waited = () => (first ? 0 : Math.round(performance.now() - started));
       if (opts.signal?.aborted) throw new ThrottleWaitError('aborted', `${opts.label}: cancelled while waiting for its rate limit`, waited());
       const attempt = await this.step(() => this.window.tryAcquire(keys, limit, tokens, id));
-      if (attempt === null) return { id: null, waited_ms: waited() };
-      if (attempt.granted) return { id, waited_ms: waited() };
+      if (attempt === null) return { id: null, waited_ms: waited(), granted_at_ms: null };
+      if (attempt.granted) return { id, waited_ms: waited(), granted_at_ms: attempt.granted_at_ms ?? null };
       let sleep = Math.min(attempt.retry_in_ms, MAX_SLEEP_MS) + Math.floor(Math.random() * JITTER_MS);
       if (opts.max_wait_ms > 0) {
         const left = opts.max_wait_ms - (performance.now() - started);
@@ -83,7 +85,9 @@ export class SharedLimiter {
       return await Promise.race([
         run(),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('redis did not answer')), STEP_TIMEOUT_MS);
+          // Rejected from the check phase, after the poll phase: when the whole process was stalled past the
+          // timeout, an answer that arrived meanwhile is taken first instead of letting the call go unlimited.
+          timer = setTimeout(() => setImmediate(() => reject(new Error('redis did not answer'))), STEP_TIMEOUT_MS);
         }),
       ]);
     } catch (err) {

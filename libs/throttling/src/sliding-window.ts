@@ -34,12 +34,14 @@ export interface WindowAttempt {
   retry_in_ms: number;
   /** Why not granted. */
   blocked_by: 'pause' | 'calls' | 'tokens' | null;
+  /** When granted: the grant's time on Redis's clock (ms since the epoch), the time the window counts. */
+  granted_at_ms?: number;
 }
 
 /**
  * KEYS: calls zset, tokens zset, token amounts hash, token total, pause.
  * ARGV: max calls, max tokens, hold ms, tokens wanted, grant id.
- * Answers {1, 0, ''} when granted, else {0, ms until it may succeed, reason}.
+ * Answers {1, Redis time of the grant in ms, ''} when granted, else {0, ms until it may succeed, reason}.
  */
 const ACQUIRE = `
 local t = redis.call('TIME')
@@ -103,7 +105,7 @@ if maxTokens > 0 then
   redis.call('PEXPIRE', KEYS[3], hold)
   redis.call('PEXPIRE', KEYS[4], hold)
 end
-return {1, 0, ''}
+return {1, now, ''}
 `;
 
 /** KEYS: token amounts hash, token total. ARGV: grant id, actual tokens. Answers the change applied (0 when the grant left the window). */
@@ -159,7 +161,7 @@ export class SlidingWindow {
       Math.max(0, Math.ceil(tokens)),
       id,
     );
-    if (granted === 1) return { granted: true, retry_in_ms: 0, blocked_by: null };
+    if (granted === 1) return { granted: true, retry_in_ms: 0, blocked_by: null, granted_at_ms: Number(retryIn) };
     return { granted: false, retry_in_ms: Math.max(1, Number(retryIn)), blocked_by: (reason || 'calls') as WindowAttempt['blocked_by'] };
   }
 
