@@ -101,14 +101,19 @@ export class CalibrationView {
   @ApiProperty({ type: String, nullable: true, description: 'Fingerprint of the judge configuration of the run' }) judge_config_hash: string | null;
   @ApiProperty({ enum: ['labels', 'reviews'] }) source: string;
   @ApiProperty({ type: 'integer' }) case_count: number;
-  @ApiProperty({ type: Object, description: '{overall, pairs, fields: {<field>: share of exact agreement}}' }) agreement: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: '{overall, pairs, fields: {<field>: share of exact agreement}}' }) agreement: Record<
+    string,
+    unknown
+  >;
   @ApiProperty({
-    type: Object,
+    type: 'object',
+    additionalProperties: true,
     description:
       'Per labelled field: n, observed/expected agreement, kappa with standard error and interval, weights, matrix {labels, counts} (rows human, columns judge), label_counts',
   })
   kappa: Record<string, unknown>;
-  @ApiProperty({ type: [Object], description: 'The labels as given (the first 1,000)' }) labels: unknown[];
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, description: 'The labels as given (the first 1,000)' })
+  labels: unknown[];
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) created_by_key_id: string | null;
   @ApiProperty({ format: 'date-time' }) created_at: string;
 }
@@ -117,7 +122,7 @@ export class GateStatusView {
   @ApiProperty({ enum: ['pass', 'blocked'] }) status: 'pass' | 'blocked';
   @ApiProperty({ type: [String], enum: ['no_calibration', 'calibration_too_old', 'agreement_below_minimum', 'kappa_below_minimum', 'judge_config_changed'] })
   reasons: GateReason[];
-  @ApiProperty({ type: Object }) thresholds: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The thresholds the gate applied' }) thresholds: Record<string, unknown>;
   @ApiProperty({ type: CalibrationView, nullable: true }) calibration: CalibrationView | null;
   @ApiProperty({ type: String, nullable: true, description: "Judge configuration fingerprint of the agent's most recent completed run" })
   current_judge_config_hash: string | null;
