@@ -17,8 +17,9 @@ import { bootstrapOrg } from './bootstrap';
  * readiness checklists, compares and launch decisions, written with set-based SQL. Then C clients
  * call `portfolio-health`, `health` and `score-trend` (random agents) back to back for S seconds
  * against an api process, after one client alone for a few seconds; prints p50/p99/max per endpoint,
- * requests per second, the api's peak RSS, and each endpoint's p50 with one client alone.
- * `--profile <file.cpuprofile>`: a CPU profile of the api during the concurrent phase only (open it in
+ * requests per second, the api's CPU time per request, its peak RSS, and each endpoint's p50 with one
+ * client alone.
+ * `--only <endpoint>` times one endpoint alone. `--profile <file.cpuprofile>`: a CPU profile of the api during the concurrent phase only (open it in
  * Chrome DevTools or any .cpuprofile viewer).
  */
 function arg(name: string, fallback: number): number {
@@ -64,6 +65,12 @@ async function freePort(): Promise<number> {
 function peakRssMb(pid: number): number {
   const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
   return Math.round(kb / 1024);
+}
+
+/** CPU time the process has used so far (user + system), in ms (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
@@ -323,11 +330,16 @@ async function main(): Promise<void> {
     ];
     // --floor: also time a plain single-row read, the cost of any authenticated request
     if (process.argv.includes('--floor')) endpoints.push({ name: 'agent (floor)', path: () => `/api/v1/agents/${pick()}` });
+    // --only <name>: time one endpoint alone (e.g. to profile it)
+    const only = textArg('only');
+    if (only) endpoints.splice(0, endpoints.length, ...endpoints.filter((e) => e.name.startsWith(only)));
     await load(base, api_key, endpoints, 5, 3); // warm-up
     // one client alone first: what a request costs without waiting behind others
     const alone = await load(base, api_key, endpoints, 1, arg('alone-seconds', 5));
     if (profile) process.kill(api.pid!, 'SIGWINCH');
+    const cpuBefore = cpuMs(api.pid!);
     const loaded = await load(base, api_key, endpoints, concurrency, seconds);
+    const cpuUsed = cpuMs(api.pid!) - cpuBefore;
     if (profile) {
       rmSync(resolve(profile), { force: true });
       process.kill(api.pid!, 'SIGWINCH');
@@ -347,6 +359,8 @@ async function main(): Promise<void> {
       lines.push(`${name}: p50 ${r(50)} ms, p99 ${r(99)} ms, max ${Math.round(xs[xs.length - 1] ?? 0)} ms (${xs.length} requests)`);
     }
     report.requests_per_second = Math.round(total / wall);
+    // what one request costs the api process, whatever else runs on the machine
+    report.api_cpu_ms_per_request = Math.round((cpuUsed / Math.max(1, total)) * 100) / 100;
     const aloneLines: string[] = [];
     for (const [name, xs] of alone.samples) {
       xs.sort((a, b) => a - b);
@@ -359,7 +373,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(
       `bench:portfolio ${counts.agents} agents, ${counts.runs} runs, ${concurrency} concurrent for ${seconds} s: ${lines.join('; ')}; ` +
-        `${report.requests_per_second} req/s, api peak RSS ${report.api_peak_rss_mb} MB, failures ${failures.length}; one client alone: ${aloneLines.join(', ')}\n`,
+        `${report.requests_per_second} req/s, api CPU ${report.api_cpu_ms_per_request} ms per request, api peak RSS ${report.api_peak_rss_mb} MB, failures ${failures.length}; one client alone: ${aloneLines.join(', ')}\n`,
     );
     if (failures.length > 0) {
       process.stderr.write(`first failures: ${failures.slice(0, 5).join(', ')}\n`);

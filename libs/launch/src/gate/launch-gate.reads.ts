@@ -161,11 +161,14 @@ export function gateInputsFrom(row: GateInputsRow): GateInputs & { found: Set<st
 }
 
 /**
- * Reads the gate's inputs for every agent of `agentIds` in org `orgId` in one statement, whatever the
- * number of agents, and the set of those agents that belong to the org.
+ * Reads the gate's inputs for every agent of `agentIds` in org `orgId` (or for every agent of the org)
+ * in one statement, whatever the number of agents, and the set of those agents that belong to the org.
  */
-export async function readGateInputs(db: Db, orgId: string, agentIds: string[]): Promise<GateInputs & { found: Set<string> }> {
-  const [row]: GateInputsRow[] = await db.query(`SELECT ${gateInputsColumns('$1::uuid', '$2::uuid[]')}`, [orgId, agentIds]);
+export async function readGateInputs(db: Db, orgId: string, agentIds: string[] | 'whole org'): Promise<GateInputs & { found: Set<string> }> {
+  const [row]: GateInputsRow[] =
+    agentIds === 'whole org'
+      ? await db.query(`SELECT ${gateInputsColumns('$1::uuid', 'ARRAY(SELECT id FROM agents WHERE org_id = $1::uuid)')}`, [orgId])
+      : await db.query(`SELECT ${gateInputsColumns('$1::uuid', '$2::uuid[]')}`, [orgId, agentIds]);
   return gateInputsFrom(row);
 }
 

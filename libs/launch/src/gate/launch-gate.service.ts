@@ -103,14 +103,33 @@ export class LaunchGateService {
     const unique = [...new Set(agentIds)];
     if (unique.length === 0) return new Map();
     const inputs = await readGateInputs(db, orgId, unique);
-    const ids = unique.filter((id) => inputs.found.has(id));
+    return this.evaluateRead(
+      orgId,
+      unique.filter((id) => inputs.found.has(id)),
+      inputs,
+      db,
+      m !== undefined,
+    );
+  }
+
+  /**
+   * The gates of every agent of org `orgId`, keyed by agent id, as `evaluateMany` gives them for the
+   * org's agents, without the caller listing them first. No tenant decision here: the caller scoped the org.
+   */
+  async evaluateOrg(orgId: string): Promise<Map<string, LaunchGateView>> {
+    const inputs = await readGateInputs(this.db, orgId, 'whole org');
+    return this.evaluateRead(orgId, [...inputs.found], inputs, this.db, false);
+  }
+
+  /** The gates of `ids` (agents of the org) from their inputs; one after another through `db` when `sequential`. */
+  private async evaluateRead(orgId: string, ids: string[], inputs: GateInputs, db: DataSource | EntityManager, sequential: boolean) {
     const required = (key: string) => ids.filter((id) => inputs.policies.get(id)?.thresholds[key] === true);
     const goldenRuns = required('require_golden_set_quality_gate')
       .map((id) => inputs.runs.get(id))
       .filter((r): r is RunRow => !!r);
     const readCalibrations = () => readLatestCalibrations(db, orgId, required('require_calibration_gate'));
     const readCounts = () => readCaseCounts(db, [...new Set(goldenRuns.map((r) => r.golden_set_id))]);
-    const [calibrations, counts] = m ? [await readCalibrations(), await readCounts()] : await Promise.all([readCalibrations(), readCounts()]);
+    const [calibrations, counts] = sequential ? [await readCalibrations(), await readCounts()] : await Promise.all([readCalibrations(), readCounts()]);
     const sources: GateSources = {
       calibration: async (id, t) => this.calibrationFromRows(calibrations.get(id) ?? null, currentHash(inputs.runs.get(id)), t),
       // the quality gate reads the two counts through `query`; here they were read for every set at once

@@ -1,12 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AgentGroup, agentSql } from './agent-group';
+import { AgentGroup, agentSql, isEmptyGroup } from './agent-group';
 import type { AgentHealthView, DecisionRef, PatternCounts } from './views.types';
 
 const PRIORITIES = ['critical', 'high', 'medium', 'low'] as const;
 
 const noPatterns = (): PatternCounts => ({ open_total: 0, by_priority: { critical: 0, high: 0, medium: 0, low: 0 } });
+
+/** Nothing open. */
+export const noOpenCounts = (): OpenCounts => ({ patterns: noPatterns(), open_slo_violations: 0 });
 
 /** Per agent of an org: what is open against it. */
 export interface OpenCounts {
@@ -23,10 +26,13 @@ export interface OpenCounts {
 export class AgentSignals {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** Every agent of the group gets an entry (zeros when nothing is open). */
+  /**
+   * Every listed agent of the group gets an entry (zeros when nothing is open); of a whole org, the
+   * agents with something open (the others have zeros: see `noOpenCounts`).
+   */
   async openCounts(group: AgentGroup): Promise<Map<string, OpenCounts>> {
-    const out = new Map<string, OpenCounts>(group.ids.map((id) => [id, { patterns: noPatterns(), open_slo_violations: 0 }]));
-    if (group.ids.length === 0) return out;
+    const out = new Map<string, OpenCounts>(group.wholeOrg ? [] : group.ids.map((id) => [id, noOpenCounts()]));
+    if (isEmptyGroup(group)) return out;
     const params: unknown[] = [group.orgId];
     const agents = agentSql(group, params);
     const rows: { agent_id: string; kind: string; priority: string | null; n: number }[] = await this.db.query(
@@ -38,7 +44,8 @@ export class AgentSignals {
       params,
     );
     for (const r of rows) {
-      const counts = out.get(r.agent_id);
+      let counts = out.get(r.agent_id);
+      if (!counts && group.wholeOrg) out.set(r.agent_id, (counts = noOpenCounts()));
       if (!counts) continue;
       if (r.kind === 'violation') counts.open_slo_violations = Number(r.n);
       else if ((PRIORITIES as readonly string[]).includes(r.priority ?? '')) {

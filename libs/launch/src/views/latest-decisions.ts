@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AgentGroup, agentSql } from './agent-group';
+import { AgentGroup, agentSql, isEmptyGroup } from './agent-group';
 import type { DecisionRef } from './views.types';
 
 /**
@@ -13,7 +13,7 @@ export class LatestDecisions {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async forAgents(group: AgentGroup): Promise<Map<string, DecisionRef>> {
-    if (group.ids.length === 0) return new Map();
+    if (isEmptyGroup(group)) return new Map();
     const params: unknown[] = [group.orgId];
     const agents = agentSql(group, params);
     const rows: { agent_id: string; id: string; decision: string; reason: string | null; created_at: Date }[] = await this.db.query(

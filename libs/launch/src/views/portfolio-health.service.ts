@@ -5,7 +5,7 @@ import { PageRequest } from '@greenlight/database';
 import { Clock, DomainError, OrgScope } from '@greenlight/platform';
 import type { Actor } from '@greenlight/tenancy';
 import { LaunchGateService } from '../gate';
-import { AgentSignals } from './agent-signals';
+import { AgentSignals, noOpenCounts } from './agent-signals';
 import { FreshCoalescer } from './fresh-coalescer';
 import { LatestDecisions } from './latest-decisions';
 import { RunPoints } from './run-points';
@@ -61,21 +61,23 @@ export class PortfolioHealthService {
 
   /** Every agent of the org, by name, with its posture; and the roll-ups. A fixed number of queries. */
   private async evaluate(orgId: string): Promise<OrgEvaluation> {
-    const agents: { id: string; name: string; status: string }[] = await this.db.query(
-      `SELECT id, name, status FROM agents WHERE org_id = $1 ORDER BY lower(name), id`,
-      [orgId],
-    );
-    const ids = agents.map((a) => a.id);
-    const everyAgent = { orgId, ids, wholeOrg: true };
-    const [gates, latest, counts, decisions] = await Promise.all([
-      this.gate.evaluateMany(orgId, ids),
+    // Every read at once (they select the org's agents themselves): one round of queries.
+    const everyAgent = { orgId, wholeOrg: true } as const;
+    const [agents, gates, latest, counts, decisions] = await Promise.all([
+      this.db.query(`SELECT id, name, status FROM agents WHERE org_id = $1 ORDER BY lower(name), id`, [orgId]) as Promise<
+        { id: string; name: string; status: string }[]
+      >,
+      this.gate.evaluateOrg(orgId),
       this.runs.latestByAgent(everyAgent),
       this.signals.openCounts(everyAgent),
       this.decisions.forAgents(everyAgent),
     ]);
+    // An agent created between those reads: its gate, read now (never a posture it was not evaluated to).
+    const unevaluated = agents.filter((a) => !gates.has(a.id)).map((a) => a.id);
+    if (unevaluated.length > 0) for (const [id, gate] of await this.gate.evaluateMany(orgId, unevaluated)) gates.set(id, gate);
     const items: PortfolioAgentItem[] = agents.map((a) => {
       const gate = gates.get(a.id);
-      const open = counts.get(a.id)!;
+      const open = counts.get(a.id) ?? noOpenCounts();
       return {
         agent_id: a.id,
         name: a.name,

@@ -5,7 +5,7 @@ import type { EvalRunEntity, RunType } from '@greenlight/database';
 import { RunRates, RunStatistics } from '@greenlight/evaluation';
 import { OrgScope } from '@greenlight/platform';
 import type { Actor } from '@greenlight/tenancy';
-import { AgentGroup, agentSql } from './agent-group';
+import { AgentGroup, agentSql, isEmptyGroup } from './agent-group';
 import { CompletedRunRates } from './completed-run-rates';
 import type { RunPoint } from './views.types';
 
@@ -53,7 +53,7 @@ export class RunPoints {
 
   /** Each agent's latest completed run with its rates (agents without one are absent). One or two queries. */
   async latestByAgent(group: AgentGroup): Promise<Map<string, RunPoint>> {
-    if (group.ids.length === 0) return new Map();
+    if (isEmptyGroup(group)) return new Map();
     const params: unknown[] = [group.orgId];
     const agents = agentSql(group, params);
     const rows: RunRow[] = await this.db.query(
