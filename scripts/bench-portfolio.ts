@@ -73,6 +73,12 @@ function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** CPU time the whole machine has used so far (every core, idle and I/O wait excluded), in ms. */
+function machineCpuMs(): number {
+  const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  return (user + nice + system + irq + softirq + steal) * 10;
+}
+
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 
 async function waitForHealth(base: string): Promise<void> {
@@ -337,9 +343,11 @@ async function main(): Promise<void> {
     // one client alone first: what a request costs without waiting behind others
     const alone = await load(base, api_key, endpoints, 1, arg('alone-seconds', 5));
     if (profile) process.kill(api.pid!, 'SIGWINCH');
-    const cpuBefore = cpuMs(api.pid!);
+    const [cpuBefore, machineBefore, clientBefore] = [cpuMs(api.pid!), machineCpuMs(), process.cpuUsage()];
     const loaded = await load(base, api_key, endpoints, concurrency, seconds);
     const cpuUsed = cpuMs(api.pid!) - cpuBefore;
+    const machineUsed = machineCpuMs() - machineBefore;
+    const clientUsed = process.cpuUsage(clientBefore);
     if (profile) {
       rmSync(resolve(profile), { force: true });
       process.kill(api.pid!, 'SIGWINCH');
@@ -360,7 +368,12 @@ async function main(): Promise<void> {
     }
     report.requests_per_second = Math.round(total / wall);
     // what one request costs the api process, whatever else runs on the machine
-    report.api_cpu_ms_per_request = Math.round((cpuUsed / Math.max(1, total)) * 100) / 100;
+    const perRequest = (ms: number) => Math.round((ms / Math.max(1, total)) * 100) / 100;
+    report.api_cpu_ms_per_request = perRequest(cpuUsed);
+    // the same for the load generator (this process) and for everything else (Postgres, other work on the machine)
+    const clientMs = (clientUsed.user + clientUsed.system) / 1000;
+    report.client_cpu_ms_per_request = perRequest(clientMs);
+    report.other_cpu_ms_per_request = perRequest(Math.max(0, machineUsed - cpuUsed - clientMs));
     const aloneLines: string[] = [];
     for (const [name, xs] of alone.samples) {
       xs.sort((a, b) => a - b);
@@ -373,7 +386,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(
       `bench:portfolio ${counts.agents} agents, ${counts.runs} runs, ${concurrency} concurrent for ${seconds} s: ${lines.join('; ')}; ` +
-        `${report.requests_per_second} req/s, api CPU ${report.api_cpu_ms_per_request} ms per request, api peak RSS ${report.api_peak_rss_mb} MB, failures ${failures.length}; one client alone: ${aloneLines.join(', ')}\n`,
+        `${report.requests_per_second} req/s, CPU per request: api ${report.api_cpu_ms_per_request} ms, client ${report.client_cpu_ms_per_request} ms, other ${report.other_cpu_ms_per_request} ms; api peak RSS ${report.api_peak_rss_mb} MB, failures ${failures.length}; one client alone: ${aloneLines.join(', ')}\n`,
     );
     if (failures.length > 0) {
       process.stderr.write(`first failures: ${failures.slice(0, 5).join(', ')}\n`);

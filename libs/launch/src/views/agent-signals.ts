@@ -1,60 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AgentGroup, agentSql, isEmptyGroup } from './agent-group';
 import type { AgentHealthView, DecisionRef, PatternCounts } from './views.types';
 
 const PRIORITIES = ['critical', 'high', 'medium', 'low'] as const;
 
 const noPatterns = (): PatternCounts => ({ open_total: 0, by_priority: { critical: 0, high: 0, medium: 0, low: 0 } });
 
-/** Nothing open. */
-export const noOpenCounts = (): OpenCounts => ({ patterns: noPatterns(), open_slo_violations: 0 });
-
-/** Per agent of an org: what is open against it. */
-export interface OpenCounts {
-  patterns: PatternCounts;
-  open_slo_violations: number;
-}
-
 /**
- * Counts of what is open against agents: issue patterns not yet resolved (by priority) and open SLO
- * violations. One grouped query for any number of agents, so a page of agents or a whole org costs
- * the same number of round trips. Callers pass the org and agents they already scoped.
+ * What is open against one agent, for its health page (see `brief`); health selects the same columns
+ * in its own statement. Callers pass the org and agent they already scoped.
  */
 @Injectable()
 export class AgentSignals {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
-
-  /**
-   * Every listed agent of the group gets an entry (zeros when nothing is open); of a whole org, the
-   * agents with something open (the others have zeros: see `noOpenCounts`).
-   */
-  async openCounts(group: AgentGroup): Promise<Map<string, OpenCounts>> {
-    const out = new Map<string, OpenCounts>(group.wholeOrg ? [] : group.ids.map((id) => [id, noOpenCounts()]));
-    if (isEmptyGroup(group)) return out;
-    const params: unknown[] = [group.orgId];
-    const agents = agentSql(group, params);
-    const rows: { agent_id: string; kind: string; priority: string | null; n: number }[] = await this.db.query(
-      `SELECT agent_id, 'pattern' AS kind, priority, count(*)::int AS n FROM issue_patterns
-        WHERE org_id = $1 AND ${agents.condition('agent_id')} AND status <> 'resolved' GROUP BY agent_id, priority
-       UNION ALL
-       SELECT agent_id, 'violation', NULL, count(*)::int FROM slo_violations
-        WHERE org_id = $1 AND ${agents.condition('agent_id')} AND status = 'open' GROUP BY agent_id`,
-      params,
-    );
-    for (const r of rows) {
-      let counts = out.get(r.agent_id);
-      if (!counts && group.wholeOrg) out.set(r.agent_id, (counts = noOpenCounts()));
-      if (!counts) continue;
-      if (r.kind === 'violation') counts.open_slo_violations = Number(r.n);
-      else if ((PRIORITIES as readonly string[]).includes(r.priority ?? '')) {
-        counts.patterns.by_priority[r.priority as (typeof PRIORITIES)[number]] += Number(r.n);
-        counts.patterns.open_total += Number(r.n);
-      }
-    }
-    return out;
-  }
 
   /**
    * What one agent's health page shows besides the gate and the latest run, in one query: patterns not

@@ -5,7 +5,6 @@ import { PageRequest } from '@greenlight/database';
 import { Clock, DomainError, OrgScope } from '@greenlight/platform';
 import type { Actor } from '@greenlight/tenancy';
 import { LaunchGateService } from '../gate';
-import { AgentSignals, noOpenCounts } from './agent-signals';
 import { FreshCoalescer } from './fresh-coalescer';
 import { LatestDecisions } from './latest-decisions';
 import { RunPoints } from './run-points';
@@ -41,7 +40,6 @@ export class PortfolioHealthService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly gate: LaunchGateService,
     private readonly runs: RunPoints,
-    private readonly signals: AgentSignals,
     private readonly decisions: LatestDecisions,
     private readonly clock: Clock,
   ) {}
@@ -63,13 +61,12 @@ export class PortfolioHealthService {
   private async evaluate(orgId: string): Promise<OrgEvaluation> {
     // Every read at once (they select the org's agents themselves): one round of queries.
     const everyAgent = { orgId, wholeOrg: true } as const;
-    const [agents, gates, latest, counts, decisions] = await Promise.all([
+    const [agents, gates, latest, decisions] = await Promise.all([
       this.db.query(`SELECT id, name, status FROM agents WHERE org_id = $1 ORDER BY lower(name), id`, [orgId]) as Promise<
         { id: string; name: string; status: string }[]
       >,
       this.gate.evaluateOrg(orgId),
       this.runs.latestByAgent(everyAgent),
-      this.signals.openCounts(everyAgent),
       this.decisions.forAgents(everyAgent),
     ]);
     // An agent created between those reads: its gate, read now (never a posture it was not evaluated to).
@@ -77,7 +74,6 @@ export class PortfolioHealthService {
     if (unevaluated.length > 0) for (const [id, gate] of await this.gate.evaluateMany(orgId, unevaluated)) gates.set(id, gate);
     const items: PortfolioAgentItem[] = agents.map((a) => {
       const gate = gates.get(a.id);
-      const open = counts.get(a.id) ?? noOpenCounts();
       return {
         agent_id: a.id,
         name: a.name,
@@ -85,8 +81,9 @@ export class PortfolioHealthService {
         posture: { status: gate?.status ?? 'blocked', blocker_kinds: [...new Set((gate?.blockers ?? []).map((b) => b.kind))] },
         latest_decision: decisions.get(a.id) ?? null,
         latest_completed_run: latest.get(a.id) ?? null,
-        open_slo_violations: open.open_slo_violations,
-        open_critical_patterns: open.patterns.by_priority.critical,
+        // what the gate counted: open violations, critical patterns not resolved
+        open_slo_violations: gate?.signals.open_slo_violations ?? 0,
+        open_critical_patterns: gate?.signals.critical_open_patterns ?? 0,
       };
     });
     return { generated_at: this.clock.date().toISOString(), items, rollups: rollupsOf(items) };
