@@ -2138,11 +2138,17 @@ export interface components {
       source: 'labels' | 'reviews';
       case_count: number;
       /** @description {overall, pairs, fields: {<field>: share of exact agreement}} */
-      agreement: Record<string, never>;
+      agreement: {
+        [key: string]: unknown;
+      };
       /** @description Per labelled field: n, observed/expected agreement, kappa with standard error and interval, weights, matrix {labels, counts} (rows human, columns judge), label_counts */
-      kappa: Record<string, never>;
+      kappa: {
+        [key: string]: unknown;
+      };
       /** @description The labels as given (the first 1,000) */
-      labels: Record<string, never>[];
+      labels: {
+        [key: string]: unknown;
+      }[];
       /** Format: uuid */
       created_by_key_id: string | null;
       /** Format: date-time */
@@ -3476,7 +3482,10 @@ export interface components {
       /** @enum {string} */
       status: 'pass' | 'blocked';
       reasons: ('no_calibration' | 'calibration_too_old' | 'agreement_below_minimum' | 'kappa_below_minimum' | 'judge_config_changed')[];
-      thresholds: Record<string, never>;
+      /** @description The thresholds the gate applied */
+      thresholds: {
+        [key: string]: unknown;
+      };
       calibration: components['schemas']['CalibrationView'] | null;
       /** @description Judge configuration fingerprint of the agent's most recent completed run */
       current_judge_config_hash: string | null;
