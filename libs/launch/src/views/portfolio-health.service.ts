@@ -93,6 +93,8 @@ export class PortfolioHealthService {
   private async assertVisible(actor: Actor, orgId: string): Promise<void> {
     const scope = OrgScope.of(actor);
     if (!scope.includes(orgId)) throw DomainError.notFound('org', orgId);
+    // An org key's own org exists: the key was just found, and keys go with their org (deleted with it).
+    if (actor.org_id === orgId) return;
     const rows: unknown[] = await this.db.query(`SELECT 1 FROM orgs WHERE id = $1`, [orgId]);
     if (rows.length === 0) throw DomainError.notFound('org', orgId);
   }
