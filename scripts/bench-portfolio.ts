@@ -264,8 +264,11 @@ interface Endpoint {
 async function load(base: string, key: string, endpoints: Endpoint[], concurrency: number, seconds: number) {
   const samples = new Map<string, number[]>(endpoints.map((e) => [e.name, []]));
   const failures: string[] = [];
-  const until = performance.now() + seconds * 1000;
+  const begin = performance.now();
+  const until = begin + seconds * 1000;
   let n = 0;
+  /** The slowest request: when it started (seconds into the run) and what it was. */
+  let slowest = { ms: 0, at_s: 0, path: '' };
   const client = async () => {
     while (performance.now() < until) {
       const e = endpoints[n++ % endpoints.length];
@@ -274,6 +277,7 @@ async function load(base: string, key: string, endpoints: Endpoint[], concurrenc
       const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${key}` } });
       await res.arrayBuffer();
       const ms = performance.now() - started;
+      if (ms > slowest.ms) slowest = { ms: Math.round(ms), at_s: Math.round((started - begin) / 100) / 10, path };
       if (res.status !== 200) failures.push(`${res.status} ${path}`);
       else samples.get(e.name)!.push(ms);
     }
@@ -281,7 +285,7 @@ async function load(base: string, key: string, endpoints: Endpoint[], concurrenc
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, client));
   const wall = (performance.now() - started) / 1000;
-  return { samples, failures, wall };
+  return { samples, failures, wall, slowest };
 }
 
 async function main(): Promise<void> {
@@ -356,7 +360,14 @@ async function main(): Promise<void> {
     }
     const { samples, wall } = loaded;
     const failures = [...alone.failures, ...loaded.failures];
-    const report: Record<string, unknown> = { ...counts, decisions, seed_ms: seedMs, concurrency, seconds: Math.round(wall * 10) / 10 };
+    const report: Record<string, unknown> = {
+      ...counts,
+      decisions,
+      seed_ms: seedMs,
+      concurrency,
+      seconds: Math.round(wall * 10) / 10,
+      slowest: loaded.slowest,
+    };
     let total = 0;
     const lines: string[] = [];
     for (const [name, xs] of samples) {
