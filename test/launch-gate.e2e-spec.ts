@@ -309,7 +309,7 @@ describe('launch gate and launch decisions', () => {
     const kindsOf = (id: string) => batch.get(id)!.blockers.map((b) => b.kind);
     expect(kindsOf(y)).toEqual(expect.arrayContaining(['calibration_gate', 'golden_set_quality_gate']));
     expect(await h.app.get(LaunchGateService).evaluateMany(B.org_id, [x])).toEqual(new Map());
-    // no query per agent: at most 9 (fewer when no agent requires a gate that needs one) for two agents or all of them
+    // no query per agent: 3 (the inputs in one statement, then the calibration and golden-set gates' batches) for two agents or all of them
     const counted = async (list: string[]) => {
       let n = 0;
       const m = { query: (sql: string, params?: unknown[]) => ((n += 1), db.query(sql, params)) } as unknown as EntityManager;
@@ -317,7 +317,7 @@ describe('launch gate and launch decisions', () => {
       return n;
     };
     const all = await counted(agents.map((a) => a.id));
-    expect(all).toBe(9);
+    expect(all).toBe(3);
     expect(agents.length).toBeGreaterThan(all);
     expect(await counted([x, y])).toBeLessThanOrEqual(all);
   });
