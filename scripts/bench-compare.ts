@@ -1,7 +1,5 @@
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Client } from 'pg';
@@ -9,6 +7,7 @@ import { AppConfig } from '@greenlight/config';
 import { createTestEnvironment, destroyTestEnvironment } from '@greenlight/testing';
 import { apiCaller } from './api-call';
 import { bootstrapOrg } from './bootstrap';
+import { freePort, numberArg, peakRssMb, percentile, waitForHealth } from './bench-support';
 
 /**
  * `npm run bench:compare -- [--cases 50000] [--repeat 15] [--trials 1]`: two completed runs of N cases
@@ -17,39 +16,6 @@ import { bootstrapOrg } from './bootstrap';
  * the stored compare (POST) and of the query form (GET), the api's peak RSS, and whether every repeat
  * gave the same answer (counts, statistics, deltas, regressed cases).
  */
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
-function peakRssMb(pid: number): number {
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  return Math.round(kb / 1024);
-}
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-
-async function waitForHealth(base: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error('the api did not become healthy in 30 s');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /**
  * Fills the golden set up to `n` cases and turns the two pending runs into completed runs of `n` × `trials`
  * results: the baseline passes 90% of the cases; the candidate regresses 2% of them, fixes a third of the
@@ -104,9 +70,9 @@ async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
 }
 
 async function main(): Promise<void> {
-  const n = arg('cases', 50_000);
-  const repeat = arg('repeat', 15);
-  const trials = arg('trials', 1);
+  const n = numberArg('cases', 50_000);
+  const repeat = numberArg('repeat', 15);
+  const trials = numberArg('trials', 1);
   const env = await createTestEnvironment();
   const port = await freePort();
   const common = { ...process.env, ...env, LOG_LEVEL: 'warn', API_RATE_LIMIT_PER_MINUTE: '0' };

@@ -6,21 +6,17 @@ import { createTestEnvironment, destroyTestEnvironment } from '@greenlight/testi
 import { createApiApp } from '../apps/api/src/create-api-app';
 import { apiCaller } from './api-call';
 import { bootstrapOrg } from './bootstrap';
+import { numberArg } from './bench-support';
 
 /**
  * `npm run bench:eval -- [--cases 1000] [--latency 20] [--concurrency 8]`: a golden set of N cases
  * through the synchronous execute path against a local agent with a fixed latency, on a fresh
  * database. Prints wall time, cases/s, platform overhead per case and peak RSS.
  */
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
 async function main(): Promise<void> {
-  const n = arg('cases', 1000);
-  const latency = arg('latency', 20);
-  const concurrency = arg('concurrency', 8);
+  const n = numberArg('cases', 1000);
+  const latency = numberArg('latency', 20);
+  const concurrency = numberArg('concurrency', 8);
   const env = await createTestEnvironment();
   const agent = spawn(process.execPath, [join(__dirname, 'fixed-latency-agent.js')], {
     env: { ...process.env, LATENCY_MS: String(latency) },

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -9,6 +8,7 @@ import { AppConfig } from '@greenlight/config';
 import { createTestEnvironment, destroyTestEnvironment } from '@greenlight/testing';
 import { apiCaller } from './api-call';
 import { bootstrapOrg } from './bootstrap';
+import { freePort, numberArg, peakRssMb, percentile, waitForHealth } from './bench-support';
 
 /**
  * `npm run bench:portfolio -- [--agents 500] [--runs 100000] [--cases 20] [--concurrency 50] [--seconds 20] [--alone-seconds 5]`:
@@ -22,11 +22,6 @@ import { bootstrapOrg } from './bootstrap';
  * `--only <endpoint>` times one endpoint alone. `--profile <file.cpuprofile>`: a CPU profile of the api during the concurrent phase only (open it in
  * Chrome DevTools or any .cpuprofile viewer).
  */
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
 function textArg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
@@ -54,19 +49,6 @@ process.on('SIGWINCH', () => {
 });
 `;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
-function peakRssMb(pid: number): number {
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  return Math.round(kb / 1024);
-}
-
 /** CPU time the process has used so far (user + system), in ms (clock ticks of 10 ms). */
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -77,21 +59,6 @@ function cpuMs(pid: number): number {
 function machineCpuMs(): number {
   const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
   return (user + nice + system + irq + softirq + steal) * 10;
-}
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-
-async function waitForHealth(base: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error('the api did not become healthy in 30 s');
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** Stops the api's whole process group and waits for it to exit. */
@@ -289,9 +256,9 @@ async function load(base: string, key: string, endpoints: Endpoint[], concurrenc
 }
 
 async function main(): Promise<void> {
-  const s: Seed = { agents: arg('agents', 500), runs: arg('runs', 100_000), cases: arg('cases', 20) };
-  const concurrency = arg('concurrency', 50);
-  const seconds = arg('seconds', 20);
+  const s: Seed = { agents: numberArg('agents', 500), runs: numberArg('runs', 100_000), cases: numberArg('cases', 20) };
+  const concurrency = numberArg('concurrency', 50);
+  const seconds = numberArg('seconds', 20);
   const env = await createTestEnvironment();
   const port = await freePort();
   const common = { ...process.env, ...env, LOG_LEVEL: 'warn', API_RATE_LIMIT_PER_MINUTE: '0' };
@@ -345,7 +312,7 @@ async function main(): Promise<void> {
     if (only) endpoints.splice(0, endpoints.length, ...endpoints.filter((e) => e.name.startsWith(only)));
     await load(base, api_key, endpoints, 5, 3); // warm-up
     // one client alone first: what a request costs without waiting behind others
-    const alone = await load(base, api_key, endpoints, 1, arg('alone-seconds', 5));
+    const alone = await load(base, api_key, endpoints, 1, numberArg('alone-seconds', 5));
     if (profile) process.kill(api.pid!, 'SIGWINCH');
     const [cpuBefore, machineBefore, clientBefore] = [cpuMs(api.pid!), machineCpuMs(), process.cpuUsage()];
     const loaded = await load(base, api_key, endpoints, concurrency, seconds);

@@ -9,6 +9,7 @@ import { createTestEnvironment, destroyTestEnvironment } from '@greenlight/testi
 import { createApiApp } from '../apps/api/src/create-api-app';
 import { apiCaller } from './api-call';
 import { bootstrapOrg } from './bootstrap';
+import { numberArg } from './bench-support';
 
 /**
  * `npm run bench:webhooks -- [--events N --concurrency C]`: N events (default 2000) committed through
@@ -16,11 +17,6 @@ import { bootstrapOrg } from './bootstrap';
  * local receiver. Prints end-to-end latency (commit → receipt) p50/p95/p99/max, deliveries/s and the
  * worker's CPU time over the run and its peak RSS. Runs on a fresh database and Redis prefix.
  */
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
 /**
  * Records the receipt time of every event (by its seq) and reports them to the parent when all arrived.
  * The warm-up event (seq -1) is only reported as having arrived.
@@ -54,8 +50,8 @@ function cpuMs(pid: number): number {
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 async function main(): Promise<void> {
-  const events = arg('events', 2000);
-  const concurrency = arg('concurrency', 16);
+  const events = numberArg('events', 2000);
+  const concurrency = numberArg('concurrency', 16);
   const env = await createTestEnvironment();
   const committed = new Map<number, number>();
   // The receiver runs in its own process, so the emitters' work does not delay its clock readings.

@@ -61,21 +61,11 @@ export interface LaunchRecordView {
   row_hash: string;
 }
 
+/** The record as the API shows it: its hashed content (without the format tag) and its hashes. */
 export function toRecordView(r: LaunchRecordEntity): LaunchRecordView {
+  const { format: _format, ...content } = recordContent(r);
   return {
-    id: r.id,
-    org_id: r.org_id,
-    agent_id: r.agent_id,
-    seq: r.seq,
-    kind: r.kind,
-    decision: r.decision,
-    certification_status: r.certification_status,
-    gate_status: r.gate_status,
-    reason: r.reason,
-    evidence: r.evidence,
-    created_by_key_id: r.created_by_key_id,
-    request_id: r.request_id,
-    created_at: new Date(r.created_at).toISOString(),
+    ...(content as Omit<LaunchRecordView, 'content_hash' | 'prev_hash' | 'row_hash'>),
     content_hash: r.content_hash,
     prev_hash: r.prev_hash,
     row_hash: r.row_hash,
