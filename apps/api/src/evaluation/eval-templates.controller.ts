@@ -4,7 +4,7 @@ import { Auth, CurrentActor } from '@greenlight/auth';
 import { EvalTemplatesService } from '@greenlight/evaluation';
 import { ApiEnvelope, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
-import { CreateEvalTemplateDto, EvalTemplateView, ListEvalTemplatesQuery } from './dto/eval-run.dto';
+import { CreateEvalTemplateDto, EvalTemplateView, ListEvalTemplatesQuery } from './dto/eval-template.dto';
 
 @ApiTags('Evaluation')
 @Controller('api/v1/eval/templates')

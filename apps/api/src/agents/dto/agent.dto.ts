@@ -1,9 +1,28 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, Max, Min, IsObject, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { AGENT_STATUSES, AGENT_TYPES, AgentStatus, AgentType } from '@greenlight/contracts';
 import type { AgentView as AgentModel } from '@greenlight/accounts';
 import { EvalRunListItemView } from '../../evaluation/dto/eval-run.dto';
 import { IsDisplayName, IsHttpUrl, PageQuery, OptionalField, NullableField, OrgIdFilter } from '@greenlight/http';
+
+/** An agent's shared limit on evaluation calls, the same on create and update. */
+function MaxCallsPerSecondField() {
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: 'integer',
+      nullable: true,
+      minimum: 1,
+      maximum: 10_000,
+      example: 5,
+      description: 'Calls per second evaluation runs may make to the agent, shared by every worker; null = unlimited',
+    }),
+    NullableField(),
+    IsInt(),
+    Min(1),
+    Max(10_000),
+  );
+}
 
 export class CreateAgentDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Required for global keys; org keys always create in their own org' })
@@ -53,18 +72,7 @@ export class CreateAgentDto {
   @IsUUID()
   eval_profile_id?: string | null;
 
-  @ApiPropertyOptional({
-    type: 'integer',
-    nullable: true,
-    minimum: 1,
-    maximum: 10_000,
-    example: 5,
-    description: 'Calls per second evaluation runs may make to the agent, shared by every worker; null = unlimited',
-  })
-  @NullableField()
-  @IsInt()
-  @Min(1)
-  @Max(10_000)
+  @MaxCallsPerSecondField()
   max_calls_per_second?: number | null;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { team: 'support' } })
@@ -108,18 +116,7 @@ export class UpdateAgentDto {
   @IsUUID()
   eval_profile_id?: string | null;
 
-  @ApiPropertyOptional({
-    type: 'integer',
-    nullable: true,
-    minimum: 1,
-    maximum: 10_000,
-    example: 5,
-    description: 'Calls per second evaluation runs may make to the agent, shared by every worker; null = unlimited',
-  })
-  @NullableField()
-  @IsInt()
-  @Min(1)
-  @Max(10_000)
+  @MaxCallsPerSecondField()
   max_calls_per_second?: number | null;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
