@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { CalibrationField, CalibrationService } from '@greenlight/calibration';
+import { CalibrationService, runThresholds } from '@greenlight/calibration';
 import { AgentEntity, AgentReadinessEntity, EvalCompareEntity, EvalRunEntity, SloPolicyEntity, SloViolationEntity } from '@greenlight/database';
 import { judgeConfigHash, RunStatistics } from '@greenlight/evaluation';
 import type { Actor } from '@greenlight/tenancy';
-import { CALIBRATION_DEFAULTS, LaunchGateView } from './launch-gate.types';
+import { gateDefaultsOf, SloThresholds } from '../slo';
+import { LaunchGateView } from './launch-gate.types';
 
 /** How many of the agent's latest completed runs a certification keeps. */
 export const CERTIFIED_RUNS = 5;
@@ -13,7 +14,6 @@ export const CERTIFIED_RUNS = 5;
 const LISTED_VIOLATIONS = 100;
 
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 /**
  * What a certification freezes, besides the gate: the agent's latest completed runs with their judge
@@ -46,12 +46,7 @@ export class CertificationEvidence {
     ]);
     const rates = await this.runStatistics.ratesFor(runs);
     const th = policy?.thresholds ?? {};
-    const calibrationGate = await this.calibration.gateStatus(actor, agent.id, {
-      field: (typeof th.calibration_field === 'string' ? th.calibration_field : CALIBRATION_DEFAULTS.field) as CalibrationField,
-      min_agreement: num(th.min_calibration_agreement) ?? CALIBRATION_DEFAULTS.min_agreement,
-      min_kappa: num(th.min_calibration_kappa) ?? CALIBRATION_DEFAULTS.min_kappa,
-      max_calibration_age_days: num(th.max_calibration_age_days) ?? CALIBRATION_DEFAULTS.max_calibration_age_days,
-    });
+    const calibrationGate = await this.calibration.gateStatus(actor, agent.id, runThresholds(gateDefaultsOf(th as SloThresholds).calibration));
     const cal = calibrationGate.calibration;
     const snapshot = {
       gate: { status: gate.status, blockers: gate.blockers, evaluated_at: gate.evaluated_at, signals: gate.signals },

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { CalibrationField, CalibrationService, GateThresholds } from '@greenlight/calibration';
+import { CalibrationService, GateThresholds, runThresholds } from '@greenlight/calibration';
 import { judgeConfigHash } from '@greenlight/evaluation';
 import { computeQualityGate, QualityGateStatus, QualityGateThresholds } from '@greenlight/golden-sets';
 import { Clock, DomainError, OrgScope } from '@greenlight/platform';
 import type { Actor } from '@greenlight/tenancy';
+import { gateDefaultsOf, SloThresholds } from '../slo';
 import {
   CalibrationRow,
   GateInputs,
@@ -17,7 +18,7 @@ import {
   readLatestCalibrations,
   RunRow,
 } from './launch-gate.reads';
-import { BLOCKER_ITEM_CAP, CALIBRATION_DEFAULTS, GOLDEN_SET_DEFAULTS, LaunchBlocker, LaunchGateView } from './launch-gate.types';
+import { BLOCKER_ITEM_CAP, GOLDEN_SET_DEFAULTS, LaunchBlocker, LaunchGateView } from './launch-gate.types';
 
 const DAY_MS = 86_400_000;
 
@@ -202,12 +203,7 @@ export class LaunchGateService {
     const calibrationRequired = th.require_calibration_gate === true;
     let calibration: CalibrationOutcome | null = null;
     if (calibrationRequired) {
-      calibration = await sources.calibration(agentId, {
-        field: (typeof th.calibration_field === 'string' ? th.calibration_field : CALIBRATION_DEFAULTS.field) as CalibrationField,
-        min_agreement: num(th.min_calibration_agreement) ?? CALIBRATION_DEFAULTS.min_agreement,
-        min_kappa: num(th.min_calibration_kappa) ?? CALIBRATION_DEFAULTS.min_kappa,
-        max_calibration_age_days: num(th.max_calibration_age_days) ?? CALIBRATION_DEFAULTS.max_calibration_age_days,
-      });
+      calibration = await sources.calibration(agentId, runThresholds(gateDefaultsOf(th as SloThresholds).calibration));
       if (calibration.status === 'blocked') {
         blockers.push({ kind: 'calibration_gate', message: `the calibration gate is blocked: ${calibration.reasons.join(', ')}`, details: { ...calibration } });
       }

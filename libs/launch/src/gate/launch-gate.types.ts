@@ -36,8 +36,5 @@ export interface LaunchGateView {
 /** How many items of a blocker's evidence are listed in its details (the count is always whole). */
 export const BLOCKER_ITEM_CAP = 20;
 
-/** Calibration gate thresholds used when the SLO policy leaves them unset. */
-export const CALIBRATION_DEFAULTS = { field: 'passed', min_agreement: 0.8, min_kappa: 0.6, max_calibration_age_days: 30 } as const;
-
 /** Golden-set quality gate thresholds used when the SLO policy leaves them unset. */
 export const GOLDEN_SET_DEFAULTS = { min_active_case_count: 1, min_verified_case_ratio: 0 } as const;
