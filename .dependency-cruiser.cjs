@@ -81,6 +81,27 @@ module.exports = {
       to: { path: '^libs/', pathNot: '^libs/[^/]+/src/index\\.ts$' },
     },
     {
+      name: 'cli-only-through-the-sdk',
+      severity: 'error',
+      comment: 'The CLI is an API client like any other: it reaches Greenlight through the SDK (`@greenlight/sdk`), never through the libs.',
+      from: { path: '^apps/cli/' },
+      to: { path: '^(libs|migrations|scripts|test)/' },
+    },
+    {
+      name: 'sdk-stands-alone',
+      severity: 'error',
+      comment: 'packages/sdk is published on its own: node and its own files only, none of the backend.',
+      from: { path: '^packages/sdk/' },
+      to: { path: '^(apps|libs|migrations|scripts|test)/' },
+    },
+    {
+      name: 'sdk-through-index-only',
+      severity: 'error',
+      comment: 'The CLI reaches the SDK through `@greenlight/sdk` (its index.ts), the surface a user of the package sees.',
+      from: { path: '^apps/' },
+      to: { path: '^packages/sdk/', pathNot: '^packages/sdk/src/index\\.ts$' },
+    },
+    {
       name: 'no-unresolvable',
       severity: 'error',
       comment: 'Every import resolves (a broken path alias would otherwise hide imports from the rules above).',
