@@ -74,6 +74,19 @@ export class GreenlightTransportError extends GreenlightError {
   }
 }
 
+/** `evalRuns.wait` gave up: the run was still pending or running at the deadline (it goes on). */
+export class GreenlightWaitTimeoutError extends GreenlightError {
+  override name = 'GreenlightWaitTimeoutError';
+  constructor(
+    readonly runId: string,
+    /** The run's status at the last poll. */
+    readonly status: string,
+    readonly waitedMs: number,
+  ) {
+    super(`Greenlight: run ${runId} is still ${status} after ${waitedMs} ms`);
+  }
+}
+
 /** Reads the API's error envelope; anything else (a proxy's HTML page) becomes `HTTP_<status>`. */
 export function parseErrorBody(
   status: number,

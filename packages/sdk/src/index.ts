@@ -2,7 +2,7 @@ export { GreenlightClient } from './client';
 export type { RequestArgs } from './client';
 export type { CallOptions, ClientHooks, ClientOptions, RequestInfo, ResponseInfo, RetryInfo } from './config';
 export { SDK_VERSION } from './config';
-export { GreenlightApiError, GreenlightError, GreenlightTransportError } from './errors';
+export { GreenlightApiError, GreenlightError, GreenlightTransportError, GreenlightWaitTimeoutError } from './errors';
 export type { TransportErrorKind } from './errors';
 export { DEFAULT_BACKOFF, fullJitterDelay, parseRetryAfter } from './backoff';
 export type { BackoffPolicy } from './backoff';

@@ -2,6 +2,7 @@ import type { CallOptions } from './config';
 import type { ApiCore } from './core';
 import type { PaginateOptions } from './paginate';
 import { sleep } from './backoff';
+import { GreenlightWaitTimeoutError } from './errors';
 import type { BodyOf, DataOf, QueryOf } from './types';
 
 export type EvalRun = DataOf<'/api/v1/eval/runs/{run_id}', 'get'>;
@@ -10,7 +11,7 @@ export type EvalRun = DataOf<'/api/v1/eval/runs/{run_id}', 'get'>;
 export interface WaitOptions {
   /** Between polls. Default 2 s. */
   intervalMs?: number;
-  /** Give up after this long (an Error naming the run and its status). Default 30 min. */
+  /** Give up after this long (a GreenlightWaitTimeoutError naming the run and its status). Default 30 min. */
   timeoutMs?: number;
   /** Called with the run after every poll, e.g. to draw a progress bar from completed_cases / total_cases. */
   onProgress?: (run: EvalRun) => void;
@@ -101,7 +102,7 @@ export class EvalRunsApi {
       const run = await this.get(runId, { signal: options.signal, ...call });
       options.onProgress?.(run);
       if (TERMINAL.has(run.status)) return run;
-      if (Date.now() >= deadline) throw new Error(`Greenlight: run ${runId} is still ${run.status} after ${options.timeoutMs ?? 30 * 60_000} ms`);
+      if (Date.now() >= deadline) throw new GreenlightWaitTimeoutError(runId, run.status, options.timeoutMs ?? 30 * 60_000);
       await sleep(Math.min(options.intervalMs ?? 2000, Math.max(0, deadline - Date.now())), options.signal);
     }
   }
