@@ -10,13 +10,11 @@ type Link = (path: string) => string;
 const interval = (d: { lower: number; upper: number }, fmt: (x: number) => string) => `${fmt(d.lower)} to ${fmt(d.upper)}`;
 
 function rateRows(c: CompareResult): { label: string; base: string; cand: string; delta: string; ci: string }[] {
-  const row = (label: string, d: RateDelta) => ({
-    label,
-    base: pct(d.baseline),
-    cand: pct(d.candidate),
-    delta: pp(d.delta),
-    ci: d.paired_cases > 0 ? interval(d, (x) => pp(x)) : '–',
-  });
+  // A rate no paired case has (e.g. sources, when no case expects any) is shown as not measured.
+  const row = (label: string, d: RateDelta) =>
+    d.paired_cases > 0
+      ? { label, base: pct(d.baseline), cand: pct(d.candidate), delta: pp(d.delta), ci: interval(d, (x) => pp(x)) }
+      : { label, base: '–', cand: '–', delta: '–', ci: '–' };
   const q = c.deltas.quality;
   const boot = q.bootstrap;
   return [

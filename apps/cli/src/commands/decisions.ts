@@ -53,12 +53,13 @@ export function registerDecisions(program: Command, state: RunState): void {
         } catch (err) {
           if (!(err instanceof GreenlightApiError && err.code === 'RUN_REGISTRY_PROMOTION_BLOCKED')) throw err;
           const details = (err.details ?? {}) as { reason?: string };
+          const why = err.apiMessage.replace(/^promotion blocked:\s*/, '');
           ctx.out.github.outputs({ promoted: false, baseline_name: '', baseline_run_id: '' });
           ctx.out.github.summary(
-            `### Greenlight promotion ❌ blocked\n\n${err.apiMessage} (reason \`${details.reason ?? 'unknown'}\`, request id \`${err.requestId ?? '–'}\`).\n`,
+            `### Greenlight promotion ❌ blocked\n\n${why} (reason \`${details.reason ?? 'unknown'}\`, request id \`${err.requestId ?? '–'}\`).\n`,
           );
           ctx.out.result({ promoted: false, code: err.code, message: err.apiMessage, request_id: err.requestId, details: err.details }, () => [
-            `Promotion blocked: ${err.apiMessage}`,
+            `Promotion blocked: ${why}`,
             `  reason: ${details.reason ?? 'unknown'} (request id ${err.requestId ?? '–'})`,
           ]);
           return ExitCode.failed;
