@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { RunState } from './command';
 import { registerAgents } from './commands/agents';
 import { registerAuth } from './commands/auth';
+import { registerBootstrap } from './commands/bootstrap';
 import { registerCompare } from './commands/compare';
 import { registerDecisions } from './commands/decisions';
 import { registerGate } from './commands/gate';
@@ -28,6 +29,7 @@ export function buildProgram(state: RunState): Command {
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   registerAuth(program, state);
+  registerBootstrap(program, state);
   registerAgents(program, state);
   registerUpload(program, state);
   registerRun(program, state);

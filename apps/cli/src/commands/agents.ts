@@ -5,7 +5,7 @@ import { ExitCode } from '../errors';
 import { columns } from '../format';
 import { integer, uuid } from '../parse';
 
-const AGENT_TYPES = ['search_retrieval', 'document_generator', 'dashboard_analytics', 'triage_classification', 'analysis'] as const;
+export const AGENT_TYPES = ['search_retrieval', 'document_generator', 'dashboard_analytics', 'triage_classification', 'analysis'] as const;
 
 type AgentRow = { id: string; name: string; agent_type: string; status: string; api_endpoint?: string | null };
 
