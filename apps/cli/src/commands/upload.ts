@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { Command, Option } from 'commander';
-import type { BodyOf, GoldenSetFileFormat } from '@greenlight/sdk';
+import type { BodyOf, GoldenSetFileFormat, GreenlightClient, ItemOf } from '@greenlight/sdk';
 import { action, RunState } from '../command';
 import { ExitCode, UsageError } from '../errors';
 import { uuid } from '../parse';
@@ -19,6 +20,22 @@ function formatOf(file: string, given?: UploadFormat): UploadFormat {
   if (ext === 'ndjson') return 'jsonl';
   if ((FORMATS as readonly string[]).includes(ext)) return ext as UploadFormat;
   throw new UsageError(`cannot tell the format of "${file}" from its extension: pass --format (${FORMATS.join(', ')})`);
+}
+
+/** How many of the agent's golden sets `--reuse-unchanged` looks through (newest first). */
+const REUSE_SCAN_LIMIT = 1000;
+
+type GoldenSet = ItemOf<'/api/v1/agents/{agent_id}/golden-sets'>;
+
+/** The mark a set uploaded with `--reuse-unchanged` carries in its description: the file's SHA-256. */
+export const contentMark = (sha256: string) => `content-sha256=${sha256}`;
+
+/** The agent's newest golden set uploaded from the same bytes, if any. */
+async function findUnchanged(client: GreenlightClient, agentId: string, sha256: string): Promise<GoldenSet | null> {
+  const mark = contentMark(sha256);
+  const sets = client.iterate('/api/v1/agents/{agent_id}/golden-sets', { path: { agent_id: agentId } }, { limit: 200, maxItems: REUSE_SCAN_LIMIT });
+  for await (const set of sets) if (set.description?.includes(mark)) return set;
+  return null;
 }
 
 /** A json golden-set file: an array of cases, or an object with a `cases` array. */
@@ -44,8 +61,12 @@ export function registerUpload(program: Command, state: RunState): void {
     .option('--name <name>', "the golden set's name (default: the file's name)")
     .option('--description <text>')
     .addOption(new Option('--format <format>', 'the file format (default: from the extension)').choices(FORMATS))
+    .option(
+      '--reuse-unchanged',
+      "reuse the agent's golden set uploaded from the same file content (its SHA-256 is recorded in the description), so runs share case ids and compare case by case",
+    )
     .action(
-      action<{ agent: string; name?: string; description?: string; format?: UploadFormat }>(state, async (ctx, opts, [file]) => {
+      action<{ agent: string; name?: string; description?: string; format?: UploadFormat; reuseUnchanged?: boolean }>(state, async (ctx, opts, [file]) => {
         const format = formatOf(file!, opts.format);
         let size: number;
         try {
@@ -57,19 +78,31 @@ export function registerUpload(program: Command, state: RunState): void {
         const content = readFileSync(file!);
         const name = opts.name ?? basename(file!);
         const client = ctx.client();
+        const sha256 = createHash('sha256').update(content).digest('hex');
+        if (opts.reuseUnchanged) {
+          const existing = await findUnchanged(client, opts.agent, sha256);
+          if (existing) {
+            ctx.out.github.outputs({ golden_set_id: existing.id, case_count: existing.case_count, golden_set_reused: true, golden_set_sha256: sha256 });
+            ctx.out.result({ golden_set: existing, case_count: existing.case_count, validation_report: null, reused: true }, () => [
+              `Golden set ${existing.name}: ${existing.id} (${existing.case_count} cases), reused: uploaded earlier from the same content`,
+            ]);
+            return ExitCode.ok;
+          }
+        }
+        const description = opts.reuseUnchanged ? [opts.description, contentMark(sha256)].filter(Boolean).join(' · ') : opts.description;
         const uploaded =
           format === 'json'
-            ? await client.goldenSets.create({ agent_id: opts.agent, name, description: opts.description, cases: casesOfJson(content.toString('utf8'), file!) })
+            ? await client.goldenSets.create({ agent_id: opts.agent, name, description, cases: casesOfJson(content.toString('utf8'), file!) })
             : await client.goldenSets.uploadFile({
                 agent_id: opts.agent,
                 name,
-                description: opts.description,
+                description,
                 format: format as GoldenSetFileFormat,
                 filename: basename(file!),
                 content,
               });
-        ctx.out.github.outputs({ golden_set_id: uploaded.golden_set.id, case_count: uploaded.case_count });
-        ctx.out.result(uploaded, () => {
+        ctx.out.github.outputs({ golden_set_id: uploaded.golden_set.id, case_count: uploaded.case_count, golden_set_reused: false, golden_set_sha256: sha256 });
+        ctx.out.result({ ...uploaded, reused: false }, () => {
           const lines = [`Golden set ${uploaded.golden_set.name}: ${uploaded.golden_set.id} (${uploaded.case_count} cases)`];
           const report = uploaded.validation_report;
           if (report) {
