@@ -2110,6 +2110,105 @@ export interface components {
       answer: number;
       criteria: number;
     };
+    CalibrationAgreementView: {
+      /** @description Share of all the human/judge value pairs compared (every field of every case) that agree exactly (0 to 1); null when no pair could be compared */
+      overall: number | null;
+      /** @description Human/judge value pairs compared, over all fields */
+      pairs: number;
+      /** @description The share of exact agreement per labelled field */
+      fields: components['schemas']['CalibrationFieldAgreementView'];
+    };
+    CalibrationConfusionMatrixView: {
+      /** @description The labels in order: 'true' and 'false' for the pass/fail fields, '1' to '5' for quality_score */
+      labels: string[];
+      /** @description counts[i][j]: cases the human labelled labels[i] and the judge labels[j] (rows human, columns judge) */
+      counts: number[][];
+    };
+    CalibrationFieldAgreementView: {
+      /** @description passed: Share of the labelled cases where the judge gave the same value as the human (0 to 1); absent when nobody labelled the field */
+      passed?: number;
+      /** @description answer_correct: Share of the labelled cases where the judge gave the same value as the human (0 to 1); absent when nobody labelled the field */
+      answer_correct?: number;
+      /** @description source_correct: Share of the labelled cases where the judge gave the same value as the human (0 to 1); absent when nobody labelled the field */
+      source_correct?: number;
+      /** @description quality_score, both scores rounded onto the 1-5 scale: Share of the labelled cases where the judge gave the same value as the human (0 to 1); absent when nobody labelled the field */
+      quality_score?: number;
+    };
+    CalibrationFieldKappaView: {
+      /** @description Cases where both the human and the judge gave this field a value */
+      n: number;
+      /** @description Observed agreement (0 to 1; for quality_score near misses earn partial credit) */
+      observed_agreement: number;
+      /** @description Agreement expected by chance from how often each side gave each label (0 to 1) */
+      expected_agreement: number;
+      /** @description How much better than chance the judge agrees with the humans: 1 perfect, 0 no better than chance, below 0 worse; null when undefined (every label the same on both sides) */
+      kappa: number | null;
+      /** @description Large-sample standard error of kappa; null with kappa */
+      standard_error: number | null;
+      /** @description Lower bound of the confidence interval of kappa (never below −1); null with kappa */
+      lower: number | null;
+      /** @description Upper bound of the confidence interval of kappa (never above 1); null with kappa */
+      upper: number | null;
+      /** @description Confidence level of the interval (0.95) */
+      confidence: number;
+      /**
+       * @description none: Cohen's kappa (the pass/fail fields); quadratic: weighted kappa on the 1-5 quality scale, where a near miss counts partly
+       * @enum {string}
+       */
+      weights: 'none' | 'linear' | 'quadratic';
+      /** @description Human labels against judge labels */
+      matrix: components['schemas']['CalibrationConfusionMatrixView'];
+      /** @description The row (human) and column (judge) totals of the matrix */
+      label_counts: components['schemas']['CalibrationLabelCountsView'];
+    };
+    CalibrationGateThresholdsView: {
+      /** @description Oldest a calibration may be, in days */
+      max_calibration_age_days: number;
+      /** @description Least share of exact agreement on the field */
+      min_agreement: number;
+      /** @description Least kappa on the field (Cohen's; quadratic-weighted for quality_score) */
+      min_kappa: number;
+      /**
+       * @description The labelled field the gate measures
+       * @enum {string}
+       */
+      field: 'passed' | 'answer_correct' | 'source_correct' | 'quality_score';
+    };
+    CalibrationKappaView: {
+      /** @description Absent when nobody labelled the field */
+      passed?: components['schemas']['CalibrationFieldKappaView'];
+      /** @description Absent when nobody labelled the field */
+      answer_correct?: components['schemas']['CalibrationFieldKappaView'];
+      /** @description Absent when nobody labelled the field */
+      source_correct?: components['schemas']['CalibrationFieldKappaView'];
+      /** @description Quadratic-weighted, both scores rounded onto the 1-5 scale; absent when nobody labelled it */
+      quality_score?: components['schemas']['CalibrationFieldKappaView'];
+    };
+    CalibrationLabelCountsView: {
+      /** @description How often the humans gave each label */
+      human: {
+        [key: string]: number;
+      };
+      /** @description How often the judge gave each label on the same cases */
+      judge: {
+        [key: string]: number;
+      };
+    };
+    CalibrationLabelView: {
+      /**
+       * Format: uuid
+       * @description The labelled case
+       */
+      case_id: string;
+      /** @description Absent when the label leaves the field out */
+      passed?: boolean;
+      /** @description Absent when the label leaves the field out */
+      answer_correct?: boolean;
+      /** @description Absent when the label leaves the field out */
+      source_correct?: boolean;
+      /** @description As given (1-5 from labels; from reviews, the reviewed score on the profile's scale); rounded onto 1-5 when measured */
+      quality_score?: number;
+    };
     CalibrationResponse: {
       data: components['schemas']['CalibrationView'];
       meta: components['schemas']['ResponseMeta'];
@@ -2137,18 +2236,12 @@ export interface components {
       /** @enum {string} */
       source: 'labels' | 'reviews';
       case_count: number;
-      /** @description {overall, pairs, fields: {<field>: share of exact agreement}} */
-      agreement: {
-        [key: string]: unknown;
-      };
-      /** @description Per labelled field: n, observed/expected agreement, kappa with standard error and interval, weights, matrix {labels, counts} (rows human, columns judge), label_counts */
-      kappa: {
-        [key: string]: unknown;
-      };
+      /** @description Raw agreement between the human labels and the judge, overall and per field */
+      agreement: components['schemas']['CalibrationAgreementView'];
+      /** @description Per labelled field: chance-corrected agreement (Cohen's kappa; quadratic-weighted for quality_score) with its interval, the confusion matrix and the label counts */
+      kappa: components['schemas']['CalibrationKappaView'];
       /** @description The labels as given (the first 1,000) */
-      labels: {
-        [key: string]: unknown;
-      }[];
+      labels: components['schemas']['CalibrationLabelView'][];
       /** Format: uuid */
       created_by_key_id: string | null;
       /** Format: date-time */
@@ -2299,6 +2392,32 @@ export interface components {
       checked: number;
       first_broken: components['schemas']['BrokenLinkView'] | null;
     };
+    CompareBootstrapIntervalView: {
+      /** @description Observed mean of the per-case quality score differences (candidate − baseline); 0 without scored pairs */
+      mean: number;
+      /** @description Lower bound of the percentile bootstrap interval of the mean difference */
+      lower: number;
+      /** @description Upper bound of the percentile bootstrap interval of the mean difference */
+      upper: number;
+      /** @description Confidence level of the interval (1 − alpha) */
+      confidence: number;
+      /** @description Resamples actually drawn (2,000, fewer for very large compares) */
+      iterations: number;
+      /** @description Seed of the resampling, derived from the two run ids: the same pair of runs always gets the same interval */
+      seed: number;
+    };
+    CompareDeltasView: {
+      /** @description Confidence level of every interval of the compare (1 − alpha) */
+      confidence: number;
+      /** @description Share of cases whose answer was correct */
+      answer_rate: components['schemas']['CompareRateDeltaView'];
+      /** @description Share of cases whose sources were correct */
+      source_rate: components['schemas']['CompareRateDeltaView'];
+      /** @description Share of cases that passed */
+      pass_rate: components['schemas']['CompareRateDeltaView'];
+      /** @description Quality score averages and the interval of their difference */
+      quality: components['schemas']['CompareQualityDeltaView'];
+    };
     CompareListItemListResponse: {
       data: components['schemas']['CompareListItemPage'];
       meta: components['schemas']['ResponseMeta'];
@@ -2334,12 +2453,8 @@ export interface components {
       /** @enum {string} */
       verdict: 'regressed' | 'improved' | 'no_significant_change' | 'inconclusive';
       alpha: number;
-      deltas: {
-        [key: string]: unknown;
-      };
-      statistics: {
-        [key: string]: unknown;
-      };
+      deltas: components['schemas']['CompareDeltasView'];
+      statistics: components['schemas']['CompareStatisticsView'];
       /** Format: uuid */
       pattern_id: string | null;
       /** Format: uuid */
@@ -2354,11 +2469,61 @@ export interface components {
       /** @description Webhook deliveries queued for the event */
       queued_deliveries: number;
     };
+    ComparePassFailTestView: {
+      /** @description Paired cases that passed on the baseline and failed on the candidate */
+      regressions: number;
+      /** @description Paired cases that failed on the baseline and passed on the candidate */
+      improvements: number;
+      /** @description Cases whose pass/fail outcome differs between the runs (regressions + improvements) */
+      discordant: number;
+      /** @description Two-sided p-value of the exact McNemar test on the discordant pairs; 1 when there are none */
+      p_value: number;
+      /**
+       * @description The test: exact binomial on the discordant pairs (each a fair coin when nothing changed)
+       * @enum {string}
+       */
+      method: 'exact_binomial';
+      /** @description Paired cases that passed on both runs */
+      both_pass: number;
+      /** @description Paired cases that failed on both runs */
+      both_fail: number;
+    };
     ComparePatternView: {
       /** Format: uuid */
       id: string;
       /** @enum {string} */
       action: 'created' | 'reused';
+    };
+    CompareQualityDeltaView: {
+      /** @description Paired cases with a quality score on both runs */
+      paired_cases: number;
+      /** @description Mean quality score of the baseline over those cases; null when there are none */
+      baseline_average: number | null;
+      /** @description Mean quality score of the candidate over those cases; null when there are none */
+      candidate_average: number | null;
+      /** @description Bootstrap interval of the mean quality score difference */
+      bootstrap: components['schemas']['CompareBootstrapIntervalView'];
+    };
+    CompareRateDeltaView: {
+      /** @description Paired cases where both runs have a value for this outcome; the rates below are over these cases */
+      paired_cases: number;
+      /** @description Share of these cases with the outcome on the baseline (0 to 1) */
+      baseline: number;
+      /** @description Share of these cases with the outcome on the candidate (0 to 1) */
+      candidate: number;
+      /** @description Candidate − baseline: above 0 the candidate does better on this outcome */
+      delta: number;
+      /** @description Lower bound of the confidence interval of the delta (never below −1) */
+      lower: number;
+      /** @description Upper bound of the confidence interval of the delta (never above 1) */
+      upper: number;
+      /** @description Confidence level of the interval (1 − alpha) */
+      confidence: number;
+      /**
+       * @description The interval method: Newcombe's score interval for the difference of two paired rates. With no paired case the rates, delta and bounds are all 0
+       * @enum {string}
+       */
+      method: 'newcombe_paired_score';
     };
     CompareResponse: {
       data: components['schemas']['CompareView'];
@@ -2396,6 +2561,26 @@ export interface components {
       /** Format: uuid */
       golden_set_id: string;
     };
+    CompareScoreTestsView: {
+      /** @description Paired cases with a quality score on both runs */
+      paired_cases: number;
+      /** @description Wilcoxon signed-rank test of the quality score differences */
+      wilcoxon: components['schemas']['CompareSignedRankTestView'];
+      /** @description Sign test of the quality score differences */
+      sign_test: components['schemas']['CompareSignTestView'];
+      /** @description Bootstrap interval of the mean quality score difference (the same as deltas.quality.bootstrap) */
+      bootstrap_mean_difference: components['schemas']['CompareBootstrapIntervalView'];
+    };
+    CompareSignTestView: {
+      /** @description Paired cases where the candidate scored higher */
+      positive: number;
+      /** @description Paired cases where the candidate scored lower */
+      negative: number;
+      /** @description Paired cases with equal scores (set aside) */
+      zeros: number;
+      /** @description Two-sided p-value of the sign test: are higher and lower scores equally likely */
+      p_value: number;
+    };
     CompareSignalView: {
       /** Format: uuid */
       id: string;
@@ -2403,6 +2588,33 @@ export interface components {
       regression_count: number;
       /** Format: date-time */
       created_at: string;
+    };
+    CompareSignedRankTestView: {
+      /** @description Paired quality score differences tested */
+      n: number;
+      /** @description Differences that are not zero (the ones ranked; equal scores say nothing about direction) */
+      n_nonzero: number;
+      /** @description Sum of the ranks of the differences where the candidate scored higher */
+      w_plus: number;
+      /** @description Sum of the ranks of the differences where the candidate scored lower */
+      w_minus: number;
+      /** @description The test statistic: w_plus */
+      statistic: number;
+      /** @description Continuity-corrected z score under the normal approximation; null when the p-value is exact */
+      z: number | null;
+      /** @description Two-sided p-value of the Wilcoxon signed-rank test on the quality score differences; 1 when none is nonzero */
+      p_value: number;
+      /**
+       * @description exact up to 25 nonzero differences (every sign pattern counted), normal_approximation above
+       * @enum {string}
+       */
+      method: 'exact' | 'normal_approximation';
+    };
+    CompareStatisticsView: {
+      /** @description Exact McNemar test of the pass/fail outcomes, with the four counts of the paired table */
+      pass_fail: components['schemas']['ComparePassFailTestView'];
+      /** @description Paired tests of the quality scores */
+      scores: components['schemas']['CompareScoreTestsView'];
     };
     CompareView: {
       /**
@@ -2449,13 +2661,9 @@ export interface components {
       improvements: components['schemas']['CaseChangeView'][];
       improvements_truncated: boolean;
       /** @description Candidate − baseline over the paired cases: answer_rate, source_rate and pass_rate with a paired (Newcombe) interval, quality with a bootstrap interval of the mean score difference */
-      deltas: {
-        [key: string]: unknown;
-      };
+      deltas: components['schemas']['CompareDeltasView'];
       /** @description pass_fail: exact McNemar (two-sided binomial on the discordant pairs, with both counts); scores: Wilcoxon signed-rank, sign test and a seeded paired bootstrap interval of the mean score difference */
-      statistics: {
-        [key: string]: unknown;
-      };
+      statistics: components['schemas']['CompareStatisticsView'];
       pattern: components['schemas']['ComparePatternView'] | null;
       /** @description On a clean stored compare (no regression) */
       remediation: components['schemas']['RemediationView'] | null;
@@ -3483,9 +3691,7 @@ export interface components {
       status: 'pass' | 'blocked';
       reasons: ('no_calibration' | 'calibration_too_old' | 'agreement_below_minimum' | 'kappa_below_minimum' | 'judge_config_changed')[];
       /** @description The thresholds the gate applied */
-      thresholds: {
-        [key: string]: unknown;
-      };
+      thresholds: components['schemas']['CalibrationGateThresholdsView'];
       calibration: components['schemas']['CalibrationView'] | null;
       /** @description Judge configuration fingerprint of the agent's most recent completed run */
       current_judge_config_hash: string | null;

@@ -4,6 +4,7 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, 
 import { CALIBRATION_FIELDS, MAX_LABELS } from '@greenlight/calibration';
 import type { CalibrationField, GateReason } from '@greenlight/calibration';
 import { OptionalField, QueryNumber } from '@greenlight/http';
+import { CalibrationAgreementView, CalibrationGateThresholdsView, CalibrationKappaView, CalibrationLabelView } from './calibration-agreement.dto';
 
 export class HumanLabelDto {
   @ApiProperty({ format: 'uuid', description: 'A case the run judged' })
@@ -101,19 +102,16 @@ export class CalibrationView {
   @ApiProperty({ type: String, nullable: true, description: 'Fingerprint of the judge configuration of the run' }) judge_config_hash: string | null;
   @ApiProperty({ enum: ['labels', 'reviews'] }) source: string;
   @ApiProperty({ type: 'integer' }) case_count: number;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: '{overall, pairs, fields: {<field>: share of exact agreement}}' }) agreement: Record<
-    string,
-    unknown
-  >;
+  @ApiProperty({ type: () => CalibrationAgreementView, description: 'Raw agreement between the human labels and the judge, overall and per field' })
+  agreement: CalibrationAgreementView;
   @ApiProperty({
-    type: 'object',
-    additionalProperties: true,
+    type: () => CalibrationKappaView,
     description:
-      'Per labelled field: n, observed/expected agreement, kappa with standard error and interval, weights, matrix {labels, counts} (rows human, columns judge), label_counts',
+      "Per labelled field: chance-corrected agreement (Cohen's kappa; quadratic-weighted for quality_score) with its interval, the confusion matrix and the label counts",
   })
-  kappa: Record<string, unknown>;
-  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, description: 'The labels as given (the first 1,000)' })
-  labels: unknown[];
+  kappa: CalibrationKappaView;
+  @ApiProperty({ type: () => [CalibrationLabelView], description: 'The labels as given (the first 1,000)' })
+  labels: CalibrationLabelView[];
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) created_by_key_id: string | null;
   @ApiProperty({ format: 'date-time' }) created_at: string;
 }
@@ -122,7 +120,7 @@ export class GateStatusView {
   @ApiProperty({ enum: ['pass', 'blocked'] }) status: 'pass' | 'blocked';
   @ApiProperty({ type: [String], enum: ['no_calibration', 'calibration_too_old', 'agreement_below_minimum', 'kappa_below_minimum', 'judge_config_changed'] })
   reasons: GateReason[];
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The thresholds the gate applied' }) thresholds: Record<string, unknown>;
+  @ApiProperty({ type: () => CalibrationGateThresholdsView, description: 'The thresholds the gate applied' }) thresholds: CalibrationGateThresholdsView;
   @ApiProperty({ type: CalibrationView, nullable: true }) calibration: CalibrationView | null;
   @ApiProperty({ type: String, nullable: true, description: "Judge configuration fingerprint of the agent's most recent completed run" })
   current_judge_config_hash: string | null;

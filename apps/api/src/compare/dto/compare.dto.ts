@@ -3,6 +3,7 @@ import { ApiProperty, ApiPropertyOptional, ApiPropertyOptions } from '@nestjs/sw
 import { IsBoolean, IsIn, IsString, IsUUID, Length, Matches, ValidateBy } from 'class-validator';
 import { OptionalField, OrgIdFilter, PageQuery, QueryBoolean, QueryNumber } from '@greenlight/http';
 import { EvalRunSummaryView } from '../../evaluation/dto/eval-run.dto';
+import { CompareDeltasView, CompareStatisticsView } from './compare-statistics.dto';
 
 export const COMPARE_VERDICTS = ['regressed', 'improved', 'no_significant_change', 'inconclusive'] as const;
 
@@ -177,19 +178,17 @@ export class CompareView {
   @ApiProperty({ type: [CaseChangeView], description: 'The improved cases in case-id order, at most 1,000' }) improvements: CaseChangeView[];
   @ApiProperty() improvements_truncated: boolean;
   @ApiProperty({
-    type: 'object',
-    additionalProperties: true,
+    type: () => CompareDeltasView,
     description:
       'Candidate − baseline over the paired cases: answer_rate, source_rate and pass_rate with a paired (Newcombe) interval, quality with a bootstrap interval of the mean score difference',
   })
-  deltas: Record<string, unknown>;
+  deltas: CompareDeltasView;
   @ApiProperty({
-    type: 'object',
-    additionalProperties: true,
+    type: () => CompareStatisticsView,
     description:
       'pass_fail: exact McNemar (two-sided binomial on the discordant pairs, with both counts); scores: Wilcoxon signed-rank, sign test and a seeded paired bootstrap interval of the mean score difference',
   })
-  statistics: Record<string, unknown>;
+  statistics: CompareStatisticsView;
   @ApiProperty({ type: ComparePatternView, nullable: true }) pattern: ComparePatternView | null;
   @ApiProperty({ type: RemediationView, nullable: true, description: 'On a clean stored compare (no regression)' }) remediation: RemediationView | null;
   @ApiProperty({ type: CompareNotificationView, nullable: true, description: 'When regressions were found' }) notification: CompareNotificationView | null;
@@ -210,8 +209,8 @@ export class CompareListItemView {
   @ApiProperty() improvement_count: number;
   @ApiProperty({ enum: COMPARE_VERDICTS }) verdict: string;
   @ApiProperty() alpha: number;
-  @ApiProperty({ type: 'object', additionalProperties: true }) deltas: Record<string, unknown>;
-  @ApiProperty({ type: 'object', additionalProperties: true }) statistics: Record<string, unknown>;
+  @ApiProperty({ type: () => CompareDeltasView }) deltas: CompareDeltasView;
+  @ApiProperty({ type: () => CompareStatisticsView }) statistics: CompareStatisticsView;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) pattern_id: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) api_key_id: string | null;
   @ApiProperty({ type: String, nullable: true }) request_id: string | null;
