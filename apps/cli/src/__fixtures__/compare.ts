@@ -8,6 +8,7 @@ const rate = (baseline: number, candidate: number, lower: number, upper: number,
   lower,
   upper,
   confidence: 0.95,
+  method: 'newcombe_paired_score',
 });
 
 const caseResult = (id: string, passed: boolean, score: number) => ({
@@ -58,6 +59,7 @@ export function compareFixture(overrides: Partial<CompareResult> = {}): CompareR
     },
     golden_set_id: '99999999-9999-4999-8999-999999999999',
   });
+  const boot = { mean: -0.06, lower: -0.12, upper: -0.01, confidence: 0.95, iterations: 2000, seed: 7 };
   return {
     id: 'cccccccc-cccc-4ccc-8ccc-cccccccccccc',
     created_at: '2026-12-03T10:00:00.000Z',
@@ -89,20 +91,20 @@ export function compareFixture(overrides: Partial<CompareResult> = {}): CompareR
       answer_rate: rate(0.9, 0.8, -0.2, 0.01),
       source_rate: rate(1, 1, -0.08, 0.08),
       pass_rate: rate(0.9, 0.8, -0.2, 0.01),
-      quality: { paired_cases: 40, baseline_average: 0.85, candidate_average: 0.79, bootstrap: { mean: -0.06, lower: -0.12, upper: -0.01, confidence: 0.95 } },
+      quality: { paired_cases: 40, baseline_average: 0.85, candidate_average: 0.79, bootstrap: boot },
     },
     statistics: {
-      pass_fail: { regressions: 4, improvements: 0, discordant: 4, p_value: 0.125, both_pass: 32, both_fail: 4 },
+      pass_fail: { regressions: 4, improvements: 0, discordant: 4, p_value: 0.125, method: 'exact_binomial', both_pass: 32, both_fail: 4 },
       scores: {
         paired_cases: 40,
-        wilcoxon: { p_value: 0.0421, method: 'normal_approximation' },
-        sign_test: { p_value: 0.0703 },
-        bootstrap_mean_difference: { mean: -0.06, lower: -0.12, upper: -0.01, confidence: 0.95 },
+        wilcoxon: { n: 40, n_nonzero: 6, w_plus: 2, w_minus: 19, statistic: 2, z: -2.03, p_value: 0.0421, method: 'normal_approximation' },
+        sign_test: { positive: 1, negative: 5, zeros: 34, p_value: 0.0703 },
+        bootstrap_mean_difference: boot,
       },
     },
     pattern: null,
     remediation: null,
     notification: null,
     ...overrides,
-  } as CompareResult;
+  };
 }

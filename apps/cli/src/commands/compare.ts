@@ -2,7 +2,6 @@ import { Command } from 'commander';
 import type { BodyOf, GreenlightClient } from '@greenlight/sdk';
 import { action, RunState } from '../command';
 import { compareMarkdown, compareText } from '../compare-report';
-import { asCompareResult } from '../compare-view';
 import { ExitCode, UsageError } from '../errors';
 import { fraction, isUuid, uuid } from '../parse';
 
@@ -43,7 +42,7 @@ export function registerCompare(program: Command, state: RunState): void {
     .action(
       action<PairOptions>(state, async (ctx, opts) => {
         const client = ctx.client();
-        const compare = asCompareResult(await client.compare.create(await compareBody(client, opts)));
+        const compare = await client.compare.create(await compareBody(client, opts));
         ctx.out.github.outputs({ compare_id: compare.id, verdict: compare.verdict, regression_count: compare.regression_count });
         ctx.out.github.summary(compareMarkdown(compare, (p) => ctx.link(p)));
         ctx.out.result(compare, () => compareText(compare));

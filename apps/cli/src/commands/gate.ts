@@ -2,7 +2,6 @@ import { Command } from 'commander';
 import { GreenlightApiError, GreenlightClient } from '@greenlight/sdk';
 import { action, RunState } from '../command';
 import { compareMarkdown, compareText } from '../compare-report';
-import { asCompareResult } from '../compare-view';
 import { CliContext } from '../context';
 import { ExitCode } from '../errors';
 import { decideGate, GateRules } from '../gate-decision';
@@ -81,7 +80,7 @@ export function registerGate(program: Command, state: RunState): void {
           minPassRate: opts.minPassRate,
           maxPassRateDrop: opts.maxPassRateDrop,
         };
-        const compare = asCompareResult(await client.compare.create(await compareBody(client, opts)));
+        const compare = await client.compare.create(await compareBody(client, opts));
         const decision = decideGate(compare, rules);
         ctx.out.github.outputs({
           verdict: decision.verdict,
