@@ -1,0 +1,439 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+
+/**
+ * The part of the `${{ }}` expression language that a composite action's metadata uses: literals
+ * ('text', numbers, true, false, null), context paths (inputs.x, steps.id.outputs.y, github.a.b),
+ * `!`, `==`, `!=`, `&&`, `||`, parentheses and the status functions success(), failure(), always() and
+ * cancelled(). As on a runner, `==` compares strings case-insensitively, `&&` and `||` give back an
+ * operand (so `a || 'default'` works), and a missing property is null. Anything else is an error, so
+ * an action that starts using more than this fails its test instead of being misread.
+ */
+
+export type ExprValue = string | number | boolean | null | { [key: string]: ExprValue };
+
+export interface ExprContext {
+  contexts: Record<string, ExprValue>;
+  /** Whether every earlier step succeeded (success()) or one failed (failure()). */
+  jobFailed: boolean;
+}
+
+type Token = { kind: 'str' | 'num' | 'ident' | 'op'; text: string };
+
+const STATUS_FUNCTIONS = new Set(['success', 'failure', 'always', 'cancelled']);
+
+/** Strings ('it''s'), numbers, identifiers (with dashes, as in inputs.api-url) and operators. */
+const TOKEN = /\s*(?:'((?:[^']|'')*)'|(\d+(?:\.\d+)?)|([A-Za-z_][A-Za-z0-9_-]*)|(==|!=|&&|\|\||[!().]))/y;
+
+function tokenize(src: string): Token[] {
+  const out: Token[] = [];
+  TOKEN.lastIndex = 0;
+  while (src.slice(TOKEN.lastIndex).trim() !== '') {
+    const at = TOKEN.lastIndex;
+    const m = TOKEN.exec(src);
+    if (!m) throw new Error(`unsupported expression text at ${at}: ${src}`);
+    if (m[1] !== undefined) out.push({ kind: 'str', text: m[1].replace(/''/g, "'") });
+    else if (m[2] !== undefined) out.push({ kind: 'num', text: m[2] });
+    else if (m[3] !== undefined) out.push({ kind: 'ident', text: m[3] });
+    else out.push({ kind: 'op', text: m[4] });
+  }
+  return out;
+}
+
+export function truthy(v: ExprValue): boolean {
+  return !(v === false || v === null || v === '' || v === 0 || (typeof v === 'number' && Number.isNaN(v)));
+}
+
+function toNumber(v: ExprValue): number {
+  if (v === null) return 0;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string') return v.trim() === '' ? 0 : Number(v);
+  return NaN;
+}
+
+function looseEquals(a: ExprValue, b: ExprValue): boolean {
+  if (typeof a === 'string' && typeof b === 'string') return a.toLowerCase() === b.toLowerCase();
+  if (typeof a === 'object' || typeof b === 'object') return a === b;
+  if (typeof a === typeof b) return a === b;
+  return toNumber(a) === toNumber(b);
+}
+
+/** Evaluates one expression (the text between `${{` and `}}`, or an `if:` condition). */
+export function evaluate(src: string, ctx: ExprContext): ExprValue {
+  const tokens = tokenize(src);
+  let pos = 0;
+  const peek = () => tokens[pos];
+  const take = (text?: string): Token => {
+    const t = tokens[pos];
+    if (!t || (text !== undefined && t.text !== text)) throw new Error(`expected ${text ?? 'a token'} at ${pos} in expression: ${src}`);
+    pos++;
+    return t;
+  };
+
+  const primary = (): ExprValue => {
+    const t = take();
+    if (t.kind === 'str') return t.text;
+    if (t.kind === 'num') return Number(t.text);
+    if (t.kind === 'op' && t.text === '(') {
+      const v = or();
+      take(')');
+      return v;
+    }
+    if (t.kind !== 'ident') throw new Error(`unexpected "${t.text}" in expression: ${src}`);
+    if (t.text === 'true' || t.text === 'false') return t.text === 'true';
+    if (t.text === 'null') return null;
+    if (peek()?.text === '(') {
+      if (!STATUS_FUNCTIONS.has(t.text)) throw new Error(`unsupported function ${t.text}() in expression: ${src}`);
+      take('(');
+      take(')');
+      if (t.text === 'success') return !ctx.jobFailed;
+      if (t.text === 'failure') return ctx.jobFailed;
+      if (t.text === 'cancelled') return false;
+      return true;
+    }
+    if (!(t.text in ctx.contexts)) throw new Error(`unsupported context "${t.text}" in expression: ${src}`);
+    let value: ExprValue = ctx.contexts[t.text];
+    while (peek()?.text === '.') {
+      take('.');
+      const key = take().text;
+      value = value !== null && typeof value === 'object' && key in value ? value[key] : null;
+    }
+    return value;
+  };
+  const unary = (): ExprValue => {
+    if (peek()?.text === '!') {
+      take('!');
+      return !truthy(unary());
+    }
+    return primary();
+  };
+  const equality = (): ExprValue => {
+    let left = unary();
+    while (peek()?.text === '==' || peek()?.text === '!=') {
+      const op = take().text;
+      const right = unary();
+      left = op === '==' ? looseEquals(left, right) : !looseEquals(left, right);
+    }
+    return left;
+  };
+  const and = (): ExprValue => {
+    let left = equality();
+    while (peek()?.text === '&&') {
+      take('&&');
+      const right = equality();
+      left = truthy(left) ? right : left;
+    }
+    return left;
+  };
+  const or = (): ExprValue => {
+    let left = and();
+    while (peek()?.text === '||') {
+      take('||');
+      const right = and();
+      left = truthy(left) ? left : right;
+    }
+    return left;
+  };
+
+  const value = or();
+  if (pos !== tokens.length) throw new Error(`unexpected "${tokens[pos].text}" in expression: ${src}`);
+  return value;
+}
+
+/** A value as text in a string (null is empty). */
+export function asText(v: ExprValue): string {
+  if (v === null) return '';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+/** Replaces each `${{ expr }}` in a string with its value as text. */
+export function interpolate(text: string, ctx: ExprContext): string {
+  return text.replace(/\$\{\{([\s\S]*?)\}\}/g, (_m, expr: string) => asText(evaluate(expr, ctx)));
+}
+
+/**
+ * A step's `if:` as the runner reads it: with or without `${{ }}`, and, when it calls no status
+ * function, only after every earlier step succeeded (an implicit `success() &&`).
+ */
+export function stepCondition(raw: string | undefined, ctx: ExprContext): boolean {
+  if (raw === undefined || raw.trim() === '') return !ctx.jobFailed;
+  const m = /^\s*\$\{\{([\s\S]*)\}\}\s*$/.exec(raw);
+  const expr = m ? m[1] : raw;
+  const callsStatus = [...STATUS_FUNCTIONS].some((f) => new RegExp(`\\b${f}\\s*\\(`).test(expr));
+  if (!callsStatus && ctx.jobFailed) return false;
+  return truthy(evaluate(expr, ctx));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The runner
+
+export interface ActionStep {
+  id?: string;
+  name?: string;
+  if?: string;
+  uses?: string;
+  with?: Record<string, string>;
+  run?: string;
+  shell?: string;
+  env?: Record<string, string>;
+  'working-directory'?: string;
+}
+
+export interface ActionMetadata {
+  name: string;
+  inputs: Record<string, { description?: string; required?: boolean; default?: string }>;
+  outputs: Record<string, { description?: string; value: string }>;
+  runs: { using: string; steps: ActionStep[] };
+}
+
+/** What the workflow run looks like to the action: the `github` context and the environment it derives. */
+export interface GitHubRunContext {
+  event_name: string;
+  ref: string;
+  sha: string;
+  repository: string;
+  default_branch: string;
+  workflow?: string;
+  run_number?: number;
+}
+
+export interface RunActionOptions {
+  /** The directory holding action.yml (GITHUB_ACTION_PATH). */
+  actionDir: string;
+  inputs: Record<string, string>;
+  github: GitHubRunContext;
+  /** GITHUB_WORKSPACE, where relative working directories start. */
+  workspace: string;
+  /** Added to every step's environment (after the runner's own variables). */
+  env?: Record<string, string>;
+  stepTimeoutMs?: number;
+}
+
+export interface StepResult {
+  id: string | null;
+  name: string;
+  /** `skipped` for a step whose condition was false, and for `uses:` steps (not run here). */
+  outcome: 'success' | 'failure' | 'skipped';
+  uses: string | null;
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  /** The step's GITHUB_OUTPUT file as written, and the outputs read from it. */
+  outputFile: string;
+  outputs: Record<string, string>;
+  summary: string;
+}
+
+export interface ActionResult {
+  outcome: 'success' | 'failure';
+  steps: StepResult[];
+  /** The action's `outputs:`, evaluated after the last step. */
+  outputs: Record<string, string>;
+  /** Every step's GITHUB_STEP_SUMMARY, in order. */
+  summary: string;
+  /** Directories the steps added to PATH (GITHUB_PATH), in the order added. */
+  pathAdded: string[];
+  step(id: string): StepResult;
+  /** Each step's outcome and log, for assertion messages. */
+  transcript(): string;
+}
+
+export function loadAction(actionDir: string): ActionMetadata {
+  const meta = parseYaml(readFileSync(join(actionDir, 'action.yml'), 'utf8')) as ActionMetadata;
+  if (meta?.runs?.using !== 'composite') throw new Error(`${actionDir}/action.yml is not a composite action`);
+  meta.inputs ??= {};
+  meta.outputs ??= {};
+  return meta;
+}
+
+/** The GITHUB_OUTPUT / GITHUB_ENV file format: `name=value` lines and `name<<DELIMITER` blocks. */
+export function parseCommandFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (line === '') continue;
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc) {
+      const end = lines.indexOf(heredoc[2], i + 1);
+      if (end < 0) throw new Error(`unterminated ${heredoc[1]}<<${heredoc[2]} in a command file`);
+      out[heredoc[1]] = lines.slice(i + 1, end).join('\n');
+      i = end;
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (eq <= 0) throw new Error(`malformed command file line: ${line}`);
+    out[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return out;
+}
+
+/** The environment a step inherits: this process's, without any Actions, runner or Greenlight settings of its own. */
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined || /^(GITHUB_|RUNNER_|INPUT_|ACTIONS_|GREENLIGHT_)/.test(k)) continue;
+    env[k] = v;
+  }
+  return env;
+}
+
+/** Runs bash on a script without blocking this process (the api under test answers in it). */
+function runBash(
+  script: string,
+  cwd: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    const timer = setTimeout(() => {
+      stderr += `\n[runner] step timed out after ${timeoutMs} ms; killed\n`;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * Runs a composite action's steps the way a runner does: each `run:` step with bash, its `env:` and
+ * `working-directory` expanded, fresh GITHUB_OUTPUT / GITHUB_STEP_SUMMARY / GITHUB_PATH / GITHUB_ENV
+ * files per step (read back after it: outputs into the `steps` context, PATH and environment additions
+ * into the next steps), `if:` conditions with the implicit success(), and the action's outputs at the
+ * end. `uses:` steps (setting up tools this machine already has) are skipped.
+ */
+export async function runAction(opts: RunActionOptions): Promise<ActionResult> {
+  const meta = loadAction(opts.actionDir);
+  for (const name of Object.keys(opts.inputs)) if (!(name in meta.inputs)) throw new Error(`the action has no input "${name}"`);
+  const inputs: Record<string, ExprValue> = {};
+  for (const [name, def] of Object.entries(meta.inputs)) inputs[name] = opts.inputs[name] ?? String(def.default ?? '');
+  const g = opts.github;
+  const github: ExprValue = {
+    event_name: g.event_name,
+    ref: g.ref,
+    sha: g.sha,
+    repository: g.repository,
+    workflow: g.workflow ?? 'ci',
+    run_number: g.run_number ?? 1,
+    event: { repository: { default_branch: g.default_branch } },
+  };
+  const stepsCtx: Record<string, ExprValue> = {};
+  const ctx: ExprContext = { contexts: { inputs, github, steps: stepsCtx }, jobFailed: false };
+
+  const files = mkdtempSync(join(tmpdir(), 'gl-action-'));
+  const pathAdded: string[] = [];
+  const envAdded: Record<string, string> = {};
+  const results: StepResult[] = [];
+  try {
+    for (const [index, step] of meta.runs.steps.entries()) {
+      const name = step.name ?? step.id ?? `step ${index + 1}`;
+      const result: StepResult = {
+        id: step.id ?? null,
+        name,
+        outcome: 'skipped',
+        uses: step.uses ?? null,
+        exitCode: null,
+        stdout: '',
+        stderr: '',
+        outputFile: '',
+        outputs: {},
+        summary: '',
+      };
+      results.push(result);
+      if (!stepCondition(step.if, ctx) || step.uses !== undefined) {
+        if (step.id) stepsCtx[step.id] = { outputs: {}, outcome: 'skipped', conclusion: 'skipped' };
+        continue;
+      }
+      if (step.shell !== 'bash') throw new Error(`step "${name}": only shell: bash is supported here (got ${step.shell})`);
+      const dir = join(files, String(index));
+      mkdirSync(dir);
+      const file = (n: string) => {
+        writeFileSync(join(dir, n), '');
+        return join(dir, n);
+      };
+      const [outputPath, summaryPath, pathPath, envPath] = ['output', 'summary', 'path', 'env'].map(file);
+      const script = join(dir, 'script.sh');
+      writeFileSync(script, interpolate(step.run ?? '', ctx));
+      const stepEnv: Record<string, string> = {};
+      for (const [k, v] of Object.entries(step.env ?? {})) stepEnv[k] = interpolate(String(v), ctx);
+      const base = baseEnv();
+      const env: Record<string, string> = {
+        ...base,
+        CI: 'true',
+        GITHUB_ACTIONS: 'true',
+        GITHUB_ACTION_PATH: opts.actionDir,
+        GITHUB_WORKSPACE: opts.workspace,
+        GITHUB_EVENT_NAME: g.event_name,
+        GITHUB_REF: g.ref,
+        GITHUB_SHA: g.sha,
+        GITHUB_REPOSITORY: g.repository,
+        GITHUB_WORKFLOW: g.workflow ?? 'ci',
+        GITHUB_RUN_NUMBER: String(g.run_number ?? 1),
+        GITHUB_OUTPUT: outputPath,
+        GITHUB_STEP_SUMMARY: summaryPath,
+        GITHUB_PATH: pathPath,
+        GITHUB_ENV: envPath,
+        RUNNER_TEMP: files,
+        ...(opts.env ?? {}),
+        ...envAdded,
+        PATH: [...[...pathAdded].reverse(), base.PATH ?? ''].join(':'),
+        ...stepEnv,
+      };
+      const cwd = resolve(opts.workspace, interpolate(step['working-directory'] ?? '.', ctx));
+      const run = await runBash(script, cwd, env, opts.stepTimeoutMs ?? 60_000);
+      result.exitCode = run.code;
+      result.stdout = run.stdout;
+      result.stderr = run.stderr;
+      result.outcome = run.code === 0 ? 'success' : 'failure';
+      result.outputFile = readFileSync(outputPath, 'utf8');
+      result.outputs = parseCommandFile(result.outputFile);
+      result.summary = readFileSync(summaryPath, 'utf8');
+      for (const line of readFileSync(pathPath, 'utf8').split('\n')) if (line.trim()) pathAdded.push(line.trim());
+      Object.assign(envAdded, parseCommandFile(readFileSync(envPath, 'utf8')));
+      if (step.id) stepsCtx[step.id] = { outputs: result.outputs, outcome: result.outcome, conclusion: result.outcome };
+      if (result.outcome === 'failure') ctx.jobFailed = true;
+    }
+  } finally {
+    rmSync(files, { recursive: true, force: true });
+  }
+
+  const outputs: Record<string, string> = {};
+  for (const [name, def] of Object.entries(meta.outputs)) outputs[name] = interpolate(String(def.value), ctx);
+  return {
+    outcome: ctx.jobFailed ? 'failure' : 'success',
+    steps: results,
+    outputs,
+    summary: results.map((s) => s.summary).join(''),
+    pathAdded,
+    step(id: string) {
+      const found = results.find((s) => s.id === id);
+      if (!found) throw new Error(`no step with id ${id}`);
+      return found;
+    },
+    transcript() {
+      return results
+        .map((s) => `--- ${s.name} [${s.outcome}${s.exitCode === null ? '' : `, exit ${s.exitCode}`}]\n${s.stdout}${s.stderr ? `(stderr)\n${s.stderr}` : ''}`)
+        .join('\n');
+    },
+  };
+}
