@@ -83,6 +83,9 @@ export function registerUpload(program: Command, state: RunState): void {
           const existing = await findUnchanged(client, opts.agent, sha256);
           if (existing) {
             ctx.out.github.outputs({ golden_set_id: existing.id, case_count: existing.case_count, golden_set_reused: true, golden_set_sha256: sha256 });
+            ctx.out.github.summary(
+              `Golden set \`${existing.id}\` reused (${existing.case_count} cases, uploaded earlier from the same content as \`${file}\`).\n\n`,
+            );
             ctx.out.result({ golden_set: existing, case_count: existing.case_count, validation_report: null, reused: true }, () => [
               `Golden set ${existing.name}: ${existing.id} (${existing.case_count} cases), reused: uploaded earlier from the same content`,
             ]);
@@ -102,6 +105,10 @@ export function registerUpload(program: Command, state: RunState): void {
                 content,
               });
         ctx.out.github.outputs({ golden_set_id: uploaded.golden_set.id, case_count: uploaded.case_count, golden_set_reused: false, golden_set_sha256: sha256 });
+        const rejected = uploaded.validation_report?.rejected_rows ?? 0;
+        ctx.out.github.summary(
+          `Golden set \`${uploaded.golden_set.id}\` uploaded from \`${file}\` (${uploaded.case_count} cases${rejected > 0 ? `, ${rejected} rows rejected` : ''}).\n\n`,
+        );
         ctx.out.result({ ...uploaded, reused: false }, () => {
           const lines = [`Golden set ${uploaded.golden_set.name}: ${uploaded.golden_set.id} (${uploaded.case_count} cases)`];
           const report = uploaded.validation_report;
