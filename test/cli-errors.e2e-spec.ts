@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer, Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import { CliCall, CliStack, errorOf, ERROR_LINE, expectExit, show, startCliStack, tempDir } from './support/cli-runner';
 import { createAgent, MISSING_UUID, UUID_RE } from './support/e2e-helpers';
 import { uniqueName } from './support/harness';
 import { freePort } from './support/processes';
+import { startScriptedServer } from './support/scripted-server';
 
 /**
  * How the `greenlight` CLI fails, and where it finds the API and its key: exit code 2 with the error's
@@ -55,24 +55,41 @@ describe('greenlight CLI: errors, exit codes and configuration', () => {
       expect(errorOf(notFound.stderr)).toMatchObject({ code: 'NOT_FOUND', where: expect.stringMatching(/^HTTP 404, request id /) });
     });
 
-    it('an unreachable api: exit 2 NETWORK_ERROR; an api that never answers: exit 2 TIMEOUT', async () => {
-      const port = await freePort();
-      const r = expectExit(await member(['agents', 'list', '--retries', '0'], { env: { GREENLIGHT_API_URL: `http://127.0.0.1:${port}` } }), 2);
+    it('transport failures: exit 2 NETWORK_ERROR when nothing listens, TIMEOUT when nothing answers', async () => {
+      const dead = { GREENLIGHT_API_URL: `http://127.0.0.1:${await freePort()}` };
+      const r = expectExit(await member(['agents', 'list', '--retries', '0'], { env: dead }), 2);
       expect(errorOf(r.stderr).code).toBe('NETWORK_ERROR');
-      const j = expectExit(await member(['--json', '--retries', '1', 'agents', 'list'], { env: { GREENLIGHT_API_URL: `http://127.0.0.1:${port}` } }), 2).json();
+      const j = expectExit(await member(['--json', '--retries', '0', 'agents', 'list'], { env: dead }), 2).json();
       expect(j.error).toMatchObject({ code: 'NETWORK_ERROR', status: null, request_id: null });
 
-      const sockets: Socket[] = [];
-      const silent: Server = createServer((sock) => sockets.push(sock));
-      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const server = await startScriptedServer();
       try {
-        const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
-        const t = expectExit(await member(['agents', 'list', '--timeout', '300', '--retries', '0'], { env: { GREENLIGHT_API_URL: url } }), 2);
+        server.script([], { hang: true });
+        const t = expectExit(await member(['agents', 'list', '--timeout', '300', '--retries', '1'], { env: { GREENLIGHT_API_URL: server.url } }), 2);
         expect(errorOf(t.stderr).code).toBe('TIMEOUT');
+        expect(server.seen).toHaveLength(2); // --timeout per attempt, --retries 1: two attempts
         expect(t.ms).toBeLessThan(10_000);
       } finally {
-        for (const sock of sockets) sock.destroy();
-        await new Promise<void>((resolve) => silent.close(() => resolve()));
+        await server.close();
+      }
+    });
+
+    it('an api failing with 503: retried as --retries says, then exit 2 with its code, status and request id', async () => {
+      const server = await startScriptedServer();
+      try {
+        const failure = { code: 'SERVICE_UNAVAILABLE', message: 'down for maintenance', details: null };
+        server.script([], { status: 503, body: { error: failure, meta: { request_id: 'req-from-the-api' } } });
+        const r = expectExit(await member(['agents', 'list', '--retries', '2'], { env: { GREENLIGHT_API_URL: server.url } }), 2);
+        expect(server.seen).toHaveLength(3);
+        expect(errorOf(r.stderr)).toEqual({ code: 'SERVICE_UNAVAILABLE', message: 'down for maintenance', where: 'HTTP 503, request id req-from-the-api' });
+        server.seen.length = 0;
+        const j = expectExit(await member(['agents', 'list', '--retries', '0', '--json'], { env: { GREENLIGHT_API_URL: server.url } }), 2).json();
+        expect(server.seen).toHaveLength(1);
+        expect(j).toEqual({ error: { ...failure, status: 503, request_id: 'req-from-the-api' } });
+        // the key went as a bearer token, and only there
+        expect(server.seen[0].headers.authorization).toBe(`Bearer ${s.keys.member}`);
+      } finally {
+        await server.close();
       }
     });
 
@@ -114,7 +131,8 @@ describe('greenlight CLI: errors, exit codes and configuration', () => {
       const config = join(dir, 'login', 'greenlight.json');
       const noEnv = { GREENLIGHT_CONFIG: config, GREENLIGHT_API_URL: undefined };
 
-      // a bad key is refused and nothing is written
+      // no key to check is a usage error; a bad key is refused; either way nothing is written
+      expect(errorOf(expectExit(await s.cli.run(['login', '--api-url', s.url], { env: noEnv }), 2).stderr).code).toBe('USAGE');
       const refused = expectExit(await s.cli.run(['login', '--api-url', s.url, '--api-key', 'gl_00000000_nope'], { env: noEnv }), 2);
       expect(errorOf(refused.stderr).code).toBe('UNAUTHORIZED');
       expect(existsSync(config)).toBe(false);

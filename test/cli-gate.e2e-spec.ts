@@ -214,6 +214,15 @@ describe('greenlight CLI: upload, run, promote and gate a candidate', () => {
       verdict: 'no_significant_change',
     });
     expect(await api(`/api/v1/eval/compares/${byRef.id}`)).toMatchObject({ id: byRef.id, regression_count: 2 });
+
+    // a run that has not finished cannot be compared: the api's error, exit 2
+    const pending = expectSuccess(
+      await s.h.http.post('/api/v1/eval/runs').set(bearer(s.keys.member)).send({ agent_id: agentId, golden_set_id: setId }),
+      202,
+    ).id;
+    const early = expectExit(await member(['compare', '--baseline', runs.baseline, '--candidate', pending]), 2);
+    expect(early.stderr).toMatch(/^error: EVAL_COMPARE_RUN_NOT_COMPLETED: .*\(HTTP \d{3}, request id \S+\)$/m);
+    expectExit(await gate(pending), 2);
   });
 
   it('promote: a candidate with regressions is blocked (exit 1, reason); a candidate with a clean gate is promoted', async () => {
@@ -244,6 +253,10 @@ describe('greenlight CLI: upload, run, promote and gate a candidate', () => {
     const step = gh();
     expectExit(await gate('latest', [], { env: step.env }), 1);
     expect(step.outputs()).toMatchObject({ baseline_run_id: runs.same, candidate_run_id: runs.few, regression_count: '2' });
+    // an explicit baseline run instead of the active one
+    const explicit = gh();
+    expectExit(await gate(runs.same, ['--baseline', runs.baseline], { env: explicit.env }), 0);
+    expect(explicit.outputs()).toMatchObject({ verdict: 'pass', baseline_run_id: runs.baseline, candidate_run_id: runs.same });
 
     const fresh = (await createAgent(s.h, s.keys.member, { api_endpoint: s.agent.url, name: uniqueName('No baseline') })).id;
     const file = join(dir, 'fresh.json');

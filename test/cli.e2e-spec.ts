@@ -242,6 +242,9 @@ describe('greenlight CLI against the real api', () => {
         expect(await api(`/api/v1/eval/runs/${out.run_id}`)).toMatchObject({ status: 'failed' });
         expect(r.stdout).toContain('failed');
         expect(step.summary()).toContain(out.run_id.slice(0, 8));
+        // --json: still one document, still exit 1
+        const doc = expectExit(await member(['run', '--agent', agentId, '--golden-set', setId, '--poll-interval', '150', '--json']), 1).json();
+        expect(doc.run).toMatchObject({ status: 'failed', failure_code: expect.any(String) });
       } finally {
         s.broken.delete('run');
       }
@@ -259,6 +262,14 @@ describe('greenlight CLI against the real api', () => {
         const r = expectExit(await following, 1);
         expect(step.outputs()).toMatchObject({ run_id: runId, run_status: 'cancelled' });
         expect(r.stdout).toContain('cancelled');
+        // progress on stderr, not a terminal: a line per change of status (the run took less than the 5 s between repeats)
+        const statuses = r.stderr
+          .split('\n')
+          .filter((l) => l.startsWith(`run ${runId}: `))
+          .map((l) => l.split(' ').pop());
+        expect(statuses.length).toBeGreaterThan(0);
+        expect(statuses[statuses.length - 1]).toBe('cancelled');
+        expect(statuses.filter((st, i) => i > 0 && statuses[i - 1] === st)).toEqual([]);
       } finally {
         s.slow.delete('run');
       }
