@@ -40,6 +40,9 @@ describe('greenlight CLI: upload, run, promote and gate a candidate', () => {
     // the human summary names the run and its pass rate
     expect(r.stdout).toContain(out.run_id);
     expect(r.stdout).toContain(`${((summary.pass_rate as number) * 100).toFixed(1)}%`);
+    // and the rest of the summary: answer and source rates, quality, errors, usage
+    for (const measure of [/^\s*answer\b/m, /^\s*source\b/m, /^\s*quality\b/m, /^\s*errors\s+0$/m, /^\s*usage\s+20 agent calls/m])
+      expect(r.stdout).toMatch(measure);
     return out.run_id;
   }
 
@@ -201,6 +204,8 @@ describe('greenlight CLI: upload, run, promote and gate a candidate', () => {
     expect((await api(`/api/v1/eval/compares/${out.compare_id}`)).candidate_run_id).toBe(runs.regressed);
     expect(direct.stdout).toContain('regressed');
     expect(direct.stdout).toContain('0.008');
+    const storedDirect = await api(`/api/v1/eval/compares/${out.compare_id}`);
+    for (const c of storedDirect.regressions) expect(direct.stdout).toContain(c.case_id);
 
     // reference mode: the active baseline (the default) against the newest completed run
     const byRef = expectExit(await member(['compare', '--agent', agentId, '--candidate', 'latest', '--json']), 0).json();
