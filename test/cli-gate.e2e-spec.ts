@@ -235,6 +235,8 @@ describe('greenlight CLI: upload, run, promote and gate a candidate', () => {
     const blocked = expectExit(await member(['promote', '--agent', agentId, '--candidate', runs.few], { env: step.env }), 1);
     expect(step.outputs()).toMatchObject({ promoted: 'false' });
     expect(blocked.stdout + blocked.stderr).toMatch(/regressions_found|regressed case/);
+    const blockedJson = expectExit(await member(['promote', '--agent', agentId, '--candidate', runs.few, '--json']), 1).json();
+    expect(blockedJson).toMatchObject({ promoted: false, code: 'RUN_REGISTRY_PROMOTION_BLOCKED', details: { reason: 'regressions_found' } });
     // significance mode with a margin: two lost cases of twenty leave the pass-rate interval far below −2 points
     const sigStep = gh();
     const notShown = expectExit(
@@ -248,8 +250,13 @@ describe('greenlight CLI: upload, run, promote and gate a candidate', () => {
     expect((await api(`/api/v1/agents/${agentId}/run-registry/resolve?kind=baseline&ref=active`)).run_id).toBe(runs.baseline);
 
     const okStep = gh();
-    expectExit(await member(['promote', '--agent', agentId, '--candidate', runs.same, '--name', 'release-2'], { env: okStep.env }), 0);
-    expect(okStep.outputs()).toMatchObject({ promoted: 'true', baseline_name: 'release-2', baseline_run_id: runs.same });
+    // a name with a line break (the api allows inner ones) goes to the outputs in a heredoc block
+    const name = 'release-2\nhotfix';
+    expectExit(await member(['promote', '--agent', agentId, '--candidate', runs.same, '--name', name], { env: okStep.env }), 0);
+    expect(okStep.outputs()).toMatchObject({ promoted: 'true', baseline_name: name, baseline_run_id: runs.same });
+    const block = /^baseline_name<<(.+)\nrelease-2\nhotfix\n\1$/m.exec(okStep.outputsText());
+    expect(block).not.toBeNull();
+    expect(block![1].length).toBeGreaterThanOrEqual(16); // a random delimiter, not a fixed word a value could hold
     expect((await api(`/api/v1/agents/${agentId}/run-registry/resolve?kind=baseline&ref=active`)).run_id).toBe(runs.same);
   });
 
