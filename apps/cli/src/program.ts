@@ -27,6 +27,8 @@ export function buildProgram(state: RunState): Command {
     .option('--retries <n>', 'retries of a failed request: 429, 5xx, network (default 3)', integer(0, 10))
     .option('-v, --verbose', 'show every request and retry on stderr (never the key or bodies)')
     .showHelpAfterError('(add --help for usage)')
+    // The parser's complaints read like every other error: `error: USAGE: <message>`.
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'error: USAGE: ')) })
     .exitOverride();
   registerAuth(program, state);
   registerBootstrap(program, state);
@@ -36,11 +38,5 @@ export function buildProgram(state: RunState): Command {
   registerCompare(program, state);
   registerGate(program, state);
   registerDecisions(program, state);
-  // Subcommands inherit exitOverride so that a usage error anywhere exits 2, not commander's 1.
-  const override = (cmd: Command) => {
-    cmd.exitOverride();
-    cmd.commands.forEach(override);
-  };
-  program.commands.forEach(override);
   return program;
 }
