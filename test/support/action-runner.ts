@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { parseCommandFile } from './github-command-file';
 import { ExprContext, ExprValue, interpolate, stepCondition } from './action-expressions';
 
 export interface ActionStep {
@@ -82,28 +83,6 @@ export function loadAction(actionDir: string): ActionMetadata {
   meta.inputs ??= {};
   meta.outputs ??= {};
   return meta;
-}
-
-/** The GITHUB_OUTPUT / GITHUB_ENV file format: `name=value` lines and `name<<DELIMITER` blocks. */
-export function parseCommandFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line === '') continue;
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
-    if (heredoc) {
-      const end = lines.indexOf(heredoc[2], i + 1);
-      if (end < 0) throw new Error(`unterminated ${heredoc[1]}<<${heredoc[2]} in a command file`);
-      out[heredoc[1]] = lines.slice(i + 1, end).join('\n');
-      i = end;
-      continue;
-    }
-    const eq = line.indexOf('=');
-    if (eq <= 0) throw new Error(`malformed command file line: ${line}`);
-    out[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return out;
 }
 
 /** The environment a step inherits: this process's, without any Actions, runner or Greenlight settings of its own. */

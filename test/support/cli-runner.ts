@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { startTestAgent, TestAgent } from './agent-server';
 import { ApiHarness, globalAdmin, OrgKeys, orgWithKeys, startApi } from './harness';
+import { parseCommandFile } from './github-command-file';
 
 /** The built CLI (`npm run build` first), run the way the executable in apps/cli/bin runs it. */
 export const CLI_MAIN = join(__dirname, '..', '..', 'dist', 'apps', 'cli', 'src', 'main.js');
@@ -158,36 +159,9 @@ export function githubFiles(dir: string, label: string) {
   return {
     env: { GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary },
     outputsText: () => readFileSync(output, 'utf8'),
-    outputs: () => parseGithubOutputs(readFileSync(output, 'utf8')),
+    outputs: () => parseCommandFile(readFileSync(output, 'utf8')),
     summary: () => readFileSync(summary, 'utf8'),
   };
-}
-
-/**
- * Reads a `$GITHUB_OUTPUT` file the way the Actions runner does: `name=value` lines, and
- * `name<<DELIMITER` … `DELIMITER` blocks for values with line breaks. A later value wins.
- */
-export function parseGithubOutputs(text: string): Record<string, string> {
-  const values: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line === '') continue;
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
-    if (heredoc) {
-      const [, name, delimiter] = heredoc;
-      const body: string[] = [];
-      i++;
-      while (i < lines.length && lines[i] !== delimiter) body.push(lines[i++]);
-      if (i >= lines.length) throw new Error(`output ${name}: delimiter ${delimiter} never closes`);
-      values[name] = body.join('\n');
-      continue;
-    }
-    const eq = line.indexOf('=');
-    if (eq <= 0) throw new Error(`not an output line: ${JSON.stringify(line)}`);
-    values[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return values;
 }
 
 /**
