@@ -13,7 +13,7 @@ if [ ! -d node_modules ]; then
 fi
 if [ ! -f dist/apps/cli/src/main.js ]; then
   echo "Building the Greenlight CLI in $root"
-  npm run -s build
+  npm run -s cli:build
 fi
 
 echo "$root/apps/cli/bin" >>"${GITHUB_PATH:?}"
