@@ -7,5 +7,5 @@ module.exports = {
   testRegex: '\\.e2e-spec\\.ts$',
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-  setupFilesAfterEnv: ['<rootDir>/test/support/per-file-env.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/support/per-file-env.ts', '<rootDir>/test/support/answer-schemas.ts'],
 };

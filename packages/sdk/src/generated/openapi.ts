@@ -1960,10 +1960,10 @@ export interface components {
       /** Format: date-time */
       created_at: string;
       /**
-       * @description The plaintext key. Shown once; store it now.
+       * @description The plaintext key. Shown once; store it now. An Idempotency-Key replay answers null: the plaintext is never stored.
        * @example gl_3f9a1c2e_...
        */
-      api_key: string;
+      api_key: string | null;
     };
     ApiKeyListResponse: {
       data: components['schemas']['ApiKeyPage'];

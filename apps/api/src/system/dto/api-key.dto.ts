@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsInt, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import { API_KEY_STATUSES, ApiKeyStatus, ROLES, Role } from '@greenlight/contracts';
-import type { ApiKeyView as ApiKeyModel, CreatedApiKey } from '@greenlight/accounts';
+import type { ApiKeyView as ApiKeyModel } from '@greenlight/accounts';
 import { PageQuery, OptionalField, NullableField, OrgIdFilter } from '@greenlight/http';
 
 export class CreateApiKeyDto {
@@ -71,7 +71,13 @@ export class ApiKeyView implements ApiKeyModel {
   @ApiProperty({ format: 'date-time', type: String }) created_at: Date;
 }
 
-export class ApiKeyCreatedView extends ApiKeyView implements CreatedApiKey {
-  @ApiProperty({ description: 'The plaintext key. Shown once; store it now.', example: 'gl_3f9a1c2e_...' })
-  api_key: string;
+/** The created key; unlike the service's result, an Idempotency-Key replay carries no plaintext. */
+export class ApiKeyCreatedView extends ApiKeyView {
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'gl_3f9a1c2e_...',
+    description: 'The plaintext key. Shown once; store it now. An Idempotency-Key replay answers null: the plaintext is never stored.',
+  })
+  api_key: string | null;
 }
