@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, writeFileSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliCall, CliStack, errorOf, ERROR_LINE, expectExit, show, startCliStack, tempDir } from './support/cli-runner';
 import { createAgent, MISSING_UUID, UUID_RE } from './support/e2e-helpers';
@@ -160,6 +160,14 @@ describe('greenlight CLI: errors, exit codes and configuration', () => {
       expectExit(await s.cli.run(['logout'], { env: noEnv }), 0);
       expect(existsSync(config)).toBe(false);
       expect(errorOf(expectExit(await s.cli.run(['agents', 'list'], { env: noEnv }), 2).stderr).code).toBe('USAGE');
+
+      // a broken config file stops every command with USAGE, except logout, which removes it
+      writeFileSync(config, '{"api_key": ');
+      const broken = errorOf(expectExit(await s.cli.run(['agents', 'list'], { env: noEnv }), 2).stderr);
+      expect(broken).toMatchObject({ code: 'USAGE' });
+      expect(broken.message).toContain('not valid JSON');
+      expectExit(await s.cli.run(['logout'], { env: noEnv }), 0);
+      expect(existsSync(config)).toBe(false);
     });
 
     it('login --api-key-stdin reads the key from standard input', async () => {

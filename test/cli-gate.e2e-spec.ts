@@ -285,4 +285,25 @@ describe('greenlight CLI: upload, run, promote and gate a candidate', () => {
     expectExit(await member(['gate', '--agent', fresh, '--candidate', candidate, '--allow-missing-baseline'], { env: allowStep.env }), 0);
     expect(allowStep.outputs()).toMatchObject({ verdict: 'no_baseline', candidate_run_id: candidate });
   });
+
+  it('a golden set uploaded anew pairs with nothing: the gate fails on paired_cases unless --min-paired-cases 0', async () => {
+    // the same cases in a new file are new cases (new ids): none pairs with the active baseline's
+    const file = join(dir, 'anew.json');
+    writeFileSync(file, JSON.stringify(Array.from({ length: N }, (_, i) => ({ input: caseInput(TAG, i), expected_answer: rightAnswer(i) }))));
+    const upStep = gh();
+    expectExit(await member(['upload', file, '--agent', agentId], { env: upStep.env }), 0);
+    s.wrong.set(TAG, new Set());
+    const runStep = gh();
+    expectExit(await member(['run', '--agent', agentId, '--golden-set', upStep.outputs().golden_set_id, '--poll-interval', '150'], { env: runStep.env }), 0);
+    const candidate = runStep.outputs().run_id;
+
+    const step = gh();
+    const r = expectExit(await gate(candidate, ['--require-significance'], { env: step.env }), 1);
+    expect(step.outputs()).toMatchObject({ verdict: 'regressed', compare_verdict: 'inconclusive', regression_count: '0' });
+    expect(r.stdout).toContain('FAIL paired_cases: 0 paired cases, at least 1 required');
+    expect(step.summary()).toContain('❌ `paired_cases`');
+    const off = gh();
+    expectExit(await gate(candidate, ['--require-significance', '--min-paired-cases', '0'], { env: off.env }), 0);
+    expect(off.outputs()).toMatchObject({ verdict: 'pass', compare_verdict: 'inconclusive' });
+  });
 });

@@ -19,6 +19,7 @@ add_value --non-inferiority-margin "${NON_INFERIORITY_MARGIN:-}"
 add_value --min-pass-rate "${MIN_PASS_RATE:-}"
 add_value --max-pass-rate-drop "${MAX_PASS_RATE_DROP:-}"
 add_switch --allow-missing-baseline "${ALLOW_MISSING_BASELINE:-}" allow-missing-baseline
+add_value --min-paired-cases "${MIN_PAIRED_CASES:-}"
 
 status=0
 greenlight "${args[@]}" || status=$?

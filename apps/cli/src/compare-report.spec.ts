@@ -7,7 +7,7 @@ const link = (path: string) => `https://greenlight.test${path}`;
 
 describe('compare summaries', () => {
   const compare = compareFixture();
-  const gate = decideGate(compare, { requireSignificance: false, maxRegressions: 0 });
+  const gate = decideGate(compare, { requireSignificance: false, maxRegressions: 0, minPairedCases: 1 });
 
   it('Markdown: verdict title, rates with differences and intervals, p-values, failed checks and linked regressed cases', () => {
     const md = compareMarkdown(compare, link, gate);
@@ -24,7 +24,7 @@ describe('compare summaries', () => {
   });
 
   it('Markdown of a passing gate keeps the regressed cases folded', () => {
-    const passing = decideGate(compare, { requireSignificance: true, maxRegressions: 0 });
+    const passing = decideGate(compare, { requireSignificance: true, maxRegressions: 0, minPairedCases: 1 });
     const md = compareMarkdown(compare, link, passing);
     expect(md).toContain('## Greenlight gate: ✅ pass');
     expect(md).toContain('<details><summary>Regressed cases (4)</summary>');

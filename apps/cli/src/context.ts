@@ -1,7 +1,7 @@
 import { GreenlightClient } from '@greenlight/sdk';
 import { UsageError } from './errors';
 import { Output } from './output';
-import { resolveSettings, Settings } from './settings';
+import { configPath, resolveSettings, Settings } from './settings';
 
 export const CLI_VERSION = '0.1.0';
 
@@ -17,16 +17,26 @@ export interface GlobalOptions {
 
 /** What a command works with: its settings, its output and (once asked for) an API client. */
 export class CliContext {
-  readonly settings: Settings;
   readonly out: Output;
   private clientInstance: GreenlightClient | null = null;
+  private resolved: Settings | null = null;
 
   constructor(
     readonly options: GlobalOptions,
-    env: NodeJS.ProcessEnv = process.env,
+    private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
-    this.settings = resolveSettings({ apiUrl: options.apiUrl, apiKey: options.apiKey }, env);
     this.out = new Output(Boolean(options.json), process.stdout, process.stderr, env);
+  }
+
+  /** Read on first use, so that a command that needs no settings (logout) works with a broken config file. */
+  get settings(): Settings {
+    this.resolved ??= resolveSettings({ apiUrl: this.options.apiUrl, apiKey: this.options.apiKey }, this.env);
+    return this.resolved;
+  }
+
+  /** Where the config file is, without reading it. */
+  get configPath(): string {
+    return configPath(this.env);
   }
 
   /** The API client; a missing key is a usage error named after the three ways to give one. */

@@ -1,7 +1,7 @@
 import { compareFixture } from './__fixtures__/compare';
 import { decideGate, GateRules } from './gate-decision';
 
-const plain: GateRules = { requireSignificance: false, maxRegressions: 0 };
+const plain: GateRules = { requireSignificance: false, maxRegressions: 0, minPairedCases: 0 };
 
 describe('decideGate', () => {
   it('fails on any regressed case by default, naming the count and the allowance', () => {
@@ -54,6 +54,24 @@ describe('decideGate', () => {
     const d = decideGate(compareFixture(), { ...plain, maxRegressions: 10, nonInferiorityMargin: 0.05 });
     expect(d.verdict).toBe('regressed');
     expect(d.checks.find((c) => c.name === 'non_inferiority')!.passed).toBe(false);
+  });
+
+  it('fails when too few cases pair with the baseline (a golden set uploaded anew shares none), by default at 0', () => {
+    const none = compareFixture({ compared_case_count: 0, regression_count: 0, regressions: [], unpaired_case_count: 40 });
+    const d = decideGate(none, { ...plain, minPairedCases: 1 });
+    expect(d.verdict).toBe('regressed');
+    expect(d.reasons).toEqual(['0 paired cases, at least 1 required (the runs share no case: was the golden set uploaded anew?)']);
+    expect(decideGate(none, plain).verdict).toBe('pass');
+    expect(decideGate(compareFixture(), { ...plain, maxRegressions: 10, minPairedCases: 40 }).verdict).toBe('pass');
+    expect(decideGate(compareFixture(), { ...plain, maxRegressions: 10, minPairedCases: 41 }).verdict).toBe('regressed');
+  });
+
+  it('writes negative differences with a real minus sign', () => {
+    const d = decideGate(compareFixture(), { ...plain, maxRegressions: 10, maxPassRateDrop: 0.05, nonInferiorityMargin: 0.05 });
+    expect(d.reasons).toEqual([
+      'pass-rate difference ≥ −20.0 pp at 95% confidence, non-inferiority margin −5.0 pp',
+      'pass rate changed by −10.0 pp over 40 paired cases, a drop of at most 5.0 pp allowed',
+    ]);
   });
 
   it('lists every failed check, and warns about cases only one run has', () => {

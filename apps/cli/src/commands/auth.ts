@@ -35,10 +35,9 @@ export function registerAuth(program: Command, state: RunState): void {
     .description('Remove the config file written by login')
     .action(
       action(state, async (ctx) => {
-        const removed = removeConfigFile(ctx.settings.configPath);
-        ctx.out.result({ config_path: ctx.settings.configPath, removed }, () =>
-          removed ? `Removed ${ctx.settings.configPath}` : `No config file at ${ctx.settings.configPath}`,
-        );
+        const path = ctx.configPath;
+        const removed = removeConfigFile(path);
+        ctx.out.result({ config_path: path, removed }, () => (removed ? `Removed ${path}` : `No config file at ${path}`));
         return ExitCode.ok;
       }),
     );

@@ -16,6 +16,7 @@ interface GateOptions extends PairOptions {
   minPassRate?: number;
   maxPassRateDrop?: number;
   allowMissingBaseline?: boolean;
+  minPairedCases: number;
 }
 
 /** Whether the baseline reference names nothing yet (a new agent, before its first promotion). */
@@ -63,12 +64,16 @@ export function registerGate(program: Command, state: RunState): void {
     .requiredOption('--candidate <run>', 'a run id, or a reference: latest, active or a registry name')
     .option('--baseline <run>', 'a run id or a reference', 'active')
     .option('--alpha <alpha>', 'significance level of the paired tests (default 0.05)', fraction(0.0001, 0.4999))
-    .option('--require-significance', 'fail only on a statistically significant regression (the paired tests\u2019 verdict), not on any regressed case')
+    .option(
+      '--require-significance',
+      "fail only on a statistically significant regression: the compare's verdict regressed (exact McNemar on pass/fail, or Wilcoxon signed-rank on scores, at --alpha), not any regressed case",
+    )
     .option('--max-regressions <n>', 'without --require-significance: regressed cases tolerated', integer(0), 0)
     .option('--non-inferiority-margin <m>', "fail when the pass-rate difference's lower confidence bound is below −m (e.g. 0.02)", fraction(0, 1))
     .option('--min-pass-rate <r>', "fail when the candidate's pass rate is below r (e.g. 0.9)", fraction(0, 1))
     .option('--max-pass-rate-drop <d>', 'fail when the pass rate drops by more than d against the baseline (e.g. 0.05)', fraction(0, 1))
     .option('--allow-missing-baseline', 'pass (verdict no_baseline) when the agent has no baseline yet')
+    .option('--min-paired-cases <n>', 'fail when fewer cases pair with the baseline (0 turns it off, e.g. once, after changing the golden set)', integer(0), 1)
     .action(
       action<GateOptions>(state, async (ctx, opts) => {
         const client = ctx.client();
@@ -79,6 +84,7 @@ export function registerGate(program: Command, state: RunState): void {
           nonInferiorityMargin: opts.nonInferiorityMargin,
           minPassRate: opts.minPassRate,
           maxPassRateDrop: opts.maxPassRateDrop,
+          minPairedCases: opts.minPairedCases,
         };
         const compare = await client.compare.create(await compareBody(client, opts));
         const decision = decideGate(compare, rules);
