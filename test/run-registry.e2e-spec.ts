@@ -45,14 +45,57 @@ describe('run registry and promote gate', () => {
     ageMinutes?: number;
   }
 
+  /**
+   * Deltas and statistics shaped as the api stores them: other test files list every org's compares
+   * and check each answer against the document. `lower: null` stores a compare without a pass-rate
+   * interval, which the api never writes; that row is removed again by its test.
+   */
+  function storedEvidence(c: CompareRow) {
+    const regressions = c.regressions ?? 0;
+    const rate = (lower: number) => ({
+      paired_cases: 10,
+      baseline: 0.9,
+      candidate: 0.9,
+      delta: 0,
+      lower,
+      upper: 0.01,
+      confidence: 0.95,
+      method: 'newcombe_paired_score',
+    });
+    const bootstrap = { mean: 0, lower: 0, upper: 0, confidence: 0.95, iterations: 2000, seed: 1 };
+    const quality = { paired_cases: 0, baseline_average: null, candidate_average: null, bootstrap };
+    const deltas = { confidence: 0.95, answer_rate: rate(-0.01), source_rate: rate(-0.01), pass_rate: rate(c.lower ?? -0.01), quality };
+    const statistics = {
+      pass_fail: { regressions, improvements: 0, discordant: regressions, p_value: 1, method: 'exact_binomial', both_pass: 10 - regressions, both_fail: 0 },
+      scores: {
+        paired_cases: 0,
+        wilcoxon: { n: 0, n_nonzero: 0, w_plus: 0, w_minus: 0, statistic: 0, z: null, p_value: 1, method: 'exact' },
+        sign_test: { positive: 0, negative: 0, zeros: 0, p_value: 1 },
+        bootstrap_mean_difference: bootstrap,
+      },
+    };
+    if (c.lower === null) return { deltas: {}, statistics };
+    return { deltas, statistics };
+  }
+
   async function storeCompare(orgId: string, agentId: string, baseline: string, candidate: string, c: CompareRow = {}): Promise<string> {
-    const passRate = c.lower === null ? {} : { pass_rate: { baseline: 0.9, candidate: 0.9, delta: 0, lower: c.lower ?? -0.01, upper: 0.01 } };
+    const { deltas, statistics } = storedEvidence(c);
     const rows = await db.query(
       `INSERT INTO eval_compares (org_id, agent_id, baseline_run_id, candidate_run_id, mode, compared_case_count, unpaired_case_count,
          regression_count, improvement_count, verdict, alpha, deltas, statistics, body, created_at)
-       VALUES ($1, $2, $3, $4, 'direct', 10, 0, $5, 0, $6, 0.05, $7, '{}', '{}', now() - make_interval(mins => $8))
+       VALUES ($1, $2, $3, $4, 'direct', 10, 0, $5, 0, $6, 0.05, $7, $8, '{}', now() - make_interval(mins => $9))
        RETURNING id`,
-      [orgId, agentId, baseline, candidate, c.regressions ?? 0, c.verdict ?? 'no_significant_change', JSON.stringify(passRate), c.ageMinutes ?? 0],
+      [
+        orgId,
+        agentId,
+        baseline,
+        candidate,
+        c.regressions ?? 0,
+        c.verdict ?? 'no_significant_change',
+        JSON.stringify(deltas),
+        JSON.stringify(statistics),
+        c.ageMinutes ?? 0,
+      ],
     );
     return rows[0].id;
   }
