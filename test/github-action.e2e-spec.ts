@@ -6,7 +6,7 @@ import { evaluate, ExprContext, interpolate, stepCondition } from './support/act
 import { ActionResult, GitHubRunContext, loadAction, runAction } from './support/action-runner';
 import { startTestAgent, TestAgent } from './support/agent-server';
 import { UUID_RE } from './support/e2e-helpers';
-import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
+import { ApiHarness, bearer, OrgKeys, serveApi, uniqueName } from './support/harness';
 
 /**
  * The Greenlight gate action (.github/actions/greenlight-gate): its structure, its scripts on their own,
@@ -17,14 +17,6 @@ import { ApiHarness, bearer, globalAdmin, OrgKeys, orgWithKeys, startApi, unique
 const REPO_ROOT = resolve(__dirname, '..');
 const ACTION_DIR = join(REPO_ROOT, '.github', 'actions', 'greenlight-gate');
 const CLI_MAIN = join(REPO_ROOT, 'dist', 'apps', 'cli', 'src', 'main.js');
-
-const WORKER_ENV = {
-  OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
-  EVAL_WORKER_CHUNK_SIZE: '5',
-  EVAL_WORKER_BACKOFF_MS: '50',
-  EVAL_WORKER_MAX_BACKOFF_MS: '200',
-  EVAL_AGENT_TIMEOUT_MS: '3000',
-};
 
 /** Runs one of the action's scripts with bash, as its step would, and reads its GITHUB_OUTPUT back. */
 function runScript(script: string, env: Record<string, string>, pathPrefix?: string) {
@@ -234,10 +226,7 @@ describe('GitHub Action: upload → run → gate → promote against the real ap
       const i = Number(/item (\d+)/.exec(input)?.[1] ?? -1);
       return { body: { output: wrong.has(i) ? 'No idea.' : `Item ${i} is a widget.` } };
     });
-    h = await startApi(WORKER_ENV, { worker: true });
-    await h.app.listen(0, '127.0.0.1');
-    url = `http://127.0.0.1:${(h.app.getHttpServer().address() as { port: number }).port}`;
-    keys = await orgWithKeys(h, (await globalAdmin(h.config)).api_key);
+    ({ h, url, keys } = await serveApi());
     const created = await h.http
       .post('/api/v1/agents')
       .set(bearer(keys.member))

@@ -5,16 +5,8 @@ import { canonicalOpenApiJson, OPENAPI_FILE, openApiDifferences } from '../scrip
 import { startTestAgent, TestAgent } from './support/agent-server';
 import { startDropResponseProxy } from './support/drop-response-proxy';
 import { UUID_RE } from './support/e2e-helpers';
-import { ApiHarness, globalAdmin, OrgKeys, orgWithKeys, startApi, uniqueName } from './support/harness';
+import { ApiHarness, OrgKeys, serveApi, uniqueName } from './support/harness';
 import { ScriptedServer, startScriptedServer } from './support/scripted-server';
-
-const WORKER_ENV = {
-  OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
-  EVAL_WORKER_CHUNK_SIZE: '5',
-  EVAL_WORKER_BACKOFF_MS: '50',
-  EVAL_WORKER_MAX_BACKOFF_MS: '200',
-  EVAL_AGENT_TIMEOUT_MS: '3000',
-};
 
 /** Every hook call of a client, to check what the hooks are told (and what they are not). */
 function recorder() {
@@ -33,7 +25,6 @@ describe('SDK against the real api', () => {
   let h: ApiHarness;
   let url: string;
   let keys: OrgKeys;
-  let globalKey: string;
   let agent: TestAgent;
   let wrong = new Set<number>();
   const client = (key: string, extra: ConstructorParameters<typeof GreenlightClient>[0] = {}) =>
@@ -44,11 +35,7 @@ describe('SDK against the real api', () => {
       const i = Number(/item (\d+)/.exec(input)?.[1] ?? -1);
       return { body: { output: wrong.has(i) ? 'No idea.' : `Item ${i} is a widget.` } };
     });
-    h = await startApi(WORKER_ENV, { worker: true });
-    await h.app.listen(0, '127.0.0.1');
-    url = `http://127.0.0.1:${(h.app.getHttpServer().address() as { port: number }).port}`;
-    globalKey = (await globalAdmin(h.config)).api_key;
-    keys = await orgWithKeys(h, globalKey);
+    ({ h, url, keys } = await serveApi());
   });
   afterAll(async () => {
     await h.close();

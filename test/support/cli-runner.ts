@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { startTestAgent, TestAgent } from './agent-server';
-import { ApiHarness, globalAdmin, OrgKeys, orgWithKeys, startApi } from './harness';
+import { ApiHarness, FAST_WORKER_ENV, OrgKeys, serveApi } from './harness';
 import { parseCommandFile } from './github-command-file';
 
 /** The built CLI (`npm run build` first), run the way the executable in apps/cli/bin runs it. */
@@ -205,20 +205,7 @@ export async function startCliStack(): Promise<CliStack> {
     const i = Number(item);
     return { body: { output: wrong.get(tag)?.has(i) ? 'No idea.' : rightAnswer(i) }, delay_ms: slow.get(tag) };
   });
-  const h = await startApi(
-    {
-      OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
-      EVAL_WORKER_CHUNK_SIZE: '10',
-      EVAL_WORKER_BACKOFF_MS: '50',
-      EVAL_WORKER_MAX_BACKOFF_MS: '200',
-      EVAL_AGENT_TIMEOUT_MS: '3000',
-    },
-    { worker: true },
-  );
-  await h.app.listen(0, '127.0.0.1');
-  const url = `http://127.0.0.1:${(h.app.getHttpServer().address() as { port: number }).port}`;
-  const globalKey = (await globalAdmin(h.config)).api_key;
-  const keys = await orgWithKeys(h, globalKey);
+  const { h, url, globalKey, keys } = await serveApi({ ...FAST_WORKER_ENV, EVAL_WORKER_CHUNK_SIZE: '10' });
   const cli = new CliRunner({ GREENLIGHT_API_URL: url });
   return {
     h,

@@ -76,3 +76,33 @@ export async function orgWithKeys(h: ApiHarness, globalKey: string): Promise<Org
 }
 
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+/** Settings for a worker that runs small evaluations against local agents quickly. */
+export const FAST_WORKER_ENV = {
+  OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
+  EVAL_WORKER_CHUNK_SIZE: '5',
+  EVAL_WORKER_BACKOFF_MS: '50',
+  EVAL_WORKER_MAX_BACKOFF_MS: '200',
+  EVAL_AGENT_TIMEOUT_MS: '3000',
+};
+
+export interface ServedApi {
+  h: ApiHarness;
+  /** Where the api listens, for clients outside this process (the SDK, the CLI). */
+  url: string;
+  globalKey: string;
+  keys: OrgKeys;
+}
+
+/**
+ * The api with an in-process worker, listening on a free port of 127.0.0.1, with a fresh org and its
+ * keys: what a test of an HTTP client (the SDK, the CLI, the action) runs against.
+ */
+export async function serveApi(overrides: Record<string, string> = FAST_WORKER_ENV): Promise<ServedApi> {
+  const h = await startApi(overrides, { worker: true });
+  await h.app.listen(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${(h.app.getHttpServer().address() as { port: number }).port}`;
+  const globalKey = (await globalAdmin(h.config)).api_key;
+  const keys = await orgWithKeys(h, globalKey);
+  return { h, url, globalKey, keys };
+}
