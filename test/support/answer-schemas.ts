@@ -207,33 +207,9 @@ export const answerStats = { checked: 0, skipped: 0, mismatches: 0, undocumented
  * the status (a test checks that every entry is still missing from the document).
  */
 export const NOT_DOCUMENTED_YET: readonly string[] = [
-  // Postgres or Redis unreachable: any operation that needs one answers SERVICE_UNAVAILABLE.
-  '* 503',
-  'GET /metrics 401',
-  'PATCH /api/v1/agents/{agent_id} 409',
-  'PATCH /api/v1/agents/{agent_id}/patterns/{pattern_id} 409',
-  'PATCH /api/v1/agents/{agent_id}/slo-violations/{violation_id}/resolve 409',
-  'POST /api/v1/agents 409',
-  'POST /api/v1/agents 413',
-  'POST /api/v1/agents 415',
-  'POST /api/v1/agents 422',
-  'POST /api/v1/agents/{agent_id}/invoke-contract/validate 502',
-  'POST /api/v1/eval/compares 409',
-  'POST /api/v1/eval/profiles 409',
-  'POST /api/v1/eval/runs 422',
-  'POST /api/v1/eval/runs/{run_id}/execute 409',
-  'POST /api/v1/eval/runs/{run_id}/execute 422',
-  'POST /api/v1/eval/runs/{run_id}/execute 502',
-  'POST /api/v1/eval/runs/{run_id}/start 409',
-  'POST /api/v1/eval/templates 409',
-  'POST /api/v1/golden-sets/upload-file 413',
-  'POST /api/v1/golden-sets/upload-file 422',
-  'POST /api/v1/golden-sets/{golden_set_id}/cases/{case_id}/supersede 409',
-  'POST /api/v1/orgs 409',
-  'POST /api/v1/system/notifications/outbox/{outbox_id}/retry 409',
-  'POST /api/v1/system/queue/jobs/{job_id}/retry 409',
-  'POST /api/v1/system/queue/maintenance/run 409',
-  'POST /api/v1/webhooks/endpoints 422',
+  // Empty: every status the e2e suite sees is documented. The 503 of an unreachable store, the body and
+  // Idempotency-Key answers of writes are documented on every operation they apply to, the others on
+  // their operations.
 ];
 
 let schemas: AnswerSchemas | null = null;

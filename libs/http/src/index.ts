@@ -12,6 +12,7 @@ export * from './request-observer';
 export * from './health';
 export * from './openapi';
 export * from './openapi-errors';
+export * from './openapi-shared-errors';
 export * from './openapi-audit';
 export * from './http-platform.module';
 export * from './configure-http-app';

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Controller, Get, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AppConfig } from '@greenlight/config';
 import { AuthenticationError } from '@greenlight/platform';
@@ -24,8 +24,8 @@ export class MetricsController {
   @Public()
   @RawResponse()
   @ApiOperation({ summary: 'Prometheus metrics', description: 'Requires `Authorization: Bearer <METRICS_TOKEN>` when METRICS_TOKEN is set.' })
-  @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'Prometheus text format', schema: { type: 'string' } })
+  // The metrics are text; a refusal is the JSON error envelope like every other error answer.
+  @ApiOkResponse({ description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } })
   @ApiUnauthorizedResponse({ description: 'UNAUTHORIZED: METRICS_TOKEN is set and the request did not present it', type: ErrorEnvelope })
   async scrape(@Req() req: Request, @Res() res: Response): Promise<void> {
     const token = this.config.get('METRICS_TOKEN');

@@ -15,6 +15,7 @@ import { IsInt, Max, Min } from 'class-validator';
 import { ErrorCode } from '@greenlight/contracts';
 import { schemaNameCollisions } from './openapi-audit';
 import { documentErrorExamples, ErrorExampleProblem } from './openapi-errors';
+import { documentSharedErrors } from './openapi-shared-errors';
 import { OptionalField, QueryNumber } from './validation';
 
 export class ResponseMeta {
@@ -119,6 +120,17 @@ export function ApiEnvelope(model: Type<unknown>, options: ApiEnvelopeOptions = 
   );
 }
 
+/**
+ * Documents the error answers of one operation beyond the shared ones, as the error envelope: each
+ * status with a description naming the codes the operation really answers with it (`CODE: when`).
+ */
+export function ApiErrors(errors: Record<number, string>) {
+  return applyDecorators(
+    ApiExtraModels(ErrorEnvelope),
+    ...Object.entries(errors).map(([status, description]) => ApiResponse({ status: Number(status), description, type: ErrorEnvelope })),
+  );
+}
+
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const;
 const MUTATING_METHODS = new Set<string>(['post', 'put', 'patch', 'delete']);
 
@@ -178,7 +190,8 @@ export const OPENAPI_SERVERS = [{ url: '/', description: 'The server that serves
 
 /**
  * Builds the OpenAPI document: tags (only those some operation uses), BearerAuth, servers,
- * deterministic operation ids, the Idempotency-Key header on writes and an example per error status.
+ * deterministic operation ids, the Idempotency-Key header on writes, the error answers shared by every
+ * operation of a kind (documentSharedErrors) and an example per error status.
  * `problems` lists error responses whose description and status disagree.
  */
 export function buildOpenApiDocumentWithProblems(app: INestApplication): { document: OpenAPIObject; problems: ErrorExampleProblem[] } {
@@ -202,6 +215,7 @@ export function buildOpenApiDocumentWithProblems(app: INestApplication): { docum
   }
   // A tag no operation carries is an empty section in every viewer and generator.
   doc.tags = (doc.tags ?? []).filter((t) => used.has(t.name));
+  documentSharedErrors(doc);
   const problems = documentErrorExamples(doc);
   const controllers = [...app.get(ModulesContainer).values()].flatMap((m) => [...m.controllers.values()].map((w) => w.metatype));
   const classes = controllers.filter((c): c is Type<unknown> => typeof c === 'function');

@@ -3,7 +3,7 @@ import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
 import { AgentsService } from '@greenlight/accounts';
 import { EvalRunsService, InvokeContractService } from '@greenlight/evaluation';
-import { ApiEnvelope, UuidParamPipe } from '@greenlight/http';
+import { ApiEnvelope, ApiErrors, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import { AgentLatestView, AgentView, CreateAgentDto, InvokeContractDto, InvokeContractReportView, ListAgentsQuery, UpdateAgentDto } from './dto/agent.dto';
 
@@ -43,6 +43,9 @@ export class AgentsController {
     },
   })
   @ApiEnvelope(AgentView, { status: 201 })
+  @ApiErrors({
+    409: 'AGENT_NAME_TAKEN: the org already has an agent of that name',
+  })
   create(@CurrentActor() actor: Actor, @Body() body: CreateAgentDto) {
     return this.agents.create(actor, body);
   }
@@ -62,6 +65,9 @@ export class AgentsController {
     description: 'Absent fields stay as they are; null clears a nullable field. A new max_calls_per_second reaches runs under way within AGENT_LIMIT_CACHE_MS.',
   })
   @ApiEnvelope(AgentView)
+  @ApiErrors({
+    409: 'AGENT_NAME_TAKEN: the org already has another agent of that name',
+  })
   update(@CurrentActor() actor: Actor, @Param('agent_id', UuidParamPipe) agentId: string, @Body() body: UpdateAgentDto) {
     return this.agents.update(actor, agentId, body);
   }
@@ -82,6 +88,9 @@ export class AgentsController {
     description: 'AGENT_INVOKE_CONTRACT_CONFIG_ERROR when the agent has no usable endpoint; AGENT_INVOKE_CONTRACT_RUNTIME_ERROR when the call fails.',
   })
   @ApiEnvelope(InvokeContractReportView)
+  @ApiErrors({
+    502: 'AGENT_INVOKE_CONTRACT_RUNTIME_ERROR: the call to the agent failed (timeout, connection, error status), with details.failure',
+  })
   validateInvokeContract(@CurrentActor() actor: Actor, @Param('agent_id', UuidParamPipe) agentId: string, @Body() body: InvokeContractDto) {
     return this.invokeContract.validate(actor, agentId, body);
   }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
 import { EvalProfilesService } from '@greenlight/accounts';
-import { ApiEnvelope, UuidParamPipe } from '@greenlight/http';
+import { ApiEnvelope, ApiErrors, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import { CreateEvalProfileDto, EvalProfileView, ListEvalProfilesQuery } from './dto/eval-profile.dto';
 
@@ -18,6 +18,9 @@ export class EvalProfilesController {
     description: 'Agents use it through eval_profile_id; results are checked against it (policy contract). Names are unique per org (EVAL_PROFILE_NAME_TAKEN).',
   })
   @ApiEnvelope(EvalProfileView, { status: 201 })
+  @ApiErrors({
+    409: 'EVAL_PROFILE_NAME_TAKEN: the org already has a profile of that name',
+  })
   create(@CurrentActor() actor: Actor, @Body() body: CreateEvalProfileDto) {
     return this.profiles.create(actor, body);
   }

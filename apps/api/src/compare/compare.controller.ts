@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
 import { CompareService } from '@greenlight/governance';
-import { ApiEnvelope, UuidParamPipe } from '@greenlight/http';
+import { ApiEnvelope, ApiErrors, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import { CompareListItemView, CompareQuery, CompareView, CreateCompareDto, ListComparesQuery } from './dto/compare.dto';
 
@@ -38,6 +38,9 @@ export class CompareController {
     },
   })
   @ApiEnvelope(CompareView, { status: 201 })
+  @ApiErrors({
+    409: 'EVAL_COMPARE_RUN_NOT_COMPLETED: the baseline or the candidate run has not completed (details.side, run_id, status)',
+  })
   create(@CurrentActor() actor: Actor, @Body() body: CreateCompareDto) {
     return this.compares.create(actor, body);
   }
@@ -66,6 +69,9 @@ export class CompareController {
     description: `${MODES} The same answer as POST /api/v1/eval/compares, computed fresh, with id null: no row, no event, no pattern. auto_create_pattern=true is refused (VALIDATION_ERROR naming the POST).`,
   })
   @ApiEnvelope(CompareView)
+  @ApiErrors({
+    409: 'EVAL_COMPARE_RUN_NOT_COMPLETED: the baseline or the candidate run has not completed (details.side, run_id, status)',
+  })
   preview(@CurrentActor() actor: Actor, @Query() query: CompareQuery) {
     return this.compares.preview(actor, query);
   }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
 import { EvalRunsService, RunCreationService, RunQueueService, SyncRunExecutor } from '@greenlight/evaluation';
-import { ApiEnvelope, PageQuery, UuidParamPipe } from '@greenlight/http';
+import { ApiEnvelope, ApiErrors, PageQuery, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import {
   CancelRunView,
@@ -46,6 +46,9 @@ export class EvalRunsController {
       'Gates that block execute also block start.',
   })
   @ApiEnvelope(StartRunView, { status: 202 })
+  @ApiErrors({
+    409: 'GOLDEN_SET_QUALITY_GATE_BLOCKED: the golden set quality gate the run asks for blocks it; CALIBRATION_GATE_BLOCKED: the calibration gate the run asks for blocks it (details.reasons); EVAL_RUN_STATUS_TRANSITION_INVALID: the run changed status while it was being reopened',
+  })
   start(@CurrentActor() actor: Actor, @Param('run_id', UuidParamPipe) runId: string) {
     return this.queue.enqueueStart(actor, runId);
   }
@@ -102,6 +105,9 @@ export class EvalRunsController {
     },
   })
   @ApiEnvelope(EvalRunView, { status: 202, description: 'Accepted: the run is pending' })
+  @ApiErrors({
+    422: 'GOLDEN_SET_EMPTY: the golden set has no active cases; EVAL_TEMPLATE_INCOMPATIBLE: the template does not fit the agent or the run type (details.problems); EVAL_POLICY_CONTRACT_ERROR: cases name dimensions the profile does not define (details.violations)',
+  })
   create(@CurrentActor() actor: Actor, @Body() body: CreateEvalRunDto) {
     return this.creation.create(actor, body);
   }
@@ -138,6 +144,11 @@ export class EvalRunsController {
       'A cancelled run answers 409 EVAL_RUN_CANCELLED (start reopens it); any other run that is not pending answers 409 EVAL_RUN_STATUS_TRANSITION_INVALID.',
   })
   @ApiEnvelope(EvalRunExecuteView)
+  @ApiErrors({
+    409: 'EVAL_RUN_CANCELLED: the run was cancelled (start reopens it); EVAL_RUN_STATUS_TRANSITION_INVALID: the run is not pending; GOLDEN_SET_QUALITY_GATE_BLOCKED: the golden set quality gate the run asks for blocks it; CALIBRATION_GATE_BLOCKED: the calibration gate the run asks for blocks it (details.reasons); EVAL_RUN_BUDGET_EXCEEDED: the run reached its budget and failed, its results so far kept',
+    422: "EVAL_RUN_TOO_LARGE_FOR_SYNC: more case executions than EVAL_SYNC_MAX_CASES (start it instead); EVAL_POLICY_CONTRACT_ERROR: a verdict broke the profile's policy contract, and the run failed",
+    502: 'EVAL_JUDGE_PROVIDER_ERROR: the judge provider failed or answered malformed output, and the run failed',
+  })
   execute(@CurrentActor() actor: Actor, @Param('run_id', UuidParamPipe) runId: string) {
     return this.sync.executeRun(actor, runId);
   }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
 import { EvalTemplatesService } from '@greenlight/evaluation';
-import { ApiEnvelope, UuidParamPipe } from '@greenlight/http';
+import { ApiEnvelope, ApiErrors, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import { CreateEvalTemplateDto, EvalTemplateView, ListEvalTemplatesQuery } from './dto/eval-template.dto';
 
@@ -28,6 +28,9 @@ export class EvalTemplatesController {
     },
   })
   @ApiEnvelope(EvalTemplateView, { status: 201 })
+  @ApiErrors({
+    409: 'EVAL_TEMPLATE_NAME_TAKEN: the org already has a template of that name',
+  })
   create(@CurrentActor() actor: Actor, @Body() body: CreateEvalTemplateDto) {
     return this.templates.create(actor, { ...body, config: body.config as Record<string, unknown> | undefined });
   }

@@ -4,7 +4,7 @@ import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
 import { GoldenSetFileIngestService, GoldenSetsService } from '@greenlight/golden-sets';
 import { DomainError } from '@greenlight/platform';
-import { ApiEnvelope, PageQuery, UuidParamPipe } from '@greenlight/http';
+import { ApiEnvelope, ApiErrors, PageQuery, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import {
   CaseReviewView,
@@ -109,6 +109,10 @@ export class GoldenSetsController {
     },
   })
   @ApiEnvelope(GoldenSetUploadView, { status: 201 })
+  @ApiErrors({
+    413: 'PAYLOAD_TOO_LARGE: the file (or the JSON body carrying it) is larger than GOLDEN_SET_MAX_FILE_BYTES allows, or an xlsx workbook unpacks to more than 10 × GOLDEN_SET_MAX_FILE_BYTES',
+    422: 'GOLDEN_SET_FILE_VALIDATION_FAILED: the file is empty, lacks the required columns, or has no valid row; nothing was stored (details.validation_report when rows were read)',
+  })
   uploadFile(@CurrentActor() actor: Actor, @Body() body: UploadGoldenSetFileDto, @UploadedFile() file?: MulterFile) {
     let content: Buffer;
     if (file) {
@@ -160,6 +164,9 @@ export class GoldenSetsController {
   @Auth('member')
   @ApiOperation({ summary: 'Mark a case as reviewed and correct' })
   @ApiEnvelope(GoldenSetCaseView)
+  @ApiErrors({
+    409: 'GOLDEN_SET_CASE_NOT_ACTIVE: the case was superseded; only active cases can be verified',
+  })
   verify(
     @CurrentActor() actor: Actor,
     @Param('golden_set_id', UuidParamPipe) id: string,
@@ -173,6 +180,9 @@ export class GoldenSetsController {
   @Auth('member')
   @ApiOperation({ summary: 'Replace a case by a new version; the old one is kept for the runs that used it' })
   @ApiEnvelope(SupersedeResultView, { status: 201 })
+  @ApiErrors({
+    409: 'GOLDEN_SET_CASE_NOT_ACTIVE: the case was already superseded (details.superseded_by)',
+  })
   supersede(
     @CurrentActor() actor: Actor,
     @Param('golden_set_id', UuidParamPipe) id: string,

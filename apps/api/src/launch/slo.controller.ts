@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
-import { ApiEnvelope, UuidParamPipe } from '@greenlight/http';
+import { ApiEnvelope, ApiErrors, UuidParamPipe } from '@greenlight/http';
 import { SloPolicyService, SloStatusService } from '@greenlight/launch';
 import type { Actor } from '@greenlight/tenancy';
 import { ResolveSloViolationDto, SloPolicyView, SloStatusView, SloViolationView, UpsertSloPolicyDto } from './dto/slo.dto';
@@ -60,6 +60,9 @@ export class SloController {
     description: 'A violation that is already resolved answers 409 SLO_VIOLATION_NOT_OPEN.',
   })
   @ApiEnvelope(SloViolationView)
+  @ApiErrors({
+    409: 'SLO_VIOLATION_NOT_OPEN: the violation is resolved already',
+  })
   resolve(
     @CurrentActor() actor: Actor,
     @Param('agent_id', UuidParamPipe) agentId: string,

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
 import { NotificationOpsService } from '@greenlight/notifications';
-import { ApiEnvelope, UuidParamPipe } from '@greenlight/http';
+import { ApiEnvelope, ApiErrors, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import {
   DeadLetterSummaryQuery,
@@ -65,6 +65,9 @@ export class NotificationOpsController {
     description: 'A delivery being sent answers 409 NOTIFICATION_OUTBOX_IN_PROGRESS; a delivered one 409 NOTIFICATION_OUTBOX_NOT_RETRYABLE.',
   })
   @ApiEnvelope(OutboxItemView)
+  @ApiErrors({
+    409: 'NOTIFICATION_OUTBOX_IN_PROGRESS: the delivery is being sent right now, or changed state meanwhile; NOTIFICATION_OUTBOX_NOT_RETRYABLE: the delivery was delivered',
+  })
   retry(@CurrentActor() actor: Actor, @Param('outbox_id', UuidParamPipe) id: string) {
     return this.ops.retry(actor, id);
   }

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
 import { WebhookEndpointsService } from '@greenlight/notifications';
-import { ApiEnvelope, SensitiveResponse, UuidParamPipe } from '@greenlight/http';
+import { ApiEnvelope, ApiErrors, SensitiveResponse, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import {
   CreateWebhookEndpointDto,
@@ -30,6 +30,9 @@ export class WebhookEndpointsController {
     description: 'The URL is checked against the outbound policy now and at every delivery (private, loopback and metadata addresses are refused).',
   })
   @ApiEnvelope(WebhookEndpointSecretView, { status: 201 })
+  @ApiErrors({
+    422: 'WEBHOOK_ENDPOINT_LIMIT_REACHED: the org has WEBHOOK_MAX_ENDPOINTS_PER_ORG endpoints already (details.limit)',
+  })
   create(@CurrentActor() actor: Actor, @Body() body: CreateWebhookEndpointDto) {
     return this.endpoints.create(actor, body);
   }

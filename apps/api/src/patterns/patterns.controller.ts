@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
 import { describeTransitions, PatternsService } from '@greenlight/governance';
-import { ApiEnvelope, UuidParamPipe } from '@greenlight/http';
+import { ApiEnvelope, ApiErrors, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import { CreatePatternDto, ListPatternsQuery, PatternHistoryView, PatternUpdateView, PatternView, UpdatePatternDto } from './dto/pattern.dto';
 
@@ -34,6 +34,9 @@ export class PatternsController {
   @Auth('member')
   @ApiOperation({ summary: 'Update a pattern and move it through its lifecycle', description: LIFECYCLE })
   @ApiEnvelope(PatternUpdateView)
+  @ApiErrors({
+    409: 'PATTERN_INVALID_TRANSITION: the lifecycle does not allow that status move (details.from, to, allowed)',
+  })
   update(
     @CurrentActor() actor: Actor,
     @Param('agent_id', UuidParamPipe) agentId: string,

@@ -10,7 +10,7 @@ import {
   ScheduleAlerts,
   ScheduleReports,
 } from '@greenlight/operations';
-import { ApiEnvelope, RequireIdempotencyKey, UuidParamPipe } from '@greenlight/http';
+import { ApiEnvelope, ApiErrors, RequireIdempotencyKey, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import {
   AlertDeliveryView,
@@ -89,6 +89,9 @@ export class MaintenanceController {
       '(details: running_run_id, started_at, lease_expires_at). A running run whose lease expired (its process died) is failed as orphaned first, and this one runs.',
   })
   @ApiEnvelope(MaintenanceRunResultView)
+  @ApiErrors({
+    409: 'QUEUE_MAINTENANCE_ALREADY_RUNNING: a maintenance run of the org is running (details.running_run_id, started_at, lease_expires_at)',
+  })
   run(@CurrentActor() actor: Actor, @Body() body: RunMaintenanceDto) {
     return this.runs.run(actor, body.org_id, { dry_run: body.dry_run ?? true, overrides: overrides(body) });
   }
@@ -141,6 +144,9 @@ export class MaintenanceController {
       'unless force. Each call is a schedule_triggered event (outcome executed or deduped) of the run it returns.',
   })
   @ApiEnvelope(ScheduleTriggerView)
+  @ApiErrors({
+    409: 'QUEUE_MAINTENANCE_ALREADY_RUNNING: a maintenance run of the org is running (details.running_run_id, started_at, lease_expires_at)',
+  })
   scheduleTrigger(@CurrentActor() actor: Actor, @Body() body: ScheduleTriggerDto) {
     return this.schedule.triggerFor(actor, body.org_id, {
       schedule_name: body.schedule_name,

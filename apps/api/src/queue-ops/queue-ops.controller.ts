@@ -3,7 +3,7 @@ import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
 import { JobCancellation, JobRetries, QueueCleanup, QueueJobs, QueueStats } from '@greenlight/operations';
 import { DomainError } from '@greenlight/platform';
-import { ApiEnvelope, RequireIdempotencyKey } from '@greenlight/http';
+import { ApiEnvelope, ApiErrors, RequireIdempotencyKey } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import {
   CancelJobView,
@@ -142,6 +142,9 @@ export class QueueOpsController {
   })
   @ApiParam(JOB_PARAM)
   @ApiEnvelope(RetryJobView)
+  @ApiErrors({
+    409: 'QUEUE_JOB_NOT_RETRYABLE: the job is not in the failed set (details.state); for a job of an eval run, also CONFLICT: the run changed while it was being requeued, GOLDEN_SET_QUALITY_GATE_BLOCKED: the golden set quality gate the run asks for blocks it; CALIBRATION_GATE_BLOCKED: the calibration gate the run asks for blocks it (details.reasons), or EVAL_RUN_STATUS_TRANSITION_INVALID: the run changed status while it was being reopened',
+  })
   retry(@CurrentActor() actor: Actor, @Param('job_id', JobIdPipe) jobId: string, @Query() query: JobLookupQuery, @Body() body: RetryJobDto) {
     return this.retries.retry(actor, jobId, { queue: query.queue, delay_seconds: body.delay_seconds ?? 0 });
   }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentActor } from '@greenlight/auth';
 import { OrgsService } from '@greenlight/accounts';
-import { ApiEnvelope, PageQuery, UuidParamPipe } from '@greenlight/http';
+import { ApiEnvelope, ApiErrors, PageQuery, UuidParamPipe } from '@greenlight/http';
 import type { Actor } from '@greenlight/tenancy';
 import { CreateOrgDto, OrgView } from './dto/org.dto';
 
@@ -16,6 +16,9 @@ export class OrgsController {
   @ApiOperation({ summary: 'Create an org (global admin keys only)' })
   @ApiBody({ type: CreateOrgDto, examples: { default: { value: { name: 'Acme Support' } } } })
   @ApiEnvelope(OrgView, { status: 201 })
+  @ApiErrors({
+    409: 'ORG_NAME_TAKEN: an org of that name exists already (names compare case-insensitively)',
+  })
   create(@CurrentActor() actor: Actor, @Body() body: CreateOrgDto) {
     return this.orgs.create(actor, body);
   }

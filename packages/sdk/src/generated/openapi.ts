@@ -6044,6 +6044,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_agents: {
@@ -6107,6 +6118,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description AGENT_NAME_TAKEN: the org already has an agent of that name; IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -6121,6 +6168,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6205,6 +6263,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   patch_agents_by_agent_id: {
@@ -6270,6 +6339,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description AGENT_NAME_TAKEN: the org already has another agent of that name; IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -6284,6 +6389,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6385,6 +6501,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   get_agents_by_agent_id_calibration_gate_status: {
@@ -6470,6 +6597,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   get_agents_by_agent_id_calibration_latest: {
@@ -6542,6 +6680,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6629,6 +6778,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   get_agents_by_agent_id_health: {
@@ -6707,6 +6867,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_agents_by_agent_id_invoke_contract_validate: {
@@ -6772,6 +6943,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -6786,6 +6993,26 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description AGENT_INVOKE_CONTRACT_RUNTIME_ERROR: the call to the agent failed (timeout, connection, error status), with details.failure */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6864,6 +7091,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -6951,6 +7189,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_agents_by_agent_id_launch_certify: {
@@ -7016,6 +7265,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -7030,6 +7315,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7101,8 +7397,35 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description LAUNCH_GATE_BLOCKED with details.blockers */
+      /** @description LAUNCH_GATE_BLOCKED with details.blockers; IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -7124,6 +7447,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7211,6 +7545,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   get_agents_by_agent_id_launch_evidence_export: {
@@ -7289,9 +7634,11 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description SERVICE_UNAVAILABLE when LAUNCH_EVIDENCE_SIGNING_KEY is not set */
+      /** @description SERVICE_UNAVAILABLE when LAUNCH_EVIDENCE_SIGNING_KEY is not set; SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
       503: {
         headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7376,6 +7723,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   get_agents_by_agent_id_launch_gate: {
@@ -7448,6 +7806,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7540,6 +7909,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_agents_by_agent_id_patterns: {
@@ -7605,6 +7985,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -7619,6 +8035,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7691,6 +8118,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description PATTERN_INVALID_TRANSITION: the lifecycle does not allow that status move (details.from, to, allowed); IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -7705,6 +8168,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -7790,6 +8264,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   get_agents_by_agent_id_readiness: {
@@ -7868,6 +8353,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_agents_by_agent_id_readiness: {
@@ -7933,6 +8429,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -7947,6 +8479,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -8036,6 +8579,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_agents_by_agent_id_run_registry: {
@@ -8101,6 +8655,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -8115,6 +8705,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -8186,8 +8787,35 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description RUN_REGISTRY_PROMOTION_BLOCKED with details.reason and details.compare_id */
+      /** @description RUN_REGISTRY_PROMOTION_BLOCKED with details.reason and details.compare_id; IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -8209,6 +8837,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -8291,6 +8930,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -8382,6 +9032,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   get_agents_by_agent_id_slo_policy: {
@@ -8460,6 +9121,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_agents_by_agent_id_slo_policy: {
@@ -8525,6 +9197,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -8539,6 +9247,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -8623,6 +9342,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   patch_agents_by_agent_id_slo_violations_by_violation_id_resolve: {
@@ -8689,6 +9419,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SLO_VIOLATION_NOT_OPEN: the violation is resolved already; IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -8703,6 +9469,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -8772,6 +9549,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -8786,6 +9599,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -8870,6 +9694,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   get_eval_compare: {
@@ -8941,6 +9776,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description EVAL_COMPARE_RUN_NOT_COMPLETED: the baseline or the candidate run has not completed (details.side, run_id, status) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -8955,6 +9799,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9046,6 +9901,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_eval_compares: {
@@ -9109,6 +9975,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description EVAL_COMPARE_RUN_NOT_COMPLETED: the baseline or the candidate run has not completed (details.side, run_id, status); IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -9123,6 +10025,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9201,6 +10114,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9288,6 +10212,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_eval_profiles: {
@@ -9351,6 +10286,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description EVAL_PROFILE_NAME_TAKEN: the org already has a profile of that name; IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -9365,6 +10336,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9443,6 +10425,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9535,6 +10528,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_eval_runs: {
@@ -9598,6 +10602,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description GOLDEN_SET_EMPTY: the golden set has no active cases; EVAL_TEMPLATE_INCOMPATIBLE: the template does not fit the agent or the run type (details.problems); EVAL_POLICY_CONTRACT_ERROR: cases name dimensions the profile does not define (details.violations); IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -9612,6 +10652,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9694,6 +10745,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9783,6 +10845,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_eval_runs_by_run_id_cancel: {
@@ -9844,6 +10917,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -9858,6 +10967,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -9945,6 +11065,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_eval_runs_by_run_id_execute: {
@@ -10006,6 +11137,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description EVAL_RUN_CANCELLED: the run was cancelled (start reopens it); EVAL_RUN_STATUS_TRANSITION_INVALID: the run is not pending; GOLDEN_SET_QUALITY_GATE_BLOCKED: the golden set quality gate the run asks for blocks it; CALIBRATION_GATE_BLOCKED: the calibration gate the run asks for blocks it (details.reasons); EVAL_RUN_BUDGET_EXCEEDED: the run reached its budget and failed, its results so far kept; IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description EVAL_RUN_TOO_LARGE_FOR_SYNC: more case executions than EVAL_SYNC_MAX_CASES (start it instead); EVAL_POLICY_CONTRACT_ERROR: a verdict broke the profile's policy contract, and the run failed; IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -10020,6 +11187,26 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description EVAL_JUDGE_PROVIDER_ERROR: the judge provider failed or answered malformed output, and the run failed */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -10116,6 +11303,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   patch_eval_runs_by_run_id_results_by_result_id_review: {
@@ -10182,6 +11380,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -10196,6 +11430,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -10293,6 +11538,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_eval_runs_by_run_id_start: {
@@ -10354,6 +11610,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description GOLDEN_SET_QUALITY_GATE_BLOCKED: the golden set quality gate the run asks for blocks it; CALIBRATION_GATE_BLOCKED: the calibration gate the run asks for blocks it (details.reasons); EVAL_RUN_STATUS_TRANSITION_INVALID: the run changed status while it was being reopened; IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -10368,6 +11660,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -10449,6 +11752,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -10539,6 +11853,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_eval_templates: {
@@ -10602,6 +11927,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description EVAL_TEMPLATE_NAME_TAKEN: the org already has a template of that name; IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -10616,6 +11977,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -10700,6 +12072,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_golden_sets_upload: {
@@ -10763,6 +12146,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -10777,6 +12196,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -10848,6 +12278,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the file (or the JSON body carrying it) is larger than GOLDEN_SET_MAX_FILE_BYTES allows, or an xlsx workbook unpacks to more than 10 × GOLDEN_SET_MAX_FILE_BYTES */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json or multipart/form-data, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description GOLDEN_SET_FILE_VALIDATION_FAILED: the file is empty, lacks the required columns, or has no valid row; nothing was stored (details.validation_report when rows were read); IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -10862,6 +12328,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -10940,6 +12417,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -11030,6 +12518,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   get_golden_sets_by_golden_set_id_cases_by_case_id_reviews: {
@@ -11112,6 +12611,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_golden_sets_by_golden_set_id_cases_by_case_id_supersede: {
@@ -11178,6 +12688,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description GOLDEN_SET_CASE_NOT_ACTIVE: the case was already superseded (details.superseded_by); IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -11192,6 +12738,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -11264,6 +12821,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description GOLDEN_SET_CASE_NOT_ACTIVE: the case was superseded; only active cases can be verified; IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -11278,6 +12871,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -11365,6 +12969,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   get_launch_evidence_public_key: {
@@ -11441,9 +13056,11 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
-      /** @description SERVICE_UNAVAILABLE when LAUNCH_EVIDENCE_SIGNING_KEY is not set */
+      /** @description SERVICE_UNAVAILABLE when LAUNCH_EVIDENCE_SIGNING_KEY is not set; SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
       503: {
         headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -11529,6 +13146,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_orgs: {
@@ -11592,6 +13220,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description ORG_NAME_TAKEN: an org of that name exists already (names compare case-insensitively); IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -11606,6 +13270,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -11684,6 +13359,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -11773,6 +13459,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   get_system_api_keys: {
@@ -11855,6 +13552,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_system_api_keys: {
@@ -11918,6 +13626,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -11932,6 +13676,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -11999,6 +13754,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -12013,6 +13804,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -12107,6 +13909,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   get_system_notifications_outbox: {
@@ -12184,6 +13997,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -12269,6 +14093,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_system_notifications_outbox_drain: {
@@ -12335,6 +14170,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -12349,6 +14220,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -12433,6 +14315,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_system_notifications_outbox_by_outbox_id_retry: {
@@ -12494,6 +14387,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description NOTIFICATION_OUTBOX_IN_PROGRESS: the delivery is being sent right now, or changed state meanwhile; NOTIFICATION_OUTBOX_NOT_RETRYABLE: the delivery was delivered; IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -12508,6 +14437,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -12597,6 +14537,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_system_queue_jobs_failed_replay: {
@@ -12660,6 +14611,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -12674,6 +14661,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -12743,6 +14741,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -12757,6 +14791,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -12826,6 +14871,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -12840,6 +14921,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -12928,6 +15020,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_system_queue_jobs_by_job_id_cancel: {
@@ -12993,6 +15096,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -13007,6 +15146,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -13082,6 +15232,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description QUEUE_JOB_NOT_RETRYABLE: the job is not in the failed set (details.state); for a job of an eval run, also CONFLICT: the run changed while it was being requeued, GOLDEN_SET_QUALITY_GATE_BLOCKED: the golden set quality gate the run asks for blocks it; CALIBRATION_GATE_BLOCKED: the calibration gate the run asks for blocks it (details.reasons), or EVAL_RUN_STATUS_TRANSITION_INVALID: the run changed status while it was being reopened; IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -13096,6 +15282,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -13181,6 +15378,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_system_queue_maintenance_policy: {
@@ -13244,6 +15452,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -13258,6 +15502,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -13353,6 +15608,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   get_system_queue_maintenance_metrics: {
@@ -13433,6 +15699,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_system_queue_maintenance_reap_stale_runs: {
@@ -13496,6 +15773,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -13510,6 +15823,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -13579,6 +15903,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description QUEUE_MAINTENANCE_ALREADY_RUNNING: a maintenance run of the org is running (details.running_run_id, started_at, lease_expires_at); IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -13593,6 +15953,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -13682,6 +16053,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   get_system_queue_maintenance_runs_by_run_id: {
@@ -13754,6 +16136,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -13844,6 +16237,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   get_system_queue_maintenance_schedule_alert_delivery: {
@@ -13920,6 +16324,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -14008,6 +16423,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_system_queue_maintenance_schedule_summary_notify: {
@@ -14071,6 +16497,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -14085,6 +16547,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -14154,6 +16627,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description QUEUE_MAINTENANCE_ALREADY_RUNNING: a maintenance run of the org is running (details.running_run_id, started_at, lease_expires_at); IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -14168,6 +16677,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -14247,6 +16767,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -14335,6 +16866,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_webhooks_endpoints: {
@@ -14398,6 +16940,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description WEBHOOK_ENDPOINT_LIMIT_REACHED: the org has WEBHOOK_MAX_ENDPOINTS_PER_ORG endpoints already (details.limit); IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -14412,6 +16990,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -14496,6 +17085,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   delete_webhooks_endpoints_by_endpoint_id: {
@@ -14557,6 +17157,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -14571,6 +17207,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -14642,6 +17289,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -14656,6 +17339,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -14756,6 +17450,17 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
     };
   };
   post_webhooks_endpoints_by_endpoint_id_rotate_secret: {
@@ -14817,6 +17522,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -14831,6 +17572,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -14898,6 +17650,42 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
+      /** @description IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the request body is larger than the server accepts (API_BODY_LIMIT_BYTES; details.limit_bytes) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: the request body is not application/json, or its charset or encoding is not supported */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different request */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
       /** @description RATE_LIMITED: per-key limit reached */
       429: {
         headers: {
@@ -14912,6 +17700,17 @@ export interface operations {
       /** @description INTERNAL_ERROR; quote meta.request_id when reporting */
       500: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelope'];
+        };
+      };
+      /** @description SERVICE_UNAVAILABLE: a store the operation needs (Postgres, or Redis for queue work) cannot be reached right now (details.dependency names it); retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying, when a dependency is unreachable */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
@@ -15029,7 +17828,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'text/plain': components['schemas']['ErrorEnvelope'];
+          'application/json': components['schemas']['ErrorEnvelope'];
         };
       };
     };
