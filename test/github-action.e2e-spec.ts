@@ -324,6 +324,22 @@ describe('GitHub Action: upload → run → gate → promote against the real ap
     }
   });
 
+  it('a push that max-regressions lets through is not promoted (a promotion tolerates no regressed case): a warning, the job passes', async () => {
+    wrong = new Set([0]);
+    try {
+      const tolerated = await gate(github({ sha: sha(5), run_number: 5 }), { 'max-regressions': '1' });
+      expect([tolerated.outcome, explain(tolerated)]).toEqual(['success', expect.any(String)]);
+      expect(tolerated.outputs).toMatchObject({ verdict: 'pass', promoted: 'false', 'regression-count': '1' });
+      const promote = tolerated.step('promote');
+      expect(promote).toMatchObject({ outcome: 'success', exitCode: 0 });
+      expect(promote.outputs).toMatchObject({ promoted: 'false', blocked_reason: 'regressions_found' });
+      expect(promote.stdout).toContain('::warning title=Greenlight gate::not promoted');
+      expect(await activeBaseline()).toEqual([first.outputs['candidate-run-id']]);
+    } finally {
+      wrong = new Set();
+    }
+  });
+
   it('an api error stops the job at the upload (exit 2); nothing after it runs', async () => {
     const denied = await gate(github({ event_name: 'pull_request', ref: 'refs/pull/8/merge', sha: sha(4) }), { 'api-key': 'gl_00000000_not-a-real-key' });
     expect([denied.outcome, explain(denied)]).toEqual(['failure', expect.any(String)]);

@@ -54,7 +54,7 @@ export function registerDecisions(program: Command, state: RunState): void {
           if (!(err instanceof GreenlightApiError && err.code === 'RUN_REGISTRY_PROMOTION_BLOCKED')) throw err;
           const details = (err.details ?? {}) as { reason?: string };
           const why = err.apiMessage.replace(/^promotion blocked:\s*/, '');
-          ctx.out.github.outputs({ promoted: false, baseline_name: '', baseline_run_id: '' });
+          ctx.out.github.outputs({ promoted: false, baseline_name: '', baseline_run_id: '', blocked_reason: details.reason ?? 'unknown' });
           ctx.out.github.summary(
             `### Greenlight promotion ❌ blocked\n\n${why} (reason \`${details.reason ?? 'unknown'}\`, request id \`${err.requestId ?? '–'}\`).\n`,
           );
