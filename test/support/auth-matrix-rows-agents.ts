@@ -1,7 +1,7 @@
 // Operation matrix rows: Orgs, api keys, agents and what hangs off an agent: run registry, calibration, readiness, SLOs, launch, patterns.
 import { createKey, agentBody } from './e2e-helpers';
 import { uniqueName } from './harness';
-import type { Endpoint, MatrixContext } from './auth-matrix';
+import type { Endpoint, MatrixContext } from './auth-matrix-types';
 
 export function agentRows(c: MatrixContext): Endpoint[] {
   const { h, g, A, agentA, runA, post, calibrationA, calibrationBody, freshPattern, freshViolation } = c;

@@ -1,7 +1,7 @@
 // Operation matrix rows: Eval profiles, golden sets and their cases, eval runs, reviews, compares and templates.
 import { expectSuccess } from './e2e-helpers';
 import { bearer, uniqueName } from './harness';
-import type { Endpoint, MatrixContext } from './auth-matrix';
+import type { Endpoint, MatrixContext } from './auth-matrix-types';
 
 export function evalRows(c: MatrixContext): Endpoint[] {
   const { h, A, agentA, setA, runA, templateA, comparePairA, compareA, freshSet, freshRun } = c;

@@ -1,5 +1,5 @@
 // Operation matrix rows: System operations: the job queue and its maintenance, webhook endpoints and the notification outbox.
-import type { Endpoint, MatrixContext } from './auth-matrix';
+import type { Endpoint, MatrixContext } from './auth-matrix-types';
 
 export function systemRows(c: MatrixContext): Endpoint[] {
   const { A, q, hookUrl, jobA, maintenanceRunA, endpointA, deliveryA, startedRun, freshEndpoint } = c;

@@ -7,25 +7,11 @@ import { DataSource } from 'typeorm';
 import { agentRows } from './auth-matrix-rows-agents';
 import { evalRows } from './auth-matrix-rows-evals';
 import { systemRows } from './auth-matrix-rows-system';
-import { Role, TwoOrgs } from './auth-orgs';
+import type { Endpoint, MatrixContext } from './auth-matrix-types';
+export type { Endpoint, MatrixContext } from './auth-matrix-types';
+import { TwoOrgs } from './auth-orgs';
 import { createAgent, expectSuccess } from './e2e-helpers';
-import { ApiHarness, bearer, OrgKeys, uniqueName } from './harness';
-
-export interface Endpoint {
-  label: string;
-  method: 'get' | 'post' | 'patch' | 'delete';
-  /** May create what the call needs (e.g. a key to revoke). */
-  path: () => Promise<string> | string;
-  body?: () => Record<string, unknown>;
-  role: Role;
-  /** Only global (org_id null) admin keys may call it. */
-  globalOnly?: boolean;
-  ok: number;
-  /** When `ok` is an error status: the code an authorised caller gets (the call passed auth). */
-  okCode?: string;
-  /** The operation requires an Idempotency-Key: each call sends a fresh one. */
-  idempotent?: boolean;
-}
+import { ApiHarness, bearer, uniqueName } from './harness';
 
 /** Settings the matrix needs from the api: webhook URLs on this host pass the outbound policy, and launch evidence exports are signed. */
 export function matrixApiEnv(): Record<string, string> {
@@ -33,36 +19,6 @@ export function matrixApiEnv(): Record<string, string> {
     OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
     LAUNCH_EVIDENCE_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
   };
-}
-
-/** Org A's data the rows call on, and makers of fresh items for rows that use one up. */
-export interface MatrixContext {
-  h: ApiHarness;
-  g: { org_id: string; api_key: string };
-  A: OrgKeys;
-  agentA: { id: string };
-  setA: { id: string; caseId: string };
-  runA: string;
-  templateA: string;
-  jobA: string;
-  maintenanceRunA: string;
-  /** Query string selecting org A, for the system operations a global key may aim at any org. */
-  q: string;
-  hookUrl: string;
-  endpointA: string;
-  deliveryA: string;
-  comparePairA: { baseline_run_id: string; candidate_run_id: string };
-  compareA: string;
-  calibrationA: string;
-  calibrationBody: () => Record<string, unknown>;
-  post: (path: string, body: unknown, status: number) => Promise<any>;
-  freshSet: () => Promise<{ id: string; caseId: string }>;
-  freshPattern: () => Promise<string>;
-  freshRun: () => Promise<string>;
-  /** A started run's start job id (no worker runs in the matrix specs, so it stays queued). */
-  startedRun: () => Promise<string>;
-  freshEndpoint: () => Promise<string>;
-  freshViolation: () => Promise<string>;
 }
 
 export async function buildMatrix({ h, g, A }: TwoOrgs): Promise<Endpoint[]> {
