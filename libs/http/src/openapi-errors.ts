@@ -18,7 +18,8 @@ const GENERIC_CODE: Record<number, ErrorCode> = {
 
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 const EXAMPLE_REQUEST_ID = '0f8fad5b-d9cb-469f-a165-70867728950e';
-const ERROR_ENVELOPE_REF = '#/components/schemas/ErrorEnvelope';
+/** Where every documented error answer points: the `{ error, meta }` envelope. */
+export const ERROR_ENVELOPE_REF = '#/components/schemas/ErrorEnvelope';
 
 /** What an example shows for codes whose answers look alike everywhere. */
 const TYPICAL: Partial<Record<ErrorCode, { message: string; details: unknown }>> = {

@@ -1,10 +1,10 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { ErrorCode } from '@greenlight/contracts';
-import { codesNamedIn } from './openapi-errors';
+import { codesNamedIn, ERROR_ENVELOPE_REF } from './openapi-errors';
 
-const ERROR_ENVELOPE_REF = '#/components/schemas/ErrorEnvelope';
-const MUTATING = new Set(['post', 'put', 'patch', 'delete']);
-const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const;
+/** The operations of a path item, and those of them that write. */
+export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const;
+export const MUTATING_METHODS = new Set<string>(['post', 'put', 'patch', 'delete']);
 
 type Header = { description: string; schema: { type: string } };
 type ResponseLike = {
@@ -94,11 +94,11 @@ function sortResponses(op: OperationLike): void {
 export function documentSharedErrors(doc: OpenAPIObject): void {
   for (const [path, item] of Object.entries(doc.paths)) {
     if (!path.startsWith('/api/')) continue;
-    for (const method of METHODS) {
+    for (const method of HTTP_METHODS) {
       const op = (item as Record<string, OperationLike | undefined>)[method];
       if (!op) continue;
       addError(op, UNAVAILABLE);
-      if (MUTATING.has(method)) {
+      if (MUTATING_METHODS.has(method)) {
         const takesMultipart = Object.keys(op.requestBody?.content ?? {}).includes('multipart/form-data');
         for (const error of writeErrors(takesMultipart)) addError(op, error);
       }

@@ -15,7 +15,7 @@ import { IsInt, Max, Min } from 'class-validator';
 import { ErrorCode } from '@greenlight/contracts';
 import { schemaNameCollisions } from './openapi-audit';
 import { documentErrorExamples, ErrorExampleProblem } from './openapi-errors';
-import { documentSharedErrors } from './openapi-shared-errors';
+import { documentSharedErrors, HTTP_METHODS, MUTATING_METHODS } from './openapi-shared-errors';
 import { OptionalField, QueryNumber } from './validation';
 
 export class ResponseMeta {
@@ -130,9 +130,6 @@ export function ApiErrors(errors: Record<number, string>) {
     ...Object.entries(errors).map(([status, description]) => ApiResponse({ status: Number(status), description, type: ErrorEnvelope })),
   );
 }
-
-const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const;
-const MUTATING_METHODS = new Set<string>(['post', 'put', 'patch', 'delete']);
 
 type Operation = NonNullable<OpenAPIObject['paths'][string]['post']>;
 

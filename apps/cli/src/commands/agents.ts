@@ -1,11 +1,20 @@
 import { Command, Option } from 'commander';
-import { collect } from '@greenlight/sdk';
+import { BodyOf, collect } from '@greenlight/sdk';
 import { action, RunState } from '../command';
 import { ExitCode } from '../errors';
 import { columns } from '../format';
 import { integer, uuid } from '../parse';
 
-export const AGENT_TYPES = ['search_retrieval', 'document_generator', 'dashboard_analytics', 'triage_classification', 'analysis'] as const;
+type AgentType = BodyOf<'/api/v1/agents', 'post'>['agent_type'];
+
+/** The agent types the API takes; `satisfies` checks them against the SDK's type of the field. */
+export const AGENT_TYPES = [
+  'search_retrieval',
+  'document_generator',
+  'dashboard_analytics',
+  'triage_classification',
+  'analysis',
+] as const satisfies readonly AgentType[];
 
 type AgentRow = { id: string; name: string; agent_type: string; status: string; api_endpoint?: string | null };
 

@@ -25,9 +25,16 @@ export async function compareBody(client: GreenlightClient, opts: PairOptions): 
   if (!opts.agent)
     throw new UsageError('--agent is needed when --baseline or --candidate is a reference (active, latest or a registry name) rather than a run id');
   if (!isUuid(opts.baseline) && !isUuid(opts.candidate)) return { ...base, agent_id: opts.agent, baseline_ref: opts.baseline, candidate_ref: opts.candidate };
-  const resolve = async (kind: 'baseline' | 'candidate', ref: string) =>
-    isUuid(ref) ? ref : (await client.registry.resolve(opts.agent!, { kind, ref })).run_id;
-  return { ...base, baseline_run_id: await resolve('baseline', opts.baseline), candidate_run_id: await resolve('candidate', opts.candidate) };
+  return {
+    ...base,
+    baseline_run_id: await runIdOf(client, opts.agent, 'baseline', opts.baseline),
+    candidate_run_id: await runIdOf(client, opts.agent, 'candidate', opts.candidate),
+  };
+}
+
+/** The run a side names: a run id as it is, a reference resolved in the agent's registry for its kind. */
+export async function runIdOf(client: GreenlightClient, agentId: string, kind: 'baseline' | 'candidate', ref: string): Promise<string> {
+  return isUuid(ref) ? ref : (await client.registry.resolve(agentId, { kind, ref })).run_id;
 }
 
 /** `compare`: a stored statistical compare of a candidate run with a baseline. */

@@ -6,7 +6,7 @@ import { CliContext } from '../context';
 import { ExitCode } from '../errors';
 import { decideGate, GateRules } from '../gate-decision';
 import { fraction, integer, isUuid, uuid } from '../parse';
-import { compareBody, PairOptions } from './compare';
+import { compareBody, PairOptions, runIdOf } from './compare';
 
 interface GateOptions extends PairOptions {
   agent: string;
@@ -31,13 +31,9 @@ async function baselineMissing(client: GreenlightClient, agentId: string, ref: s
   }
 }
 
-async function candidateRunId(client: GreenlightClient, agentId: string, ref: string): Promise<string> {
-  return isUuid(ref) ? ref : (await client.registry.resolve(agentId, { kind: 'candidate', ref })).run_id;
-}
-
 /** No baseline to compare with: the gate passes, and says so everywhere a reader looks. */
 async function passWithoutBaseline(ctx: CliContext, opts: GateOptions): Promise<number> {
-  const candidate = await candidateRunId(ctx.client(), opts.agent, opts.candidate);
+  const candidate = await runIdOf(ctx.client(), opts.agent, 'candidate', opts.candidate);
   const reason = `the agent has no ${opts.baseline} baseline yet, so there is nothing to regress against (promote a run to set one)`;
   ctx.out.github.outputs({
     verdict: 'no_baseline',
